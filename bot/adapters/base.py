@@ -1,0 +1,39 @@
+"""What every adapter offers the app, and what the app offers adapters."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.message import ButtonPress, Incoming, Outgoing
+
+
+class Host(Protocol):
+    """The app as an adapter sees it."""
+
+    async def receive(self, incoming: Incoming) -> None: ...
+
+    async def press(self, press: ButtonPress) -> None: ...
+
+    def request_stop(self) -> None: ...
+
+
+class Adapter(Protocol):
+    """A chat platform: receives events for the host, sends and edits our messages."""
+
+    platform: str
+
+    async def start(self, host: Host) -> None:
+        """Connect and begin delivering events; return once started."""
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect; pending sends are finished or reported."""
+        ...
+
+    async def send(self, room_id: str, out: Outgoing) -> str:
+        """Send a message; return its platform id; raise on failure."""
+        ...
+
+    async def edit(self, room_id: str, message_id: str, out: Outgoing) -> None:
+        """Replace the text (and buttons) of one of our messages."""
+        ...

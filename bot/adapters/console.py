@@ -1,0 +1,336 @@
+"""The console adapter: a local room in the terminal, and the harness handler tests drive.
+
+Meta-commands (lines starting with ``:``) switch member, room, role and language, and move the
+clock. Everything else is a chat message from the current member in the current room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TextIO
+from zoneinfo import ZoneInfo
+
+from bot.i18n import LANGUAGES, format_datetime
+from bot.message import Button, ButtonPress, Incoming, Member, Outgoing, Room
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+PLATFORM = "console"
+_DELTA = re.compile(r"^\+(\d+)\s*(m|min|h|d|j|w|s)$")
+_UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days",
+          "j": "days", "w": "weeks"}
+
+
+@dataclass(slots=True)
+class Line:
+    """One thing shown in the console: a bot message (with its buttons) or a console notice."""
+
+    room: str
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    message_id: str = ""
+    notice: bool = False
+
+
+@dataclass(slots=True)
+class ConsoleState:
+    """Who speaks, where, and who is an admin of which room."""
+
+    member: str
+    room: str
+    admins: dict[str, set[str]] = field(default_factory=dict)
+
+
+class ConsoleAdapter:
+    """Terminal chat for one person playing every member; also the test harness."""
+
+    platform = PLATFORM
+
+    def __init__(self, app: App, *, output: TextIO | None = None) -> None:
+        self.app = app
+        settings = app.config.console
+        self.state = ConsoleState(settings.member, settings.room,
+                                  {settings.room: {settings.member}})
+        self.output = output
+        self.lines: list[Line] = []
+        self._counter = 0
+        self._reader: threading.Thread | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    # The harness API ------------------------------------------------------------------------
+
+    async def say(self, text: str, *, member: str | None = None,
+                  room: str | None = None) -> list[Line]:
+        """Type one line (a message or a ``:meta`` command); return what got shown."""
+        start = len(self.lines)
+        if member is not None:
+            self.state.member = member
+        if room is not None:
+            self.state.room = room
+        text = text.strip()
+        if text.startswith(":"):
+            await self._meta(text)
+        elif text:
+            await self.app.receive(self._incoming(text))
+        return self.lines[start:]
+
+    def tap(self, number: int) -> ButtonPress | None:
+        """The press of button ``number`` (1-based, across rows) on the latest message with
+        buttons in the current room, or None."""
+        for line in reversed(self.lines):
+            if line.room == self.state.room and line.buttons and not line.notice:
+                flat = [b for row in line.buttons for b in row]
+                if 1 <= number <= len(flat):
+                    return ButtonPress(self._room(), self._member(), flat[number - 1].data,
+                                       line.message_id, self.app.clock.now(),
+                                       self._is_admin())
+                return None
+        return None
+
+    # Adapter protocol ---------------------------------------------------------------------
+
+    async def start(self, host: object) -> None:
+        if self.output is None:
+            return  # harness mode: tests call say()
+        self._print_banner()
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        ready = threading.Event()
+        self._reader = threading.Thread(
+            target=_read_lines, args=(loop, queue, ready, self._prompt), daemon=True
+        )
+        self._reader.start()
+        self._task = loop.create_task(self._loop(queue, ready), name="console")
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    async def send(self, room_id: str, out: Outgoing) -> str:
+        self._counter += 1
+        message_id = f"m{self._counter}"
+        self._show(Line(room_id, out.text, out.buttons, message_id))
+        return message_id
+
+    async def edit(self, room_id: str, message_id: str, out: Outgoing) -> None:
+        for line in self.lines:
+            if line.message_id == message_id and line.room == room_id:
+                line.text, line.buttons = out.text, out.buttons
+        self._show(Line(room_id, out.text, out.buttons, message_id), edited=True)
+
+    # Internals ----------------------------------------------------------------------------
+
+    def _room(self) -> Room:
+        return Room(PLATFORM, self.state.room, title=self.state.room)
+
+    def _member(self) -> Member:
+        name = self.state.member
+        return Member(PLATFORM, name, name.capitalize(), username=name)
+
+    def _is_admin(self) -> bool:
+        return self.state.member in self.state.admins.get(self.state.room, set())
+
+    def _incoming(self, text: str) -> Incoming:
+        self._counter += 1
+        return Incoming(
+            room=self._room(),
+            sender=self._member(),
+            text=text,
+            at=self.app.clock.now(),
+            message_id=f"in{self._counter}",
+            sender_is_admin=self._is_admin(),
+        )
+
+    def _language(self) -> str:
+        record = self.app.store.rooms.get(self._room().key)
+        return record.language if record else self.app.config.language
+
+    def _timezone(self) -> str:
+        record = self.app.store.rooms.get(self._room().key)
+        return record.timezone if record else self.app.config.timezone
+
+    def _notice(self, msgid: str, /, **params: object) -> None:
+        text = self.app.translator.t(self._language(), msgid, **params)
+        self._show(Line(self.state.room, text, notice=True))
+
+    def _show(self, line: Line, *, edited: bool = False) -> None:
+        if not edited:
+            self.lines.append(line)
+        if self.output is None:
+            return
+        if line.notice:
+            text = "  · " + line.text.replace("\n", "\n    ")
+        else:
+            where = "" if line.room == self.state.room else f"[{line.room}] "
+            mark = "(edited) " if edited else ""
+            text = f"{where}assobot ▸ {mark}" + line.text.replace("\n", "\n          ")
+            flat = [b for row in line.buttons for b in row]
+            if flat:
+                text += "\n          " + "  ".join(
+                    f"[{i}] {b.label}" for i, b in enumerate(flat, start=1)
+                )
+        print(text, file=self.output, flush=True)
+
+    def _prompt(self) -> str:
+        role = "*" if self._is_admin() else ""
+        return f"[{self.state.member}{role}@{self.state.room}] > "
+
+    def _print_banner(self) -> None:
+        self._notice(
+            "assobot console: you are {member} in room {room}. Type /help (or /aide), "
+            ":help for console commands, :quit to leave.",
+            member=self.state.member, room=self.state.room,
+        )
+
+    async def _loop(self, queue: asyncio.Queue[str | None], ready: threading.Event) -> None:
+        while True:
+            ready.set()
+            line = await queue.get()
+            if line is None or line.strip() in (":quit", ":q", ":exit"):
+                self.app.request_stop()
+                return
+            try:
+                await self.say(line)
+            except Exception:  # the console must survive anything typed into it
+                import logging
+
+                logging.getLogger(__name__).exception("console line failed")
+
+    async def _meta(self, text: str) -> None:
+        command, _sep, rest = text[1:].partition(" ")
+        rest = rest.strip()
+        actions: dict[str, Callable[[str], object]] = {
+            "as": self._meta_as,
+            "room": self._meta_room,
+            "organizer": self._meta_organizer,
+            "organisateur": self._meta_organizer,
+            "lang": self._meta_lang,
+            "langue": self._meta_lang,
+            "tap": self._meta_tap,
+            "time": self._meta_time,
+            "heure": self._meta_time,
+            "help": self._meta_help,
+            "aide": self._meta_help,
+            "whoami": self._meta_whoami,
+        }
+        action = actions.get(command.lower())
+        if action is None:
+            self._notice("Unknown console command :{name}. Type :help.", name=command)
+            return
+        result = action(rest)
+        if asyncio.iscoroutine(result):
+            await result
+
+    def _meta_as(self, name: str) -> None:
+        if not re.fullmatch(r"[\w.-]{1,32}", name):
+            self._notice("Usage: :as NAME (letters, digits, . _ -)")
+            return
+        self.state.member = name
+        self._meta_whoami("")
+
+    def _meta_room(self, name: str) -> None:
+        if not re.fullmatch(r"[\w.-]{1,32}", name):
+            self._notice("Usage: :room NAME (letters, digits, . _ -)")
+            return
+        self.state.room = name
+        self._meta_whoami("")
+
+    def _meta_organizer(self, value: str) -> None:
+        admins = self.state.admins.setdefault(self.state.room, set())
+        if value in ("on", "oui", "yes"):
+            admins.add(self.state.member)
+        elif value in ("off", "non", "no"):
+            admins.discard(self.state.member)
+        else:
+            self._notice("Usage: :organizer on | off")
+            return
+        self._meta_whoami("")
+
+    def _meta_lang(self, value: str) -> None:
+        if value not in LANGUAGES:
+            self._notice("Usage: :lang fr | en")
+            return
+        room = self.app.store.rooms.ensure(self._room(), self.app.clock.now())
+        self.app.store.rooms.set_language(room.key, value)
+        self._notice("Room {room} now speaks {language}.", room=self.state.room,
+                     language=value)
+
+    async def _meta_tap(self, value: str) -> None:
+        press = self.tap(int(value)) if value.isdigit() else None
+        if press is None:
+            self._notice("Usage: :tap N — taps button N of the latest message with buttons.")
+            return
+        await self.app.press(press)
+
+    async def _meta_time(self, value: str) -> None:
+        clock = self.app.clock
+        if value:
+            target = self._parse_time(value)
+            if target is None:
+                self._notice("Usage: :time +30m | +2h | +3d | +1w | YYYY-MM-DD HH:MM")
+                return
+            if target < clock.now():
+                self._notice("The clock only moves forward.")
+                return
+            clock.advance(target - clock.now())
+            await self.app.scheduler.clock_moved()
+            await self.app.scheduler.settle()
+        self._notice("It is now {when}.", when=format_datetime(
+            clock.now(), self._language(), self._timezone()))
+
+    def _parse_time(self, value: str) -> datetime | None:
+        match = _DELTA.match(value.replace(" ", ""))
+        if match:
+            amount, unit = int(match.group(1)), _UNITS[match.group(2)]
+            return self.app.clock.now() + timedelta(**{unit: amount})
+        try:
+            local = datetime.strptime(value, "%Y-%m-%d %H:%M")
+        except ValueError:
+            return None
+        return local.replace(tzinfo=ZoneInfo(self._timezone()))
+
+    def _meta_help(self, _value: str) -> None:
+        self._notice(
+            "Console commands:\n"
+            ":as NAME — speak as another member\n"
+            ":room NAME — go to another room\n"
+            ":organizer on|off — be an admin of this room or not\n"
+            ":lang fr|en — change this room's language\n"
+            ":time +2h | :time 2026-12-01 09:00 — move the clock forward\n"
+            ":tap N — tap button N of the latest message\n"
+            ":whoami — who and where you are\n"
+            ":quit — leave (everything is kept)"
+        )
+
+    def _meta_whoami(self, _value: str) -> None:
+        role = "organizer" if self._is_admin() else "member"
+        self._notice(
+            "You are {member} ({role}) in room {room}.",
+            member=self.state.member, room=self.state.room,
+            role=self.app.translator.t(self._language(), role),
+        )
+
+
+def _read_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None],
+                ready: threading.Event, prompt: Callable[[], str]) -> None:
+    """Read stdin in a daemon thread (it never blocks shutdown), one line per handled line."""
+    interactive = sys.stdin.isatty()
+    while True:
+        ready.wait()
+        ready.clear()
+        try:
+            line: str | None = input(prompt()) if interactive else sys.stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            line = None
+        if line == "" and not interactive:
+            line = None
+        loop.call_soon_threadsafe(queue.put_nowait, line)
+        if line is None:
+            return

@@ -1,0 +1,146 @@
+"""Wiring: open the database, build the dispatcher and the scheduler, run the adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TextIO
+
+from bot.adapters.base import Adapter
+from bot.config import Config, ConfigError
+from bot.context import Services
+from bot.i18n import Translator
+from bot.message import ButtonPress, Delivery, Incoming, Outgoing
+from bot.router import Dispatcher, Router, SweepHook
+from bot.scheduler import Clock, Scheduler, SweepFunction
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    """One running assobot: a database, a dispatcher, a scheduler and its adapters."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock | None = None,
+        routers: Iterable[Router] | None = None,
+    ) -> None:
+        if routers is None:
+            from handlers import ROUTERS
+
+            routers = ROUTERS
+        self.config = config
+        self.clock = clock or Clock()
+        self.translator = Translator.load()
+        self.scheduler = Scheduler(self.clock, sweep_seconds=config.scheduler.sweep_seconds)
+        self.store = Store(config.database_path, language=config.language,
+                           timezone=config.timezone)
+        self.services = Services(config, self.store, self.clock, self.scheduler,
+                                 self.translator, self.send)
+        try:
+            self.dispatcher = Dispatcher(routers, self.services)
+        except Exception:
+            self.store.close()
+            raise
+        self.services.commands = self.dispatcher.commands
+        self.adapters: dict[str, Adapter] = {}
+        self._stop = asyncio.Event()
+        self._started = False
+
+    def add_adapter(self, adapter: Adapter) -> None:
+        """Serve one platform (one adapter per platform)."""
+        self.adapters[adapter.platform] = adapter
+
+    # Host protocol (what adapters call) -------------------------------------------------
+
+    async def receive(self, incoming: Incoming) -> None:
+        await self.dispatcher.handle(incoming)
+
+    async def press(self, press: ButtonPress) -> None:
+        await self.dispatcher.handle_press(press)
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    # Sending ----------------------------------------------------------------------------
+
+    async def send(self, room_key: str, out: Outgoing) -> Delivery:
+        """Send through the adapter of the room's platform; failures are reported, not raised."""
+        platform, _sep, room_id = room_key.partition(":")
+        adapter = self.adapters.get(platform)
+        if adapter is None:
+            log.warning("no %s adapter running: message to %s not sent", platform, room_key)
+            return Delivery(room_key, error=f"{platform} is not connected")
+        try:
+            message_id = await adapter.send(room_id, out)
+        except Exception as error:
+            log.exception("send to %s failed", room_key)
+            return Delivery(room_key, error=str(error) or type(error).__name__)
+        return Delivery(room_key, message_id)
+
+    # Life cycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start timers, restore each feature's state, then connect the adapters."""
+        self.scheduler.start()
+        for router in self.dispatcher.routers:
+            for sweep in router.sweep_hooks:
+                self.scheduler.add_sweep(_bind_sweep(sweep, self.services))
+            for hook in router.start_hooks:
+                await hook(self.services)
+        for adapter in self.adapters.values():
+            await adapter.start(self)
+        self._started = True
+        log.info("assobot started: %s", ", ".join(self.adapters) or "no adapter")
+
+    async def run(self) -> None:
+        """Run until an adapter or a signal asks to stop."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.request_stop)
+            except (NotImplementedError, RuntimeError):
+                pass
+        try:
+            await self.start()
+            await self._stop.wait()
+        finally:
+            await self.stop()
+
+    async def stop(self) -> None:
+        """Disconnect adapters, stop timers, close the database (idempotent)."""
+        for adapter in self.adapters.values():
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter %s did not stop cleanly", adapter.platform)
+        self.scheduler.shutdown()
+        self.store.close()
+
+
+def _bind_sweep(sweep: SweepHook, services: Services) -> SweepFunction:
+    async def run(now: datetime) -> None:
+        await sweep(services, now)
+
+    return run
+
+
+def build(config: Config, *, console: bool = False, output: TextIO | None = None) -> App:
+    """The app for ``assobot run``: the console when asked or when no platform is configured."""
+    from bot.adapters.console import ConsoleAdapter
+
+    for platform in config.platforms:
+        raise ConfigError(
+            f"{config.source}: [{platform}] is filled in, but the {platform} adapter is not "
+            "available in this version yet; remove the table (or its secrets) to use the console"
+        )
+    app = App(config)
+    if console or not config.platforms:
+        app.add_adapter(ConsoleAdapter(app, output=output))
+    return app

@@ -1,0 +1,90 @@
+"""The ``assobot`` command: run, check-config, --version."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from bot import __version__
+from bot.config import Config, ConfigError, load_config
+from bot.logs import setup_logging
+from storage.db import DatabaseLocked
+
+DEFAULT_CONFIG = Path("config.toml")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assobot",
+        description="A chat bot for associations: polls, reminders, links and digests.",
+    )
+    parser.add_argument("--version", action="version", version=f"assobot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="start the bot")
+    check = commands.add_parser("check-config", help="validate the configuration and exit")
+    for sub in (run, check):
+        sub.add_argument("--config", type=Path, default=None,
+                         help="TOML file (default: ./config.toml if present, or ASSOBOT_CONFIG)")
+        sub.add_argument("--data-dir", type=Path, default=None,
+                         help="folder of the SQLite database (overrides config and env)")
+    run.add_argument("--console", action="store_true",
+                     help="use the terminal adapter even when platforms are configured")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    path: Path | None = args.config
+    if path is None and os.environ.get("ASSOBOT_CONFIG"):
+        path = Path(os.environ["ASSOBOT_CONFIG"])
+    if path is None and DEFAULT_CONFIG.exists():
+        path = DEFAULT_CONFIG
+    config = load_config(path)
+    if args.data_dir is not None:
+        config = replace(config, data_dir=args.data_dir)
+    return config
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        config = _config(args)
+    except ConfigError as error:
+        print(f"assobot: {error}", file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        platforms = ", ".join(config.platforms) or "console"
+        print(f"{config.source}: OK (data: {config.database_path}; platforms: {platforms}; "
+              f"language {config.language}; timezone {config.timezone})")
+        return 0
+    setup_logging(config.log_level, config.secrets())
+    return _run(config, console=args.console)
+
+
+def _run(config: Config, *, console: bool) -> int:
+    from bot.app import build
+
+    async def serve() -> None:
+        app = build(config, console=console, output=sys.stdout)
+        await app.run()
+
+    try:
+        asyncio.run(serve())
+    except ConfigError as error:
+        print(f"assobot: {error}", file=sys.stderr)
+        return 2
+    except DatabaseLocked as error:
+        print(f"assobot: {error}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

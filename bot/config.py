@@ -1,0 +1,309 @@
+"""Configuration: TOML (stdlib tomllib) into frozen dataclasses; secrets from the environment.
+
+Every error names the file, the key and what is wrong, in one line, and never echoes a secret.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.i18n import LANGUAGES
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+TELEGRAM_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+MATRIX_USER_ID = re.compile(r"^@[a-z0-9._=/+-]+:\S+$", re.IGNORECASE)
+
+
+class ConfigError(Exception):
+    """A bad setting; ``str()`` is the one line shown to the person who runs the bot."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleConfig:
+    """The terminal adapter used when no platform is configured."""
+
+    member: str = "alice"
+    room: str = "asso"
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramConfig:
+    """Telegram Bot API settings; off while ``token`` is empty."""
+
+    token: str = field(default="", repr=False)
+    api_base_url: str = "https://api.telegram.org"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixConfig:
+    """Matrix account of the bot; off while ``homeserver`` is empty."""
+
+    homeserver: str = ""
+    user_id: str = ""
+    password: str = field(default="", repr=False)
+    access_token: str = field(default="", repr=False)
+    device_name: str = "assobot"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.homeserver)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomsConfig:
+    """Rooms and associations."""
+
+    pairing_code_minutes: int = 15
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerConfig:
+    """Timers: how often the sweeper looks for anything due and unsent."""
+
+    sweep_seconds: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole configuration, validated."""
+
+    data_dir: Path = Path("data")
+    language: str = "fr"
+    timezone: str = "Europe/Paris"
+    log_level: str = "INFO"
+    console: ConsoleConfig = ConsoleConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    matrix: MatrixConfig = MatrixConfig()
+    rooms: RoomsConfig = RoomsConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    source: str = "defaults"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "assobot.db"
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """Configured chat platforms (empty means: console)."""
+        names = []
+        if self.telegram.enabled:
+            names.append("telegram")
+        if self.matrix.enabled:
+            names.append("matrix")
+        return tuple(names)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never reach a log line."""
+        values = (self.telegram.token, self.matrix.password, self.matrix.access_token)
+        return tuple(v for v in values if v)
+
+
+SECTIONS: dict[str, type[Any]] = {
+    "console": ConsoleConfig,
+    "telegram": TelegramConfig,
+    "matrix": MatrixConfig,
+    "rooms": RoomsConfig,
+    "scheduler": SchedulerConfig,
+}
+TOP_LEVEL = ("data_dir", "language", "timezone", "log_level")
+ENV_SECRETS = {
+    ("telegram", "token"): "ASSOBOT_TELEGRAM_TOKEN",
+    ("matrix", "password"): "ASSOBOT_MATRIX_PASSWORD",
+    ("matrix", "access_token"): "ASSOBOT_MATRIX_ACCESS_TOKEN",
+}
+
+
+class _Where:
+    """Builds error lines: ``config.toml: [matrix] homeserver: ...``."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def error(self, section: str | None, key: str, problem: str) -> ConfigError:
+        where = f"[{section}] {key}" if section else key
+        return ConfigError(f"{self.source}: {where}: {problem}")
+
+
+def _unknown_key(where: _Where, section: str | None, key: str, known: list[str]) -> ConfigError:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f' (did you mean "{close[0]}"?)' if close else f" (known keys: {', '.join(known)})"
+    return where.error(section, key, f"unknown setting{hint}")
+
+
+def _typed(where: _Where, section: str | None, key: str, value: object, expected: type) -> Any:
+    if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise where.error(section, key, f"expected a whole number, got {_show(value)}")
+    if expected is str and not isinstance(value, str):
+        raise where.error(section, key, f"expected a text in quotes, got {_show(value)}")
+    return value
+
+
+def _show(value: object) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value) if not isinstance(value, dict) else "a table"
+
+
+def _section(where: _Where, name: str, raw: object) -> Any:
+    cls = SECTIONS[name]
+    if not isinstance(raw, Mapping):
+        raise where.error(None, name, f"expected a table [{name}], got {_show(raw)}")
+    known = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise _unknown_key(where, name, key, sorted(known))
+        expected = int if known[key].type == "int" else str
+        values[key] = _typed(where, name, key, value, expected)
+    return cls(**values)
+
+
+def _with_env_secrets(config: Config, env: Mapping[str, str]) -> Config:
+    for (section, key), variable in ENV_SECRETS.items():
+        secret = env.get(variable, "")
+        if secret:
+            part = getattr(config, section)
+            config = replace(config, **{section: replace(part, **{key: secret})})
+    return config
+
+
+def _check(config: Config, where: _Where) -> None:
+    checks: list[tuple[str | None, str, Callable[[], str | None]]] = [
+        (None, "language", lambda: _check_language(config.language)),
+        (None, "timezone", lambda: _check_timezone(config.timezone)),
+        (None, "log_level", lambda: _check_level(config.log_level)),
+        ("console", "member", lambda: _check_name(config.console.member)),
+        ("console", "room", lambda: _check_name(config.console.room)),
+        ("rooms", "pairing_code_minutes", lambda: _check_range(config.rooms.pairing_code_minutes, 1, 1440)),
+        ("scheduler", "sweep_seconds", lambda: _check_range(config.scheduler.sweep_seconds, 5, 3600)),
+    ]
+    if config.telegram.enabled:
+        checks += [
+            ("telegram", "token", lambda: _check_token(config.telegram.token)),
+            ("telegram", "api_base_url", lambda: _check_url(config.telegram.api_base_url)),
+        ]
+    matrix = config.matrix
+    if matrix.homeserver or matrix.user_id or matrix.password or matrix.access_token:
+        checks += [
+            ("matrix", "homeserver", lambda: _check_url(matrix.homeserver)),
+            ("matrix", "user_id", lambda: _check_user_id(matrix.user_id)),
+            ("matrix", "password", lambda: _check_login(matrix)),
+        ]
+    for section, key, check in checks:
+        problem = check()
+        if problem:
+            raise where.error(section, key, problem)
+
+
+def _check_language(value: str) -> str | None:
+    if value in LANGUAGES:
+        return None
+    return f"expected {' or '.join(repr(x).replace(chr(39), chr(34)) for x in LANGUAGES)}, got {_show(value)}"
+
+
+def _check_timezone(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f'expected an IANA time zone such as "Europe/Paris", got {_show(value)}'
+    return None
+
+
+def _check_level(value: str) -> str | None:
+    if value.upper() in LOG_LEVELS:
+        return None
+    return f"expected one of {', '.join(LOG_LEVELS)}, got {_show(value)}"
+
+
+def _check_name(value: str) -> str | None:
+    if re.fullmatch(r"[\w.-]{1,32}", value):
+        return None
+    return f"expected a short name (letters, digits, . _ -), got {_show(value)}"
+
+
+def _check_range(value: int, low: int, high: int) -> str | None:
+    if low <= value <= high:
+        return None
+    return f"expected a number from {low} to {high}, got {value}"
+
+
+def _check_token(value: str) -> str | None:
+    if TELEGRAM_TOKEN.fullmatch(value):
+        return None
+    # Never echo the token itself.
+    return "does not look like a BotFather token (digits, a colon, then about 35 characters)"
+
+
+def _check_url(value: str) -> str | None:
+    if re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        return None
+    return f"expected an https:// or http:// URL, got {_show(value)}"
+
+
+def _check_user_id(value: str) -> str | None:
+    if MATRIX_USER_ID.fullmatch(value):
+        return None
+    return f'expected a Matrix user id such as "@assobot:example.org", got {_show(value)}'
+
+
+def _check_login(matrix: MatrixConfig) -> str | None:
+    if matrix.password or matrix.access_token:
+        return None
+    return (
+        "missing: set password or access_token "
+        "(or ASSOBOT_MATRIX_PASSWORD / ASSOBOT_MATRIX_ACCESS_TOKEN)"
+    )
+
+
+def parse_config(
+    raw: Mapping[str, object], *, source: str, base_dir: Path, env: Mapping[str, str]
+) -> Config:
+    """Turn a parsed TOML document into a validated ``Config``; raise ``ConfigError``."""
+    where = _Where(source)
+    top: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in SECTIONS:
+            top[key] = _section(where, key, value)
+        elif key in TOP_LEVEL:
+            top[key] = _typed(where, None, key, value, str)
+        else:
+            raise _unknown_key(where, None, key, [*TOP_LEVEL, *SECTIONS])
+    data_dir = Path(str(top.pop("data_dir", "data")))
+    env_data_dir = env.get("ASSOBOT_DATA_DIR", "")
+    if env_data_dir:
+        data_dir = Path(env_data_dir)
+    elif not data_dir.is_absolute():
+        data_dir = base_dir / data_dir
+    config = Config(data_dir=data_dir, source=source, **top)
+    config = replace(config, log_level=config.log_level.upper())
+    config = _with_env_secrets(config, env)
+    _check(config, where)
+    return config
+
+
+def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
+    """Read ``path`` (or use the defaults when it is None) and validate it."""
+    env = os.environ if env is None else env
+    if path is None:
+        return parse_config({}, source="defaults", base_dir=Path.cwd(), env=env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the file ({error.strerror})") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    return parse_config(raw, source=str(path), base_dir=path.resolve().parent, env=env)

@@ -1,0 +1,140 @@
+"""``Context``: the one object a handler receives; ``Services``: what the app shares with it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.config import Config
+from bot.errors import Refusal
+from bot.i18n import Translator, format_date, format_datetime
+from bot.message import Button, Delivery, Incoming, Member, Outgoing
+from bot.router import split_arguments
+from bot.scheduler import Clock, Scheduler
+from storage.rooms import RoomRecord
+from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.router import Command
+
+Sender = Callable[[str, Outgoing], Awaitable[Delivery]]
+
+
+@dataclass(slots=True)
+class Services:
+    """Shared by every handler of one running app."""
+
+    config: Config
+    store: Store
+    clock: Clock
+    scheduler: Scheduler
+    translator: Translator
+    send: Sender
+    commands: tuple[Command, ...] = field(default=())
+
+
+class Context:
+    """One message (or button tap) being handled: who, where, what, and how to answer."""
+
+    __slots__ = ("_organizer", "args", "command", "message", "room", "services", "text")
+
+    def __init__(
+        self,
+        services: Services,
+        message: Incoming,
+        room: RoomRecord,
+        command: Command | None,
+        text: str,
+    ) -> None:
+        self.services = services
+        self.message = message
+        self.room = room
+        self.command = command
+        self.text = text
+        self.args = split_arguments(text)
+        self._organizer: bool | None = None
+
+    # What and who -------------------------------------------------------------------------
+
+    @property
+    def sender(self) -> Member:
+        return self.message.sender
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self.services.scheduler
+
+    @property
+    def config(self) -> Config:
+        return self.services.config
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return self.services.commands
+
+    def command_name(self, name: str) -> str:
+        """The room-language name of a command given by its English name (``pair`` → ``lier``)."""
+        for command in self.commands:
+            if command.name == name:
+                return command.localized_name(self.lang)
+        return name
+
+    @property
+    def lang(self) -> str:
+        return self.room.language
+
+    @property
+    def is_organizer(self) -> bool:
+        """Platform admin, private chat with the bot, or granted the role by command."""
+        if self._organizer is None:
+            self._organizer = (
+                self.message.sender_is_admin
+                or self.room.private
+                or self.store.organizers.is_granted(self.room.key, self.sender.key)
+            )
+        return self._organizer
+
+    def require_organizer(self) -> None:
+        """Stop with a clear reply unless the sender is an organizer."""
+        if not self.is_organizer:
+            raise Refusal("Only organizers can do this.")
+
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
+    # Text ----------------------------------------------------------------------------------
+
+    def t(self, msgid: str, /, *, lang: str | None = None, **params: object) -> str:
+        """Translate into the room's language (or ``lang``)."""
+        return self.services.translator.t(lang or self.lang, msgid, **params)
+
+    def tn(self, singular: str, plural: str, n: int, /, *, lang: str | None = None,
+           **params: object) -> str:
+        """Translate with a plural form chosen by ``n``."""
+        return self.services.translator.tn(lang or self.lang, singular, plural, n, **params)
+
+    def format_datetime(self, moment: datetime, room: RoomRecord | None = None) -> str:
+        """``mardi 3 décembre 2026 à 18:30`` in a room's language and timezone."""
+        room = room or self.room
+        return format_datetime(moment, room.language, room.timezone)
+
+    def format_date(self, moment: datetime, room: RoomRecord | None = None) -> str:
+        room = room or self.room
+        return format_date(moment, room.language, room.timezone)
+
+    # Answers -------------------------------------------------------------------------------
+
+    async def reply(self, text: str, buttons: Sequence[Sequence[Button]] = ()) -> Delivery:
+        """Answer in the room the message came from."""
+        out = Outgoing(text, tuple(tuple(row) for row in buttons), self.message.message_id or None)
+        return await self.services.send(self.room.key, out)
+
+    async def send(self, room_key: str, out: Outgoing) -> Delivery:
+        """Post to any room the bot knows (an announcement to a linked room, say)."""
+        return await self.services.send(room_key, out)

@@ -1,0 +1,99 @@
+"""Platform-neutral message model: what adapters produce and what handlers send back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+def room_key(platform: str, room_id: str) -> str:
+    """Return the storage key of a room: ``platform:id`` (the id is never parsed)."""
+    return f"{platform}:{room_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """A group chat, a Matrix room or a console room."""
+
+    platform: str
+    id: str
+    title: str = ""
+    private: bool = False
+
+    @property
+    def key(self) -> str:
+        return room_key(self.platform, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A person on one platform (one platform identity)."""
+
+    platform: str
+    id: str
+    name: str
+    username: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.id}"
+
+    @property
+    def handle(self) -> str:
+        """How to address the member in text: @username when known, else the name."""
+        return f"@{self.username}" if self.username else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A text message received from a platform, already normalized by its adapter."""
+
+    room: Room
+    sender: Member
+    text: str
+    at: datetime
+    message_id: str = ""
+    sender_is_admin: bool = False
+    bot_username: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button; ``data`` is a short id (Telegram allows 64 bytes)."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to send: plain text (adapters escape it) and optional button rows."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPress:
+    """A member tapped a button of one of our messages."""
+
+    room: Room
+    sender: Member
+    data: str
+    message_id: str
+    at: datetime
+    sender_is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The outcome of one send: the platform message id, or the error that stopped it."""
+
+    room_key: str
+    message_id: str = ""
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error

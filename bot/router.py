@@ -1,0 +1,305 @@
+"""Commands declared once beside their code (``Router``), and the ``Dispatcher`` that runs them."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.errors import Refusal, UsageError
+from bot.message import ButtonPress, Incoming
+
+if TYPE_CHECKING:
+    from bot.context import Context, Services
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Context"], Awaitable[None]]
+StartHook = Callable[["Services"], Awaitable[None]]
+SweepHook = Callable[["Services", datetime], Awaitable[None]]
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram accepts in a command menu
+_COMMAND_LINE = re.compile(r"^([/!])([^\s@/!]+)(?:@(\S*))?(?:\s+(.*))?$", re.DOTALL)
+_QUOTES = {'"': '"', "«": "»", "“": "”", "„": "“"}
+
+
+class DuplicateCommand(Exception):
+    """Two commands claim the same name or alias."""
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One command: English name, French name, extra aliases, usage, help and examples."""
+
+    name: str
+    name_fr: str
+    aliases: tuple[str, ...]
+    usage: str
+    help: str
+    examples: tuple[str, ...]
+    organizer_only: bool
+    handler: Handler
+    feature: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, self.name_fr, *self.aliases)
+
+    def localized_name(self, language: str) -> str:
+        return self.name_fr if language == "fr" else self.name
+
+
+class Router:
+    """The commands, button handlers, listeners and timer hooks of one feature."""
+
+    def __init__(self, feature: str) -> None:
+        self.feature = feature
+        self.commands: list[Command] = []
+        self.buttons: dict[str, Handler] = {}
+        self.listeners: list[Handler] = []
+        self.start_hooks: list[StartHook] = []
+        self.sweep_hooks: list[SweepHook] = []
+
+    def command(
+        self,
+        name: str,
+        name_fr: str,
+        *aliases: str,
+        usage: str = "",
+        help: str,
+        examples: Iterable[str] = (),
+        organizer: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """Declare a command; names must be valid Telegram command names (a-z, 0-9, _)."""
+        for each in (name, name_fr, *aliases):
+            if not COMMAND_NAME.match(each):
+                raise ValueError(f"invalid command name {each!r}: use a-z, 0-9 and _ only")
+
+        def register(handler: Handler) -> Handler:
+            self.commands.append(
+                Command(name, name_fr, aliases, usage, help, tuple(examples), organizer,
+                        handler, self.feature)
+            )
+            return handler
+
+        return register
+
+    def button(self, prefix: str) -> Callable[[Handler], Handler]:
+        """Handle taps on buttons whose data starts with ``prefix:``."""
+
+        def register(handler: Handler) -> Handler:
+            self.buttons[prefix] = handler
+            return handler
+
+        return register
+
+    def listener(self, handler: Handler) -> Handler:
+        """Receive every message that is not a command (e.g. to capture links)."""
+        self.listeners.append(handler)
+        return handler
+
+    def on_start(self, hook: StartHook) -> StartHook:
+        """Restore timers from the tables at start-up."""
+        self.start_hooks.append(hook)
+        return hook
+
+    def on_sweep(self, hook: SweepHook) -> SweepHook:
+        """Called by the sweeper (every minute and whenever the clock moves)."""
+        self.sweep_hooks.append(hook)
+        return hook
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: ``/Résumé`` finds ``resume``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def split_arguments(text: str) -> list[str]:
+    """Split on spaces, keeping "double-quoted", «guillemets» and “curly” groups together.
+
+    Apostrophes are ordinary letters (``l'AG``); an unclosed quote runs to the end.
+    """
+    args: list[str] = []
+    current: list[str] = []
+    closing: str | None = None
+    quoted = False
+    for char in text:
+        if closing is not None:
+            if char == closing:
+                closing = None
+            else:
+                current.append(char)
+        elif char in _QUOTES and not current:
+            closing = _QUOTES[char]
+            quoted = True
+        elif char.isspace():
+            if current or quoted:
+                args.append("".join(current).strip())
+            current, quoted = [], False
+        else:
+            current.append(char)
+    if current or quoted:
+        args.append("".join(current).strip())
+    return args
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCommand:
+    """``/name@bot args`` taken apart."""
+
+    prefix: str
+    name: str
+    addressee: str
+    text: str
+
+
+def parse_command(text: str) -> ParsedCommand | None:
+    """Recognise ``/cmd`` or ``!cmd`` (with an optional ``@botname``); None for other text."""
+    match = _COMMAND_LINE.match(text.strip())
+    if match is None:
+        return None
+    prefix, name, addressee, rest = match.groups()
+    name = fold(name)
+    if not COMMAND_NAME.match(name):
+        return None
+    return ParsedCommand(prefix, name, addressee or "", (rest or "").strip())
+
+
+class Dispatcher:
+    """Parse, look up, check the role, call the handler, turn errors into replies."""
+
+    def __init__(self, routers: Iterable[Router], services: Services) -> None:
+        self.routers = tuple(routers)
+        self.services = services
+        self.by_name: dict[str, Command] = {}
+        self.buttons: dict[str, Handler] = {}
+        self.listeners: list[Handler] = []
+        for router in self.routers:
+            for command in router.commands:
+                for name in command.names:
+                    other = self.by_name.get(name)
+                    if other is not None:
+                        raise DuplicateCommand(
+                            f"/{name} is declared twice: by {other.feature} (/{other.name}) "
+                            f"and by {command.feature} (/{command.name})"
+                        )
+                    self.by_name[name] = command
+            for prefix, handler in router.buttons.items():
+                if prefix in self.buttons:
+                    raise DuplicateCommand(f"button prefix {prefix!r} is declared twice")
+                self.buttons[prefix] = handler
+            self.listeners.extend(router.listeners)
+        self.commands = tuple(c for r in self.routers for c in r.commands)
+
+    async def handle(self, incoming: Incoming) -> None:
+        """Handle one message; never raises (errors become replies and log lines)."""
+        from bot.context import Context
+
+        services = self.services
+        try:
+            now = incoming.at
+            room = services.store.rooms.ensure(incoming.room, now)
+            services.store.members.seen(room.key, incoming.sender, now)
+        except Exception:
+            log.exception("could not record room %s", incoming.room.key)
+            return
+        parsed = parse_command(incoming.text)
+        if parsed is None:
+            for listener in self.listeners:
+                ctx = Context(services, incoming, room, None, incoming.text)
+                await self._run(ctx, listener)
+            return
+        if parsed.addressee and incoming.bot_username:
+            if parsed.addressee.casefold() != incoming.bot_username.casefold():
+                return  # meant for another bot in the group
+        command = self.by_name.get(parsed.name)
+        ctx = Context(services, incoming, room, command, parsed.text)
+        if command is None:
+            await self._unknown(ctx, parsed)
+            return
+        if command.organizer_only and not ctx.is_organizer:
+            await ctx.reply(
+                ctx.t("Only organizers can use /{command}.",
+                      command=command.localized_name(ctx.lang))
+            )
+            return
+        await self._run(ctx, command.handler)
+
+    async def handle_press(self, press: ButtonPress) -> None:
+        """Route a button tap to the feature owning the data's prefix."""
+        from bot.context import Context
+
+        prefix, _sep, payload = press.data.partition(":")
+        handler = self.buttons.get(prefix)
+        if handler is None:
+            log.info("button with unknown prefix %r ignored", prefix)
+            return
+        incoming = Incoming(
+            room=press.room,
+            sender=press.sender,
+            text=payload,
+            at=press.at,
+            message_id=press.message_id,
+            sender_is_admin=press.sender_is_admin,
+        )
+        try:
+            room = self.services.store.rooms.ensure(press.room, press.at)
+        except Exception:
+            log.exception("could not record room %s", press.room.key)
+            return
+        await self._run(Context(self.services, incoming, room, None, payload), handler)
+
+    async def _run(self, ctx: Context, handler: Handler) -> None:
+        try:
+            await handler(ctx)
+        except UsageError as error:
+            await self._usage(ctx, ctx.t(error.msgid, **error.params))
+        except Refusal as error:
+            await ctx.reply(ctx.t(error.msgid, **error.params))
+        except Exception:
+            log.exception("handler %s failed in %s", getattr(handler, "__qualname__", handler),
+                          ctx.room.key)
+            try:
+                await ctx.reply(ctx.t("Sorry, something went wrong. Nothing was lost; "
+                                      "please try again."))
+            except Exception:
+                log.exception("could not send the apology")
+
+    async def _usage(self, ctx: Context, reason: str) -> None:
+        command = ctx.command
+        lines = [reason]
+        if command is not None:
+            lines.append(ctx.t("Usage: {usage}", usage=usage_line(ctx, command)))
+            if command.examples:
+                lines.append(ctx.t("Example: {example}", example=ctx.t(command.examples[0])))
+        await ctx.reply("\n".join(lines))
+
+    async def _unknown(self, ctx: Context, parsed: ParsedCommand) -> None:
+        names = [n for c in self.commands for n in (c.localized_name(ctx.lang), *c.names)]
+        close = difflib.get_close_matches(parsed.name, list(dict.fromkeys(names)), n=1, cutoff=0.6)
+        help_name = ctx.command_name("help")
+        if close:
+            await ctx.reply(
+                ctx.t("Unknown command /{name}. Did you mean /{suggestion}? "
+                      "Type /{help} for the list.",
+                      name=parsed.name, suggestion=close[0], help=help_name)
+            )
+        elif parsed.prefix == "/":
+            # "!word" is often meant for another Matrix bot: only answer it when we can help.
+            await ctx.reply(
+                ctx.t("Unknown command /{name}. Type /{help} for the list.",
+                      name=parsed.name, help=help_name)
+            )
+
+
+def usage_line(ctx: Context, command: Command) -> str:
+    """``/langue fr | en`` in the room's language."""
+    name = command.localized_name(ctx.lang)
+    usage = ctx.t(command.usage) if command.usage else ""
+    return f"/{name} {usage}".rstrip()
+

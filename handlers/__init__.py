@@ -1,0 +1,8 @@
+"""Feature handlers; ``ROUTERS`` is the explicit list the app serves (no discovery)."""
+
+from __future__ import annotations
+
+from bot.router import Router
+from handlers import help, rooms
+
+ROUTERS: list[Router] = [help.router, rooms.router]

@@ -1,0 +1,241 @@
+"""Rooms and associations: linking rooms, announcements, language, timezone, organizer role."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.context import Context
+from bot.errors import Refusal, UsageError
+from bot.i18n import LANGUAGES, _
+from bot.message import Outgoing
+from bot.router import Router
+from storage.rooms import CODE_ALPHABET, CODE_LENGTH, RoomRecord
+
+router = Router("rooms")
+
+PLATFORM_NAMES = {"telegram": "Telegram", "matrix": "Matrix", "console": "console"}
+LANGUAGE_NAMES = {"fr": "français", "en": "English"}
+REVOKE_WORDS = ("retirer", "enlever", "remove", "revoke")
+_CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+
+
+def room_label(room: RoomRecord) -> str:
+    """``Bureau (Telegram)``: how a room is named in replies."""
+    title = room.title or room.external_id
+    return f"{title} ({PLATFORM_NAMES.get(room.platform, room.platform)})"
+
+
+@router.command(
+    "pair",
+    "lier",
+    usage=_("[CODE]"),
+    help=_("Link this room with another one (give a code here, type it there)."),
+    examples=(_("/pair"), _("/pair K7M2QX9A")),
+    organizer=True,
+)
+async def pair(ctx: Context) -> None:
+    if not ctx.args:
+        minutes = ctx.config.rooms.pairing_code_minutes
+        code = ctx.store.rooms.create_pairing_code(
+            ctx.room.key, ctx.sender.key, ctx.now(), timedelta(minutes=minutes)
+        )
+        name = ctx.command_name("pair")
+        await ctx.reply(
+            ctx.t(
+                "Linking code: {code} (valid {minutes} minutes). In the other room, an "
+                "organizer types:\n/{name} {code}",
+                code=code, minutes=minutes, name=name,
+            )
+        )
+        return
+    code = ctx.args[0].upper()
+    if len(ctx.args) > 1 or not _CODE.match(code):
+        raise UsageError("A linking code has {length} letters and digits, like K7M2QX9A.",
+                         length=CODE_LENGTH)
+    if ctx.store.rooms.pairing_code_room(code, ctx.now()) == ctx.room.key:
+        raise Refusal("This code comes from this room: type it in the other room.")
+    origin_key = ctx.store.rooms.take_pairing_code(code, ctx.now())
+    if origin_key is None:
+        raise Refusal("This code is unknown or has expired. Ask for a new one with /{name} "
+                      "in the other room.", name=ctx.command_name("pair"))
+    origin = ctx.store.rooms.get(origin_key)
+    if origin is None:
+        raise Refusal("The room that gave this code no longer exists.")
+    if not ctx.store.rooms.link(origin_key, ctx.room.key):
+        await ctx.reply(ctx.t("This room is already linked with {room}.", room=room_label(origin)))
+        return
+    here = ctx.store.rooms.get(ctx.room.key) or ctx.room
+    await ctx.reply(ctx.t("Linked with {room}. Polls, reminders, announcements and digests "
+                          "can now serve both. /rooms lists the linked rooms.",
+                          room=room_label(origin)))
+    await ctx.send(
+        origin.key,
+        Outgoing(ctx.t("{room} is now linked with this room (by {member}).",
+                       lang=origin.language, room=room_label(here), member=ctx.sender.name)),
+    )
+
+
+@router.command(
+    "unpair",
+    "delier",
+    help=_("Unlink this room from the other rooms of its association."),
+    organizer=True,
+)
+async def unpair(ctx: Context) -> None:
+    others = [r for r in ctx.store.rooms.linked_to(ctx.room.key) if r.key != ctx.room.key]
+    if not ctx.store.rooms.unlink(ctx.room.key, ctx.now()):
+        raise Refusal("This room is not linked with any other room.")
+    await ctx.reply(ctx.t("This room is no longer linked with: {rooms}.",
+                          rooms=", ".join(room_label(r) for r in others)))
+
+
+@router.command("rooms", "salons", help=_("List the rooms linked with this one."))
+async def list_rooms(ctx: Context) -> None:
+    rooms = ctx.store.rooms.linked_to(ctx.room.key)
+    if len(rooms) <= 1:
+        await ctx.reply(ctx.t("This room is not linked with any other room. "
+                              "An organizer can link one with /{name}.",
+                              name=ctx.command_name("pair")))
+        return
+    lines = [ctx.tn("This association has {n} room:", "This association has {n} rooms:",
+                    len(rooms))]
+    for room in rooms:
+        mark = ctx.t(" (this room)") if room.key == ctx.room.key else ""
+        lines.append(f"• {room_label(room)}{mark}")
+    await ctx.reply("\n".join(lines))
+
+
+@router.command(
+    "announce",
+    "annonce",
+    usage=_("text"),
+    help=_("Post an announcement in every linked room (it also goes into the digest)."),
+    examples=(_("/announce General assembly on Saturday at 2pm, room B"),),
+    organizer=True,
+)
+async def announce(ctx: Context) -> None:
+    text = ctx.text.strip()
+    if not text:
+        raise UsageError("Write the announcement after the command.")
+    ctx.store.rooms.add_announcement(ctx.room.key, ctx.sender.key, ctx.sender.name, text,
+                                     ctx.now())
+    rooms = ctx.store.rooms.linked_to(ctx.room.key)
+    failed: list[str] = []
+    for room in rooms:
+        heading = ctx.t("📣 Announcement from {member}:", lang=room.language,
+                        member=ctx.sender.name)
+        delivery = await ctx.send(room.key, Outgoing(f"{heading}\n{text}"))
+        if not delivery.ok:
+            failed.append(f"{room_label(room)} ({delivery.error})")
+    if failed:
+        await ctx.reply(ctx.t("Not delivered to: {rooms}. It is kept for the digest.",
+                              rooms="; ".join(failed)))
+    elif len(rooms) > 1:
+        await ctx.reply(ctx.tn("Announcement sent to {n} room.", "Announcement sent to {n} rooms.",
+                               len(rooms)))
+
+
+@router.command(
+    "language",
+    "langue",
+    usage=_("[fr | en]"),
+    help=_("Show or change the language of this room."),
+    examples=(_("/language en"),),
+)
+async def language(ctx: Context) -> None:
+    if not ctx.args:
+        await ctx.reply(ctx.t("This room speaks {language}. Organizers change it with "
+                              "/{name} fr or /{name} en.",
+                              language=LANGUAGE_NAMES[ctx.lang],
+                              name=ctx.command_name("language")))
+        return
+    wanted = ctx.args[0].lower()
+    aliases = {"français": "fr", "francais": "fr", "french": "fr", "anglais": "en",
+               "english": "en"}
+    wanted = aliases.get(wanted, wanted)
+    if wanted not in LANGUAGES or len(ctx.args) > 1:
+        raise UsageError("Unknown language “{value}”: choose fr or en.", value=ctx.text)
+    ctx.require_organizer()
+    ctx.store.rooms.set_language(ctx.room.key, wanted)
+    await ctx.reply(ctx.t("This room now speaks {language}.", lang=wanted,
+                          language=LANGUAGE_NAMES[wanted]))
+
+
+def _zone(name: str) -> str | None:
+    """The IANA name for ``name``, matched without regard to case."""
+    try:
+        ZoneInfo(name)
+        if "/" in name or name == "UTC":
+            return name
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    folded = name.casefold()
+    for zone in available_timezones():
+        if zone.casefold() == folded:
+            return zone
+    return None
+
+
+@router.command(
+    "timezone",
+    "fuseau",
+    usage=_("[Area/City]"),
+    help=_("Show or change the timezone of this room."),
+    examples=(_("/timezone America/Montreal"),),
+)
+async def timezone(ctx: Context) -> None:
+    if not ctx.args:
+        await ctx.reply(ctx.t("This room's timezone is {zone}: it is {when}.",
+                              zone=ctx.room.timezone, when=ctx.format_datetime(ctx.now())))
+        return
+    zone = _zone(ctx.args[0]) if len(ctx.args) == 1 else None
+    if zone is None:
+        raise UsageError("Unknown timezone “{value}”: write it like Europe/Paris or "
+                         "America/Montreal.", value=ctx.text)
+    ctx.require_organizer()
+    ctx.store.rooms.set_timezone(ctx.room.key, zone)
+    room = ctx.store.rooms.get(ctx.room.key) or ctx.room
+    await ctx.reply(ctx.t("This room's timezone is now {zone}: it is {when}.",
+                          zone=zone, when=ctx.format_datetime(ctx.now(), room)))
+
+
+@router.command(
+    "organizer",
+    "organisateur",
+    usage=_("[@member | remove @member]"),
+    help=_("List the organizers, or give or take back the role."),
+    examples=(_("/organizer @bob"), _("/organizer remove @bob")),
+)
+async def organizer(ctx: Context) -> None:
+    if not ctx.args:
+        granted = ctx.store.organizers.granted(ctx.room.key)
+        names = ", ".join(m.handle for m in granted) or ctx.t("nobody")
+        await ctx.reply(ctx.t("Organizers named by command: {names}. Group admins (Matrix "
+                              "power level 50 or more) are organizers too.", names=names))
+        return
+    revoke = ctx.args[0].casefold() in REVOKE_WORDS
+    handles = ctx.args[1:] if revoke else ctx.args
+    if len(handles) != 1:
+        raise UsageError("Name one member, like @bob.")
+    ctx.require_organizer()
+    found = ctx.store.members.find_in_room(ctx.room.key, handles[0])
+    if not found:
+        raise Refusal("Nobody called {name} has written in this room yet.", name=handles[0])
+    if len(found) > 1:
+        raise Refusal("Several members are called {name}: use their @username.",
+                      name=handles[0])
+    member = found[0]
+    if revoke:
+        if ctx.store.organizers.revoke(ctx.room.key, member.key):
+            await ctx.reply(ctx.t("{name} is no longer an organizer of this room.",
+                                  name=member.name))
+        else:
+            await ctx.reply(ctx.t("{name} was not named organizer by command (group admins "
+                                  "stay organizers).", name=member.name))
+        return
+    if ctx.store.organizers.grant(ctx.room.key, member.key, ctx.sender.key, ctx.now()):
+        await ctx.reply(ctx.t("{name} is now an organizer of this room.", name=member.name))
+    else:
+        await ctx.reply(ctx.t("{name} already is an organizer of this room.", name=member.name))

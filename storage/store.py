@@ -1,0 +1,24 @@
+"""The store handed to handlers: one attribute per repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storage.db import OwnedDatabase
+from storage.members import MemberRepo, OrganizerRepo
+from storage.rooms import RoomRepo
+
+
+class Store:
+    """Repositories over one owned SQLite database."""
+
+    def __init__(self, path: Path, *, language: str, timezone: str) -> None:
+        self.owned = OwnedDatabase(path)
+        db = self.owned.db
+        self.rooms = RoomRepo(db, language=language, timezone=timezone)
+        self.members = MemberRepo(db)
+        self.organizers = OrganizerRepo(db)
+
+    def close(self) -> None:
+        """Close the database and release its lock."""
+        self.owned.close()
