@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Iterable
@@ -39,10 +40,12 @@ class App:
         self.clock = clock or Clock()
         self.translator = Translator.load()
         self.scheduler = Scheduler(self.clock, sweep_seconds=config.scheduler.sweep_seconds)
-        self.store = Store(config.database_path, language=config.language,
-                           timezone=config.timezone)
-        self.services = Services(config, self.store, self.clock, self.scheduler,
-                                 self.translator, self.send)
+        self.store = Store(
+            config.database_path, language=config.language, timezone=config.timezone
+        )
+        self.services = Services(
+            config, self.store, self.clock, self.scheduler, self.translator, self.send
+        )
         try:
             self.dispatcher = Dispatcher(routers, self.services)
         except Exception:
@@ -103,10 +106,8 @@ class App:
         """Run until an adapter or a signal asks to stop."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.request_stop)
-            except (NotImplementedError, RuntimeError):
-                pass
         try:
             await self.start()
             await self._stop.wait()

@@ -28,12 +28,23 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="start the bot")
     check = commands.add_parser("check-config", help="validate the configuration and exit")
     for sub in (run, check):
-        sub.add_argument("--config", type=Path, default=None,
-                         help="TOML file (default: ./config.toml if present, or ASSOBOT_CONFIG)")
-        sub.add_argument("--data-dir", type=Path, default=None,
-                         help="folder of the SQLite database (overrides config and env)")
-    run.add_argument("--console", action="store_true",
-                     help="use the terminal adapter even when platforms are configured")
+        sub.add_argument(
+            "--config",
+            type=Path,
+            default=None,
+            help="TOML file (default: ./config.toml if present, or ASSOBOT_CONFIG)",
+        )
+        sub.add_argument(
+            "--data-dir",
+            type=Path,
+            default=None,
+            help="folder of the SQLite database (overrides config and env)",
+        )
+    run.add_argument(
+        "--console",
+        action="store_true",
+        help="use the terminal adapter even when platforms are configured",
+    )
     return parser
 
 
@@ -59,8 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "check-config":
         platforms = ", ".join(config.platforms) or "console"
-        print(f"{config.source}: OK (data: {config.database_path}; platforms: {platforms}; "
-              f"language {config.language}; timezone {config.timezone})")
+        print(
+            f"{config.source}: OK (data: {config.database_path}; platforms: {platforms}; "
+            f"language {config.language}; timezone {config.timezone})"
+        )
         return 0
     setup_logging(config.log_level, config.secrets())
     return _run(config, console=args.console)

@@ -40,6 +40,12 @@ class TelegramConfig:
 
     token: str = field(default="", repr=False)
     api_base_url: str = "https://api.telegram.org"
+    mode: str = "polling"
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str = field(default="", repr=False)
+    stale_after_minutes: int = 10
 
     @property
     def enabled(self) -> bool:
@@ -55,6 +61,7 @@ class MatrixConfig:
     password: str = field(default="", repr=False)
     access_token: str = field(default="", repr=False)
     device_name: str = "assobot"
+    allowed_inviters: tuple[str, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -106,7 +113,12 @@ class Config:
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never reach a log line."""
-        values = (self.telegram.token, self.matrix.password, self.matrix.access_token)
+        values = (
+            self.telegram.token,
+            self.telegram.webhook_secret,
+            self.matrix.password,
+            self.matrix.access_token,
+        )
         return tuple(v for v in values if v)
 
 
@@ -122,6 +134,7 @@ ENV_SECRETS = {
     ("telegram", "token"): "ASSOBOT_TELEGRAM_TOKEN",
     ("matrix", "password"): "ASSOBOT_MATRIX_PASSWORD",
     ("matrix", "access_token"): "ASSOBOT_MATRIX_ACCESS_TOKEN",
+    ("telegram", "webhook_secret"): "ASSOBOT_TELEGRAM_WEBHOOK_SECRET",
 }
 
 
@@ -142,10 +155,19 @@ def _unknown_key(where: _Where, section: str | None, key: str, known: list[str])
     return where.error(section, key, f"unknown setting{hint}")
 
 
-def _typed(where: _Where, section: str | None, key: str, value: object, expected: type) -> Any:
-    if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+def _typed(where: _Where, section: str | None, key: str, value: object, expected: str) -> Any:
+    """Check a value against a field's declared type (the annotation, as text)."""
+    if expected == "int" and (isinstance(value, bool) or not isinstance(value, int)):
         raise where.error(section, key, f"expected a whole number, got {_show(value)}")
-    if expected is str and not isinstance(value, str):
+    if expected == "bool" and not isinstance(value, bool):
+        raise where.error(section, key, f"expected true or false, got {_show(value)}")
+    if expected.startswith("tuple"):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise where.error(
+                section, key, f'expected a list of texts like ["a", "b"], got {_show(value)}'
+            )
+        return tuple(value)
+    if expected == "str" and not isinstance(value, str):
         raise where.error(section, key, f"expected a text in quotes, got {_show(value)}")
     return value
 
@@ -165,8 +187,7 @@ def _section(where: _Where, name: str, raw: object) -> Any:
     for key, value in raw.items():
         if key not in known:
             raise _unknown_key(where, name, key, sorted(known))
-        expected = int if known[key].type == "int" else str
-        values[key] = _typed(where, name, key, value, expected)
+        values[key] = _typed(where, name, key, value, str(known[key].type))
     return cls(**values)
 
 
@@ -186,14 +207,46 @@ def _check(config: Config, where: _Where) -> None:
         (None, "log_level", lambda: _check_level(config.log_level)),
         ("console", "member", lambda: _check_name(config.console.member)),
         ("console", "room", lambda: _check_name(config.console.room)),
-        ("rooms", "pairing_code_minutes", lambda: _check_range(config.rooms.pairing_code_minutes, 1, 1440)),
-        ("scheduler", "sweep_seconds", lambda: _check_range(config.scheduler.sweep_seconds, 5, 3600)),
+        (
+            "rooms",
+            "pairing_code_minutes",
+            lambda: _check_range(config.rooms.pairing_code_minutes, 1, 1440),
+        ),
+        (
+            "scheduler",
+            "sweep_seconds",
+            lambda: _check_range(config.scheduler.sweep_seconds, 5, 3600),
+        ),
     ]
     if config.telegram.enabled:
         checks += [
             ("telegram", "token", lambda: _check_token(config.telegram.token)),
             ("telegram", "api_base_url", lambda: _check_url(config.telegram.api_base_url)),
+            (
+                "telegram",
+                "mode",
+                lambda: _check_choice(config.telegram.mode, ("polling", "webhook")),
+            ),
+            (
+                "telegram",
+                "stale_after_minutes",
+                lambda: _check_range(config.telegram.stale_after_minutes, 0, 10080),
+            ),
         ]
+        if config.telegram.mode == "webhook":
+            checks += [
+                ("telegram", "webhook_url", lambda: _check_url(config.telegram.webhook_url)),
+                (
+                    "telegram",
+                    "webhook_port",
+                    lambda: _check_range(config.telegram.webhook_port, 1, 65535),
+                ),
+                (
+                    "telegram",
+                    "webhook_secret",
+                    lambda: _check_secret_token(config.telegram.webhook_secret),
+                ),
+            ]
     matrix = config.matrix
     if matrix.homeserver or matrix.user_id or matrix.password or matrix.access_token:
         checks += [
@@ -208,9 +261,23 @@ def _check(config: Config, where: _Where) -> None:
 
 
 def _check_language(value: str) -> str | None:
-    if value in LANGUAGES:
+    return _check_choice(value, LANGUAGES)
+
+
+def _check_choice(value: str, choices: tuple[str, ...]) -> str | None:
+    if value in choices:
         return None
-    return f"expected {' or '.join(repr(x).replace(chr(39), chr(34)) for x in LANGUAGES)}, got {_show(value)}"
+    return f"expected {' or '.join(chr(34) + c + chr(34) for c in choices)}, got {_show(value)}"
+
+
+def _check_secret_token(value: str) -> str | None:
+    # Telegram's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -. Never echo it.
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+        return None
+    return (
+        "missing or invalid: 1 to 256 characters among A-Z a-z 0-9 _ - "
+        "(or ASSOBOT_TELEGRAM_WEBHOOK_SECRET)"
+    )
 
 
 def _check_timezone(value: str) -> str | None:
@@ -277,7 +344,7 @@ def parse_config(
         if key in SECTIONS:
             top[key] = _section(where, key, value)
         elif key in TOP_LEVEL:
-            top[key] = _typed(where, None, key, value, str)
+            top[key] = _typed(where, None, key, value, "str")
         else:
             raise _unknown_key(where, None, key, [*TOP_LEVEL, *SECTIONS])
     data_dir = Path(str(top.pop("data_dir", "data")))

@@ -114,8 +114,9 @@ class Context:
         """Translate into the room's language (or ``lang``)."""
         return self.services.translator.t(lang or self.lang, msgid, **params)
 
-    def tn(self, singular: str, plural: str, n: int, /, *, lang: str | None = None,
-           **params: object) -> str:
+    def tn(
+        self, singular: str, plural: str, n: int, /, *, lang: str | None = None, **params: object
+    ) -> str:
         """Translate with a plural form chosen by ``n``."""
         return self.services.translator.tn(lang or self.lang, singular, plural, n, **params)
 

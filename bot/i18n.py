@@ -16,7 +16,6 @@ from babel.numbers import format_decimal
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
-DOMAIN = "assobot"
 LOCALES_DIR = Path(__file__).parent / "locales"
 
 # Babel patterns: "mardi 3 décembre 2026 à 18:30" / "Tuesday 3 December 2026 at 18:30".
@@ -32,21 +31,27 @@ def _(msgid: str) -> str:
     return msgid
 
 
-def catalog_path(language: str) -> Path:
-    """Return the .po file of one language."""
-    return LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalog_path(language: str, name: str = "core") -> Path:
+    """Return one .po file of a language: ``core`` or a feature's own catalog."""
+    return LOCALES_DIR / language / "LC_MESSAGES" / f"{name}.po"
 
 
 def _load(language: str) -> gettext.NullTranslations:
-    path = catalog_path(language)
-    if not path.exists():
-        return gettext.NullTranslations()
-    with path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    """Merge every catalog of a language (core + one per feature) into one translation."""
+    folder = LOCALES_DIR / language / "LC_MESSAGES"
+    merged: gettext.NullTranslations | None = None
+    for path in sorted(folder.glob("*.po")):
+        with path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        translations = gettext.GNUTranslations(buffer)
+        if merged is None:
+            merged = translations
+        else:
+            merged.add_fallback(translations)
+    return merged or gettext.NullTranslations()
 
 
 @dataclass(frozen=True, slots=True)

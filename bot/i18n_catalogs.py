@@ -1,7 +1,9 @@
 """Find every translatable string in the code and keep the fr/en .po catalogs in step.
 
-``python -m bot.i18n_catalogs`` adds new message ids to both catalogs (French left empty for a
+``python -m bot.i18n_catalogs`` adds new message ids to both languages (French left empty for a
 translator) and drops unused ones; the test suite fails while a French translation is missing.
+Each feature module (``handlers/x.py``, ``bot/adapters/x.py``) has its own catalog ``x.po``;
+everything else is in ``core.po``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import DOMAIN, LANGUAGES, catalog_path
+from bot.i18n import LANGUAGES, LOCALES_DIR, catalog_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("bot", "handlers")
@@ -56,44 +58,77 @@ def messages_in(path: Path) -> Iterator[str | tuple[str, str]]:
                 yield (first, second)
 
 
-def all_messages() -> dict[str, str | tuple[str, str]]:
-    """Every message id in the code, keyed by its singular form."""
-    found: dict[str, str | tuple[str, str]] = {}
+def catalog_of(path: Path) -> str:
+    """Which catalog a source file's messages belong to."""
+    relative = path.relative_to(ROOT)
+    feature_module = relative.parts[0] == "handlers" or relative.parts[:2] == ("bot", "adapters")
+    if feature_module and path.stem not in ("__init__", "base"):
+        return path.stem
+    return "core"
+
+
+Message = str | tuple[str, str]
+
+
+def all_messages() -> dict[str, dict[str, Message]]:
+    """Every message id in the code: catalog name -> {singular form: message}."""
+    found: dict[str, dict[str, Message]] = {"core": {}}
     for folder in SOURCES:
         for path in sorted((ROOT / folder).rglob("*.py")):
+            catalog = found.setdefault(catalog_of(path), {})
             for message in messages_in(path):
                 key = message[0] if isinstance(message, tuple) else message
-                found.setdefault(key, message)
+                catalog.setdefault(key, message)
     # Console role names are translated through a variable.
     for word in ("organizer", "member"):
-        found.setdefault(word, word)
-    return found
+        found["core"].setdefault(word, word)
+    return {name: messages for name, messages in found.items() if messages}
 
 
-def read_catalog(language: str) -> Catalog:
-    path = catalog_path(language)
+def read_catalog(language: str, name: str = "core") -> Catalog:
+    path = catalog_path(language, name)
     if not path.exists():
-        return Catalog(locale=language, domain=DOMAIN)
+        return Catalog(locale=language, domain=name)
     with path.open("rb") as po_file:
         return read_po(po_file, locale=language)
 
 
 def update() -> None:
-    """Bring both catalogs in step with the code."""
-    messages = all_messages()
+    """Bring every catalog of both languages in step with the code."""
     for language in LANGUAGES:
-        old = read_catalog(language)
-        new = Catalog(locale=language, domain=DOMAIN, project="assobot")
-        for key, message in sorted(messages.items()):
-            previous = old.get(message)
-            new.add(message, previous.string if previous is not None else "")
-        path = catalog_path(language)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as po_file:
-            write_po(po_file, new, width=0, omit_header=False, sort_output=True)
+        # Translations are found in any catalog, so a message may move between them.
+        known: dict[object, object] = {}
+        for path in sorted((LOCALES_DIR / language / "LC_MESSAGES").glob("*.po")):
+            for old in read_catalog(language, path.stem):
+                if old.id and old.string:
+                    known.setdefault(old.id, old.string)
+        for path in (LOCALES_DIR / language / "LC_MESSAGES").glob("*.po"):
+            path.unlink()
+        for name, messages in all_messages().items():
+            new = Catalog(locale=language, domain=name, project="assobot")
+            for _key, message in sorted(messages.items()):
+                new.add(message, known.get(message, ""))  # type: ignore[arg-type]
+            path = catalog_path(language, name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as po_file:
+                write_po(po_file, new, width=0, omit_header=False, sort_output=True)
+
+
+def missing_french() -> list[tuple[str, str]]:
+    """(catalog, message id) pairs that still lack a French translation."""
+    missing: list[tuple[str, str]] = []
+    for path in sorted((LOCALES_DIR / "fr" / "LC_MESSAGES").glob("*.po")):
+        for message in read_catalog("fr", path.stem):
+            if not message.id:
+                continue
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if not all(strings):
+                key = str(message.id[0] if isinstance(message.id, (tuple, list)) else message.id)
+                missing.append((path.stem, key))
+    return missing
 
 
 if __name__ == "__main__":
     update()
-    missing = [m.id for m in read_catalog("fr") if m.id and not m.string]
-    print(f"{len(missing)} French translation(s) missing", file=sys.stderr)
+    for catalog, key in missing_french():
+        print(f"missing French translation in {catalog}.po: {key!r}", file=sys.stderr)

@@ -28,10 +28,7 @@ class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
         when = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
-        line = (
-            f"time={when} level={record.levelname} logger={record.name} "
-            f'msg="{_quote(message)}"'
-        )
+        line = f'time={when} level={record.levelname} logger={record.name} msg="{_quote(message)}"'
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return self.redact(line)

@@ -81,8 +81,17 @@ class Router:
 
         def register(handler: Handler) -> Handler:
             self.commands.append(
-                Command(name, name_fr, aliases, usage, help, tuple(examples), organizer,
-                        handler, self.feature)
+                Command(
+                    name,
+                    name_fr,
+                    aliases,
+                    usage,
+                    help,
+                    tuple(examples),
+                    organizer,
+                    handler,
+                    self.feature,
+                )
             )
             return handler
 
@@ -214,9 +223,12 @@ class Dispatcher:
                 ctx = Context(services, incoming, room, None, incoming.text)
                 await self._run(ctx, listener)
             return
-        if parsed.addressee and incoming.bot_username:
-            if parsed.addressee.casefold() != incoming.bot_username.casefold():
-                return  # meant for another bot in the group
+        if (
+            parsed.addressee
+            and incoming.bot_username
+            and parsed.addressee.casefold() != incoming.bot_username.casefold()
+        ):
+            return  # meant for another bot in the group
         command = self.by_name.get(parsed.name)
         ctx = Context(services, incoming, room, command, parsed.text)
         if command is None:
@@ -224,8 +236,9 @@ class Dispatcher:
             return
         if command.organizer_only and not ctx.is_organizer:
             await ctx.reply(
-                ctx.t("Only organizers can use /{command}.",
-                      command=command.localized_name(ctx.lang))
+                ctx.t(
+                    "Only organizers can use /{command}.", command=command.localized_name(ctx.lang)
+                )
             )
             return
         await self._run(ctx, command.handler)
@@ -258,17 +271,22 @@ class Dispatcher:
         try:
             await handler(ctx)
         except UsageError as error:
-            await self._usage(ctx, ctx.t(error.msgid, **error.params))
+            await self._usage(ctx, self._translate(ctx, error.msgid, error.params))
         except Refusal as error:
-            await ctx.reply(ctx.t(error.msgid, **error.params))
+            await ctx.reply(self._translate(ctx, error.msgid, error.params))
         except Exception:
-            log.exception("handler %s failed in %s", getattr(handler, "__qualname__", handler),
-                          ctx.room.key)
+            log.exception(
+                "handler %s failed in %s", getattr(handler, "__qualname__", handler), ctx.room.key
+            )
             try:
-                await ctx.reply(ctx.t("Sorry, something went wrong. Nothing was lost; "
-                                      "please try again."))
+                await ctx.reply(
+                    ctx.t("Sorry, something went wrong. Nothing was lost; please try again.")
+                )
             except Exception:
                 log.exception("could not send the apology")
+
+    def _translate(self, ctx: Context, msgid: str, params: dict[str, object]) -> str:
+        return self.services.translator.t(ctx.lang, msgid, **params)
 
     async def _usage(self, ctx: Context, reason: str) -> None:
         command = ctx.command
@@ -285,15 +303,22 @@ class Dispatcher:
         help_name = ctx.command_name("help")
         if close:
             await ctx.reply(
-                ctx.t("Unknown command /{name}. Did you mean /{suggestion}? "
-                      "Type /{help} for the list.",
-                      name=parsed.name, suggestion=close[0], help=help_name)
+                ctx.t(
+                    "Unknown command /{name}. Did you mean /{suggestion}? "
+                    "Type /{help} for the list.",
+                    name=parsed.name,
+                    suggestion=close[0],
+                    help=help_name,
+                )
             )
         elif parsed.prefix == "/":
             # "!word" is often meant for another Matrix bot: only answer it when we can help.
             await ctx.reply(
-                ctx.t("Unknown command /{name}. Type /{help} for the list.",
-                      name=parsed.name, help=help_name)
+                ctx.t(
+                    "Unknown command /{name}. Type /{help} for the list.",
+                    name=parsed.name,
+                    help=help_name,
+                )
             )
 
 
@@ -302,4 +327,3 @@ def usage_line(ctx: Context, command: Command) -> str:
     name = command.localized_name(ctx.lang)
     usage = ctx.t(command.usage) if command.usage else ""
     return f"/{name} {usage}".rstrip()
-

@@ -45,8 +45,10 @@ def command_list(ctx: Context) -> str:
     parts = [ctx.t("assobot commands:"), *everyone]
     if organizers:
         parts += ["", ctx.t("For organizers:"), *organizers]
-    parts += ["", ctx.t("Details: /{help} command. On Matrix, ! works too: !{help}",
-                        help=help_name)]
+    parts += [
+        "",
+        ctx.t("Details: /{help} command. On Matrix, ! works too: !{help}", help=help_name),
+    ]
     return "\n".join(parts)
 
 

@@ -46,20 +46,26 @@ async def pair(ctx: Context) -> None:
             ctx.t(
                 "Linking code: {code} (valid {minutes} minutes). In the other room, an "
                 "organizer types:\n/{name} {code}",
-                code=code, minutes=minutes, name=name,
+                code=code,
+                minutes=minutes,
+                name=name,
             )
         )
         return
     code = ctx.args[0].upper()
     if len(ctx.args) > 1 or not _CODE.match(code):
-        raise UsageError("A linking code has {length} letters and digits, like K7M2QX9A.",
-                         length=CODE_LENGTH)
+        raise UsageError(
+            "A linking code has {length} letters and digits, like K7M2QX9A.", length=CODE_LENGTH
+        )
     if ctx.store.rooms.pairing_code_room(code, ctx.now()) == ctx.room.key:
         raise Refusal("This code comes from this room: type it in the other room.")
     origin_key = ctx.store.rooms.take_pairing_code(code, ctx.now())
     if origin_key is None:
-        raise Refusal("This code is unknown or has expired. Ask for a new one with /{name} "
-                      "in the other room.", name=ctx.command_name("pair"))
+        raise Refusal(
+            "This code is unknown or has expired. Ask for a new one with /{name} "
+            "in the other room.",
+            name=ctx.command_name("pair"),
+        )
     origin = ctx.store.rooms.get(origin_key)
     if origin is None:
         raise Refusal("The room that gave this code no longer exists.")
@@ -67,13 +73,23 @@ async def pair(ctx: Context) -> None:
         await ctx.reply(ctx.t("This room is already linked with {room}.", room=room_label(origin)))
         return
     here = ctx.store.rooms.get(ctx.room.key) or ctx.room
-    await ctx.reply(ctx.t("Linked with {room}. Polls, reminders, announcements and digests "
-                          "can now serve both. /rooms lists the linked rooms.",
-                          room=room_label(origin)))
+    await ctx.reply(
+        ctx.t(
+            "Linked with {room}. Polls, reminders, announcements and digests "
+            "can now serve both. /rooms lists the linked rooms.",
+            room=room_label(origin),
+        )
+    )
     await ctx.send(
         origin.key,
-        Outgoing(ctx.t("{room} is now linked with this room (by {member}).",
-                       lang=origin.language, room=room_label(here), member=ctx.sender.name)),
+        Outgoing(
+            ctx.t(
+                "{room} is now linked with this room (by {member}).",
+                lang=origin.language,
+                room=room_label(here),
+                member=ctx.sender.name,
+            )
+        ),
     )
 
 
@@ -87,20 +103,29 @@ async def unpair(ctx: Context) -> None:
     others = [r for r in ctx.store.rooms.linked_to(ctx.room.key) if r.key != ctx.room.key]
     if not ctx.store.rooms.unlink(ctx.room.key, ctx.now()):
         raise Refusal("This room is not linked with any other room.")
-    await ctx.reply(ctx.t("This room is no longer linked with: {rooms}.",
-                          rooms=", ".join(room_label(r) for r in others)))
+    await ctx.reply(
+        ctx.t(
+            "This room is no longer linked with: {rooms}.",
+            rooms=", ".join(room_label(r) for r in others),
+        )
+    )
 
 
 @router.command("rooms", "salons", help=_("List the rooms linked with this one."))
 async def list_rooms(ctx: Context) -> None:
     rooms = ctx.store.rooms.linked_to(ctx.room.key)
     if len(rooms) <= 1:
-        await ctx.reply(ctx.t("This room is not linked with any other room. "
-                              "An organizer can link one with /{name}.",
-                              name=ctx.command_name("pair")))
+        await ctx.reply(
+            ctx.t(
+                "This room is not linked with any other room. "
+                "An organizer can link one with /{name}.",
+                name=ctx.command_name("pair"),
+            )
+        )
         return
-    lines = [ctx.tn("This association has {n} room:", "This association has {n} rooms:",
-                    len(rooms))]
+    lines = [
+        ctx.tn("This association has {n} room:", "This association has {n} rooms:", len(rooms))
+    ]
     for room in rooms:
         mark = ctx.t(" (this room)") if room.key == ctx.room.key else ""
         lines.append(f"• {room_label(room)}{mark}")
@@ -119,22 +144,26 @@ async def announce(ctx: Context) -> None:
     text = ctx.text.strip()
     if not text:
         raise UsageError("Write the announcement after the command.")
-    ctx.store.rooms.add_announcement(ctx.room.key, ctx.sender.key, ctx.sender.name, text,
-                                     ctx.now())
+    ctx.store.rooms.add_announcement(
+        ctx.room.key, ctx.sender.key, ctx.sender.name, text, ctx.now()
+    )
     rooms = ctx.store.rooms.linked_to(ctx.room.key)
     failed: list[str] = []
     for room in rooms:
-        heading = ctx.t("📣 Announcement from {member}:", lang=room.language,
-                        member=ctx.sender.name)
+        heading = ctx.t(
+            "📣 Announcement from {member}:", lang=room.language, member=ctx.sender.name
+        )
         delivery = await ctx.send(room.key, Outgoing(f"{heading}\n{text}"))
         if not delivery.ok:
             failed.append(f"{room_label(room)} ({delivery.error})")
     if failed:
-        await ctx.reply(ctx.t("Not delivered to: {rooms}. It is kept for the digest.",
-                              rooms="; ".join(failed)))
+        await ctx.reply(
+            ctx.t("Not delivered to: {rooms}. It is kept for the digest.", rooms="; ".join(failed))
+        )
     elif len(rooms) > 1:
-        await ctx.reply(ctx.tn("Announcement sent to {n} room.", "Announcement sent to {n} rooms.",
-                               len(rooms)))
+        await ctx.reply(
+            ctx.tn("Announcement sent to {n} room.", "Announcement sent to {n} rooms.", len(rooms))
+        )
 
 
 @router.command(
@@ -146,21 +175,30 @@ async def announce(ctx: Context) -> None:
 )
 async def language(ctx: Context) -> None:
     if not ctx.args:
-        await ctx.reply(ctx.t("This room speaks {language}. Organizers change it with "
-                              "/{name} fr or /{name} en.",
-                              language=LANGUAGE_NAMES[ctx.lang],
-                              name=ctx.command_name("language")))
+        await ctx.reply(
+            ctx.t(
+                "This room speaks {language}. Organizers change it with /{name} fr or /{name} en.",
+                language=LANGUAGE_NAMES[ctx.lang],
+                name=ctx.command_name("language"),
+            )
+        )
         return
     wanted = ctx.args[0].lower()
-    aliases = {"français": "fr", "francais": "fr", "french": "fr", "anglais": "en",
-               "english": "en"}
+    aliases = {
+        "français": "fr",
+        "francais": "fr",
+        "french": "fr",
+        "anglais": "en",
+        "english": "en",
+    }
     wanted = aliases.get(wanted, wanted)
     if wanted not in LANGUAGES or len(ctx.args) > 1:
         raise UsageError("Unknown language “{value}”: choose fr or en.", value=ctx.text)
     ctx.require_organizer()
     ctx.store.rooms.set_language(ctx.room.key, wanted)
-    await ctx.reply(ctx.t("This room now speaks {language}.", lang=wanted,
-                          language=LANGUAGE_NAMES[wanted]))
+    await ctx.reply(
+        ctx.t("This room now speaks {language}.", lang=wanted, language=LANGUAGE_NAMES[wanted])
+    )
 
 
 def _zone(name: str) -> str | None:
@@ -187,18 +225,30 @@ def _zone(name: str) -> str | None:
 )
 async def timezone(ctx: Context) -> None:
     if not ctx.args:
-        await ctx.reply(ctx.t("This room's timezone is {zone}: it is {when}.",
-                              zone=ctx.room.timezone, when=ctx.format_datetime(ctx.now())))
+        await ctx.reply(
+            ctx.t(
+                "This room's timezone is {zone}: it is {when}.",
+                zone=ctx.room.timezone,
+                when=ctx.format_datetime(ctx.now()),
+            )
+        )
         return
     zone = _zone(ctx.args[0]) if len(ctx.args) == 1 else None
     if zone is None:
-        raise UsageError("Unknown timezone “{value}”: write it like Europe/Paris or "
-                         "America/Montreal.", value=ctx.text)
+        raise UsageError(
+            "Unknown timezone “{value}”: write it like Europe/Paris or America/Montreal.",
+            value=ctx.text,
+        )
     ctx.require_organizer()
     ctx.store.rooms.set_timezone(ctx.room.key, zone)
     room = ctx.store.rooms.get(ctx.room.key) or ctx.room
-    await ctx.reply(ctx.t("This room's timezone is now {zone}: it is {when}.",
-                          zone=zone, when=ctx.format_datetime(ctx.now(), room)))
+    await ctx.reply(
+        ctx.t(
+            "This room's timezone is now {zone}: it is {when}.",
+            zone=zone,
+            when=ctx.format_datetime(ctx.now(), room),
+        )
+    )
 
 
 @router.command(
@@ -212,8 +262,13 @@ async def organizer(ctx: Context) -> None:
     if not ctx.args:
         granted = ctx.store.organizers.granted(ctx.room.key)
         names = ", ".join(m.handle for m in granted) or ctx.t("nobody")
-        await ctx.reply(ctx.t("Organizers named by command: {names}. Group admins (Matrix "
-                              "power level 50 or more) are organizers too.", names=names))
+        await ctx.reply(
+            ctx.t(
+                "Organizers named by command: {names}. Group admins (Matrix "
+                "power level 50 or more) are organizers too.",
+                names=names,
+            )
+        )
         return
     revoke = ctx.args[0].casefold() in REVOKE_WORDS
     handles = ctx.args[1:] if revoke else ctx.args
@@ -224,16 +279,20 @@ async def organizer(ctx: Context) -> None:
     if not found:
         raise Refusal("Nobody called {name} has written in this room yet.", name=handles[0])
     if len(found) > 1:
-        raise Refusal("Several members are called {name}: use their @username.",
-                      name=handles[0])
+        raise Refusal("Several members are called {name}: use their @username.", name=handles[0])
     member = found[0]
     if revoke:
         if ctx.store.organizers.revoke(ctx.room.key, member.key):
-            await ctx.reply(ctx.t("{name} is no longer an organizer of this room.",
-                                  name=member.name))
+            await ctx.reply(
+                ctx.t("{name} is no longer an organizer of this room.", name=member.name)
+            )
         else:
-            await ctx.reply(ctx.t("{name} was not named organizer by command (group admins "
-                                  "stay organizers).", name=member.name))
+            await ctx.reply(
+                ctx.t(
+                    "{name} was not named organizer by command (group admins stay organizers).",
+                    name=member.name,
+                )
+            )
         return
     if ctx.store.organizers.grant(ctx.room.key, member.key, ctx.sender.key, ctx.now()):
         await ctx.reply(ctx.t("{name} is now an organizer of this room.", name=member.name))

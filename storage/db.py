@@ -1,4 +1,6 @@
-"""Open the database: one owner process (lock file), WAL, busy timeout, foreign keys, migrations."""
+"""Open the database: one owner process (lock file), WAL, busy timeout, foreign keys.
+
+Migrations are applied on open."""
 
 from __future__ import annotations
 

@@ -61,8 +61,7 @@ class MemberRepo:
                    VALUES (?, ?, ?, ?, ?, ?)
                    ON CONFLICT (key) DO UPDATE SET name = excluded.name,
                      username = excluded.username, updated_at = excluded.updated_at""",
-                [member.key, member.platform, member.id, member.name, member.username,
-                 to_db(now)],
+                [member.key, member.platform, member.id, member.name, member.username, to_db(now)],
             )
             self.db.execute(
                 """INSERT INTO room_members (room_key, member_key, last_seen_at) VALUES (?, ?, ?)
@@ -81,12 +80,12 @@ class MemberRepo:
             [room_key],
         )
         members = [_member(row) for row in rows]
-        for field_of in (
-            lambda m: m.external_id.removeprefix("@"),
-            lambda m: m.username,
-            lambda m: m.name,
+        # Most precise first: the platform id, then the @username, then the display name.
+        for found in (
+            [m for m in members if m.external_id.removeprefix("@").casefold() == wanted],
+            [m for m in members if m.username.casefold() == wanted],
+            [m for m in members if m.name.casefold() == wanted],
         ):
-            found = [m for m in members if field_of(m).casefold() == wanted]
             if found:
                 return found
         return []

@@ -1,4 +1,7 @@
-"""Schema migrations (sqlite-utils ``Migrations``): named mNNN_<what>, never edited once released."""
+"""Schema migrations (sqlite-utils ``Migrations``).
+
+Each is a function named mNNN_<what>, never edited once released; add new ones at the end.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,10 @@ MIGRATIONS = Migrations("assobot")
 
 @MIGRATIONS()
 def m001_rooms_and_members(db: Database) -> None:
-    """Associations, rooms (data is keyed by room; an association groups rooms), members, organizer grants, pairing codes and announcements."""
+    """Associations, rooms, members, organizer grants, pairing codes and announcements.
+
+    Feature data is keyed by room; an association only groups rooms.
+    """
     db.execute(
         """
         CREATE TABLE associations (
@@ -85,3 +91,28 @@ def m001_rooms_and_members(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX announcements_room ON announcements(room_key, created_at)")
+
+
+@MIGRATIONS()
+def m002_adapter_state(db: Database) -> None:
+    """Adapters' resume points (Telegram update_id, Matrix next_batch) and seen event ids."""
+    db.execute(
+        """
+        CREATE TABLE adapter_state (
+            platform TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, key)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE processed_events (
+            platform TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            processed_at TEXT NOT NULL,
+            PRIMARY KEY (platform, event_id)
+        )"""
+    )
+    db.execute("CREATE INDEX processed_events_age ON processed_events(processed_at)")

@@ -199,8 +199,9 @@ class RoomRepo:
         self._cache.pop(key, None)
         return True
 
-    def add_announcement(self, room_key: str, author_key: str, author_name: str,
-                         text: str, now: datetime) -> int:
+    def add_announcement(
+        self, room_key: str, author_key: str, author_name: str, text: str, now: datetime
+    ) -> int:
         """Keep an announcement (digests show it later)."""
         cursor = self.db.execute(
             """INSERT INTO announcements (room_key, author_key, author_name, text, created_at)

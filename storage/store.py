@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storage.adapters import AdapterStateRepo
 from storage.db import OwnedDatabase
 from storage.members import MemberRepo, OrganizerRepo
 from storage.rooms import RoomRepo
@@ -18,6 +19,7 @@ class Store:
         self.rooms = RoomRepo(db, language=language, timezone=timezone)
         self.members = MemberRepo(db)
         self.organizers = OrganizerRepo(db)
+        self.adapters = AdapterStateRepo(db)
 
     def close(self) -> None:
         """Close the database and release its lock."""

@@ -24,8 +24,15 @@ if TYPE_CHECKING:
 
 PLATFORM = "console"
 _DELTA = re.compile(r"^\+(\d+)\s*(m|min|h|d|j|w|s)$")
-_UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days",
-          "j": "days", "w": "weeks"}
+_UNITS = {
+    "s": "seconds",
+    "m": "minutes",
+    "min": "minutes",
+    "h": "hours",
+    "d": "days",
+    "j": "days",
+    "w": "weeks",
+}
 
 
 @dataclass(slots=True)
@@ -56,8 +63,9 @@ class ConsoleAdapter:
     def __init__(self, app: App, *, output: TextIO | None = None) -> None:
         self.app = app
         settings = app.config.console
-        self.state = ConsoleState(settings.member, settings.room,
-                                  {settings.room: {settings.member}})
+        self.state = ConsoleState(
+            settings.member, settings.room, {settings.room: {settings.member}}
+        )
         self.output = output
         self.lines: list[Line] = []
         self._counter = 0
@@ -66,8 +74,9 @@ class ConsoleAdapter:
 
     # The harness API ------------------------------------------------------------------------
 
-    async def say(self, text: str, *, member: str | None = None,
-                  room: str | None = None) -> list[Line]:
+    async def say(
+        self, text: str, *, member: str | None = None, room: str | None = None
+    ) -> list[Line]:
         """Type one line (a message or a ``:meta`` command); return what got shown."""
         start = len(self.lines)
         if member is not None:
@@ -88,9 +97,14 @@ class ConsoleAdapter:
             if line.room == self.state.room and line.buttons and not line.notice:
                 flat = [b for row in line.buttons for b in row]
                 if 1 <= number <= len(flat):
-                    return ButtonPress(self._room(), self._member(), flat[number - 1].data,
-                                       line.message_id, self.app.clock.now(),
-                                       self._is_admin())
+                    return ButtonPress(
+                        self._room(),
+                        self._member(),
+                        flat[number - 1].data,
+                        line.message_id,
+                        self.app.clock.now(),
+                        self._is_admin(),
+                    )
                 return None
         return None
 
@@ -186,7 +200,8 @@ class ConsoleAdapter:
         self._notice(
             "assobot console: you are {member} in room {room}. Type /help (or /aide), "
             ":help for console commands, :quit to leave.",
-            member=self.state.member, room=self.state.room,
+            member=self.state.member,
+            room=self.state.room,
         )
 
     async def _loop(self, queue: asyncio.Queue[str | None], ready: threading.Event) -> None:
@@ -259,8 +274,7 @@ class ConsoleAdapter:
             return
         room = self.app.store.rooms.ensure(self._room(), self.app.clock.now())
         self.app.store.rooms.set_language(room.key, value)
-        self._notice("Room {room} now speaks {language}.", room=self.state.room,
-                     language=value)
+        self._notice("Room {room} now speaks {language}.", room=self.state.room, language=value)
 
     async def _meta_tap(self, value: str) -> None:
         press = self.tap(int(value)) if value.isdigit() else None
@@ -282,8 +296,10 @@ class ConsoleAdapter:
             clock.advance(target - clock.now())
             await self.app.scheduler.clock_moved()
             await self.app.scheduler.settle()
-        self._notice("It is now {when}.", when=format_datetime(
-            clock.now(), self._language(), self._timezone()))
+        self._notice(
+            "It is now {when}.",
+            when=format_datetime(clock.now(), self._language(), self._timezone()),
+        )
 
     def _parse_time(self, value: str) -> datetime | None:
         match = _DELTA.match(value.replace(" ", ""))
@@ -313,13 +329,18 @@ class ConsoleAdapter:
         role = "organizer" if self._is_admin() else "member"
         self._notice(
             "You are {member} ({role}) in room {room}.",
-            member=self.state.member, room=self.state.room,
+            member=self.state.member,
+            room=self.state.room,
             role=self.app.translator.t(self._language(), role),
         )
 
 
-def _read_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None],
-                ready: threading.Event, prompt: Callable[[], str]) -> None:
+def _read_lines(
+    loop: asyncio.AbstractEventLoop,
+    queue: asyncio.Queue[str | None],
+    ready: threading.Event,
+    prompt: Callable[[], str],
+) -> None:
     """Read stdin in a daemon thread (it never blocks shutdown), one line per handled line."""
     interactive = sys.stdin.isatty()
     while True:
