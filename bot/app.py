@@ -44,7 +44,14 @@ class App:
             config.database_path, language=config.language, timezone=config.timezone
         )
         self.services = Services(
-            config, self.store, self.clock, self.scheduler, self.translator, self.send
+            config,
+            self.store,
+            self.clock,
+            self.scheduler,
+            self.translator,
+            self.send,
+            self.edit,
+            self.private_room,
         )
         try:
             self.dispatcher = Dispatcher(routers, self.services)
@@ -86,6 +93,33 @@ class App:
             log.exception("send to %s failed", room_key)
             return Delivery(room_key, error=str(error) or type(error).__name__)
         return Delivery(room_key, message_id)
+
+    async def edit(self, room_key: str, message_id: str, out: Outgoing) -> Delivery:
+        """Replace one of our messages (poll results, say); failures are reported, not raised."""
+        platform, _sep, room_id = room_key.partition(":")
+        adapter = self.adapters.get(platform)
+        if adapter is None:
+            return Delivery(room_key, message_id, error=f"{platform} is not connected")
+        try:
+            await adapter.edit(room_id, message_id, out)
+        except Exception as error:
+            log.exception("edit of %s in %s failed", message_id, room_key)
+            return Delivery(room_key, message_id, error=str(error) or type(error).__name__)
+        return Delivery(room_key, message_id)
+
+    async def private_room(self, member_key: str) -> str | None:
+        """The key of a private chat with a member, where the platform allows one, else None."""
+        platform, _sep, member_id = member_key.partition(":")
+        adapter = self.adapters.get(platform)
+        opener = getattr(adapter, "private_room", None)
+        if opener is None:
+            return None
+        try:
+            room_id = await opener(member_id)
+        except Exception:
+            log.exception("could not open a private chat with %s", member_key)
+            return None
+        return f"{platform}:{room_id}" if room_id else None
 
     # Life cycle -------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from bot.router import Command
 
 Sender = Callable[[str, Outgoing], Awaitable[Delivery]]
+Editor = Callable[[str, str, Outgoing], Awaitable[Delivery]]
+PrivateOpener = Callable[[str], Awaitable[str | None]]
 
 
 @dataclass(slots=True)
@@ -32,6 +34,8 @@ class Services:
     scheduler: Scheduler
     translator: Translator
     send: Sender
+    edit: Editor
+    private_room: PrivateOpener
     commands: tuple[Command, ...] = field(default=())
 
 
@@ -139,3 +143,12 @@ class Context:
     async def send(self, room_key: str, out: Outgoing) -> Delivery:
         """Post to any room the bot knows (an announcement to a linked room, say)."""
         return await self.services.send(room_key, out)
+
+    async def edit(self, room_key: str, message_id: str, out: Outgoing) -> Delivery:
+        """Replace the text and buttons of one of our messages."""
+        return await self.services.edit(room_key, message_id, out)
+
+    async def private_room(self, member_key: str | None = None) -> str | None:
+        """The key of a private chat with a member (the sender by default), or None where the
+        platform cannot open one."""
+        return await self.services.private_room(member_key or self.sender.key)

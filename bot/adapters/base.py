@@ -37,3 +37,8 @@ class Adapter(Protocol):
     async def edit(self, room_id: str, message_id: str, out: Outgoing) -> None:
         """Replace the text (and buttons) of one of our messages."""
         ...
+
+
+# Optional capabilities an adapter may add (the app looks them up with getattr and falls back
+# to text when they are missing; handlers never test the platform):
+#   async def private_room(self, member_id: str) -> str | None   a direct chat's room id

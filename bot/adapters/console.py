@@ -139,10 +139,15 @@ class ConsoleAdapter:
                 line.text, line.buttons = out.text, out.buttons
         self._show(Line(room_id, out.text, out.buttons, message_id), edited=True)
 
+    async def private_room(self, member_id: str) -> str:
+        """The console's private chat with a member is a room named ``dm-<member>``."""
+        return f"dm-{member_id}"
+
     # Internals ----------------------------------------------------------------------------
 
     def _room(self) -> Room:
-        return Room(PLATFORM, self.state.room, title=self.state.room)
+        name = self.state.room
+        return Room(PLATFORM, name, title=name, private=name.startswith("dm-"))
 
     def _member(self) -> Member:
         name = self.state.member
