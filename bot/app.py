@@ -166,16 +166,34 @@ def _bind_sweep(sweep: SweepHook, services: Services) -> SweepFunction:
     return run
 
 
+def _telegram_adapter(app: App) -> Adapter:
+    raise ConfigError(
+        f"{app.config.source}: [telegram] is filled in, but the Telegram adapter is not "
+        "available in this version yet; empty the token to use the console"
+    )
+
+
+def _matrix_adapter(app: App) -> Adapter:
+    raise ConfigError(
+        f"{app.config.source}: [matrix] is filled in, but the Matrix adapter is not "
+        "available in this version yet; empty the homeserver to use the console"
+    )
+
+
 def build(config: Config, *, console: bool = False, output: TextIO | None = None) -> App:
-    """The app for ``assobot run``: the console when asked or when no platform is configured."""
+    """The app for ``assobot run``: every configured platform, plus the console when asked or
+    when no platform is configured."""
     from bot.adapters.console import ConsoleAdapter
 
-    for platform in config.platforms:
-        raise ConfigError(
-            f"{config.source}: [{platform}] is filled in, but the {platform} adapter is not "
-            "available in this version yet; remove the table (or its secrets) to use the console"
-        )
     app = App(config)
+    try:
+        if config.telegram.enabled:
+            app.add_adapter(_telegram_adapter(app))
+        if config.matrix.enabled:
+            app.add_adapter(_matrix_adapter(app))
+    except BaseException:
+        app.store.close()
+        raise
     if console or not config.platforms:
         app.add_adapter(ConsoleAdapter(app, output=output))
     return app
