@@ -14,7 +14,7 @@ from bot.adapters.base import Adapter
 from bot.config import Config, ConfigError
 from bot.context import Services
 from bot.i18n import Translator
-from bot.message import ButtonPress, Delivery, Incoming, Outgoing
+from bot.message import ButtonPress, Delivery, Incoming, Outgoing, Vote
 from bot.router import Dispatcher, Router, SweepHook
 from bot.scheduler import Clock, Scheduler, SweepFunction
 from storage.store import Store
@@ -74,6 +74,9 @@ class App:
 
     async def press(self, press: ButtonPress) -> None:
         await self.dispatcher.handle_press(press)
+
+    async def vote(self, vote: Vote) -> None:
+        await self.dispatcher.handle_vote(vote)
 
     def request_stop(self) -> None:
         self._stop.set()

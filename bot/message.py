@@ -66,12 +66,29 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class PollSpec:
+    """A native poll, for platforms that have them (Matrix ``m.poll.start``).
+
+    Each answer's ``data`` is what comes back in a ``Vote`` (``poll:12:3``, say). Platforms
+    without native polls show the ``Outgoing`` text and buttons instead, so a message with a
+    ``poll`` should also carry equivalent buttons.
+    """
+
+    question: str
+    answers: tuple[Button, ...]
+    max_selections: int = 1
+    disclosed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A message to send: plain text (adapters escape it) and optional button rows."""
+    """A message to send: plain text (adapters escape it), optional button rows, and
+    optionally a native poll (adapters without native polls ignore it)."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     reply_to: str | None = None
+    poll: PollSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +99,19 @@ class ButtonPress:
     sender: Member
     data: str
     message_id: str
+    at: datetime
+    sender_is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """A member answered a native poll: ``choices`` are the chosen answers' ``data``, all of
+    them (a new response replaces the previous one)."""
+
+    room: Room
+    sender: Member
+    message_id: str
+    choices: tuple[str, ...]
     at: datetime
     sender_is_admin: bool = False
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.errors import Refusal, UsageError
-from bot.message import ButtonPress, Incoming
+from bot.message import ButtonPress, Incoming, Vote
 
 if TYPE_CHECKING:
     from bot.context import Context, Services
@@ -60,6 +60,7 @@ class Router:
         self.feature = feature
         self.commands: list[Command] = []
         self.buttons: dict[str, Handler] = {}
+        self.votes: dict[str, Handler] = {}
         self.listeners: list[Handler] = []
         self.start_hooks: list[StartHook] = []
         self.sweep_hooks: list[SweepHook] = []
@@ -102,6 +103,16 @@ class Router:
 
         def register(handler: Handler) -> Handler:
             self.buttons[prefix] = handler
+            return handler
+
+        return register
+
+    def vote(self, prefix: str) -> Callable[[Handler], Handler]:
+        """Handle native poll responses whose answers' data start with ``prefix:``; the handler
+        gets the answers' payloads (after ``prefix:``) as ``ctx.args``."""
+
+        def register(handler: Handler) -> Handler:
+            self.votes[prefix] = handler
             return handler
 
         return register
@@ -187,6 +198,7 @@ class Dispatcher:
         self.services = services
         self.by_name: dict[str, Command] = {}
         self.buttons: dict[str, Handler] = {}
+        self.votes: dict[str, Handler] = {}
         self.listeners: list[Handler] = []
         for router in self.routers:
             for command in router.commands:
@@ -202,6 +214,10 @@ class Dispatcher:
                 if prefix in self.buttons:
                     raise DuplicateCommand(f"button prefix {prefix!r} is declared twice")
                 self.buttons[prefix] = handler
+            for prefix, handler in router.votes.items():
+                if prefix in self.votes:
+                    raise DuplicateCommand(f"vote prefix {prefix!r} is declared twice")
+                self.votes[prefix] = handler
             self.listeners.extend(router.listeners)
         self.commands = tuple(c for r in self.routers for c in r.commands)
 
@@ -266,6 +282,35 @@ class Dispatcher:
             log.exception("could not record room %s", press.room.key)
             return
         await self._run(Context(self.services, incoming, room, None, payload), handler)
+
+    async def handle_vote(self, vote: Vote) -> None:
+        """Route a native poll response to the feature owning its answers' prefix."""
+        from bot.context import Context
+
+        if not vote.choices:
+            return  # an empty response withdraws nothing we track: ignore it
+        prefix = vote.choices[0].partition(":")[0]
+        handler = self.votes.get(prefix)
+        if handler is None:
+            log.info("vote with unknown prefix %r ignored", prefix)
+            return
+        payloads = [c.partition(":")[2] for c in vote.choices if c.startswith(prefix + ":")]
+        incoming = Incoming(
+            room=vote.room,
+            sender=vote.sender,
+            text=" ".join(payloads),
+            at=vote.at,
+            message_id=vote.message_id,
+            sender_is_admin=vote.sender_is_admin,
+        )
+        try:
+            room = self.services.store.rooms.ensure(vote.room, vote.at)
+        except Exception:
+            log.exception("could not record room %s", vote.room.key)
+            return
+        ctx = Context(self.services, incoming, room, None, incoming.text)
+        ctx.args = payloads
+        await self._run(ctx, handler)
 
     async def _run(self, ctx: Context, handler: Handler) -> None:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.message import ButtonPress, Incoming, Outgoing
+from bot.message import ButtonPress, Incoming, Outgoing, Vote
 
 
 class Host(Protocol):
@@ -13,6 +13,8 @@ class Host(Protocol):
     async def receive(self, incoming: Incoming) -> None: ...
 
     async def press(self, press: ButtonPress) -> None: ...
+
+    async def vote(self, vote: Vote) -> None: ...
 
     def request_stop(self) -> None: ...
 
