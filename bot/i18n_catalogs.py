@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -20,6 +21,7 @@ from bot.i18n import LANGUAGES, LOCALES_DIR, catalog_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("bot", "handlers")
+HEADER_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 # Calls whose first literal argument is a message id (``tn`` also has a plural second).
 SINGULAR_CALLS = {"_", "t", "UsageError", "Refusal", "_notice"}
 PLURAL_CALLS = {"tn"}
@@ -48,8 +50,8 @@ def messages_in(path: Path) -> Iterator[str | tuple[str, str]]:
             continue
         name = _call_name(node)
         first = _literal(node.args[0])
-        if first is None:
-            continue
+        if first is None or first in LANGUAGES:
+            continue  # Translator.t("fr", msgid) takes the language first: not a message
         if name in SINGULAR_CALLS:
             yield first
         elif name in PLURAL_CALLS and len(node.args) > 1:
@@ -105,7 +107,14 @@ def update() -> None:
         for path in (LOCALES_DIR / language / "LC_MESSAGES").glob("*.po"):
             path.unlink()
         for name, messages in all_messages().items():
-            new = Catalog(locale=language, domain=name, project="assobot")
+            # A fixed header date keeps catalogs free of churn between runs.
+            new = Catalog(
+                locale=language,
+                domain=name,
+                project="assobot",
+                creation_date=HEADER_DATE,
+                revision_date=HEADER_DATE,
+            )
             for _key, message in sorted(messages.items()):
                 new.add(message, known.get(message, ""))  # type: ignore[arg-type]
             path = catalog_path(language, name)

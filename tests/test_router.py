@@ -1,0 +1,180 @@
+"""The dispatcher: names and aliases, parsing, roles, errors, and the loop going on."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.context import Context
+from bot.errors import UsageError
+from bot.router import DuplicateCommand, Router, parse_command, split_arguments
+from handlers import ROUTERS
+from tests.harness import Harness, make_config
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        (["a", "b"], "a b"),
+        (["Où fait-on la fête ?", "x"], '"Où fait-on la fête ?" x'),
+        (["l'AG", "d'hiver"], "l'AG d'hiver"),
+        (["fête de fin d'année"], "«fête de fin d'année»"),
+        (["réunion du bureau"], "« réunion du bureau »"),
+        (["curly quotes"], "“curly quotes”"),
+        (["unclosed quote runs to the end"], '"unclosed quote runs to the end'),
+        ([""], '""'),
+        ([], "   "),
+    ],
+)
+def test_split_arguments_keeps_quoted_groups(expected: list[str], text: str) -> None:
+    assert expected == split_arguments(text)
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        (("/", "aide", "", ""), "/aide"),
+        (("!", "help", "", "rappel"), "!help rappel"),
+        (("/", "resume", "", ""), "/Résumé"),
+        (("/", "lier", "assobot", "ABC"), "/lier@assobot ABC"),
+        (None, "hello /aide"),
+        (None, "/"),
+        (None, "/usr/bin/env"),
+        (None, "!!!"),
+    ],
+)
+def test_parse_command_recognises_prefixes_and_bot_names(
+    expected: tuple[str, str, str, str] | None, text: str
+) -> None:
+    parsed = parse_command(text)
+    got = None if parsed is None else (parsed.prefix, parsed.name, parsed.addressee, parsed.text)
+    assert expected == got
+
+
+@pytest.mark.parametrize("text", ["/aide", "/help", "!aide", "/AIDE", "/start"])
+async def test_help_answers_to_every_alias(bot: Harness, text: str) -> None:
+    replies = await bot.say(text)
+    assert replies[0].startswith("Commandes d'assobot :")
+
+
+async def test_commands_answer_in_the_room_language(bot: Harness) -> None:
+    await bot.say("/langue en")
+    replies = await bot.say("/aide")
+    assert replies[0].startswith("assobot commands:")
+    assert "/pair [CODE]" in replies[0]
+
+
+async def test_unknown_command_suggests_the_closest(bot: Harness) -> None:
+    assert ["Commande inconnue /aid. Vouliez-vous dire /aide ? Tapez /aide pour la liste."] == (
+        await bot.say("/aid")
+    )
+
+
+async def test_unknown_command_without_a_close_match_points_to_help(bot: Harness) -> None:
+    assert ["Commande inconnue /xyzzy. Tapez /aide pour la liste."] == await bot.say("/xyzzy")
+
+
+async def test_unknown_bang_command_without_match_stays_silent(bot: Harness) -> None:
+    # "!rss" is often meant for another Matrix bot in the room.
+    assert [] == await bot.say("!xyzzy")
+
+
+async def test_command_for_another_bot_is_ignored(bot: Harness) -> None:
+    bot.console.state.member = "alice"
+    incoming = bot.console._incoming("/aide@OtherBot")
+    incoming = type(incoming)(**{**_fields(incoming), "bot_username": "assobot"})
+    before = len(bot.replies)
+    await bot.app.receive(incoming)
+    assert before == len(bot.replies)
+
+
+async def test_command_for_us_by_name_is_handled(bot: Harness) -> None:
+    incoming = bot.console._incoming("/aide@AssoBot")
+    incoming = type(incoming)(**{**_fields(incoming), "bot_username": "assobot"})
+    await bot.app.receive(incoming)
+    assert bot.replies[-1].text.startswith("Commandes d'assobot :")
+
+
+def _fields(obj: object) -> dict[str, object]:
+    return {name: getattr(obj, name) for name in obj.__slots__}  # type: ignore[attr-defined]
+
+
+async def test_organizer_only_command_is_refused_to_a_member(bot: Harness) -> None:
+    assert ["Seuls les organisateurs peuvent utiliser /lier."] == await bot.say(
+        "/lier", member="bob"
+    )
+
+
+async def test_organizer_only_refusal_names_the_command_in_english(bot: Harness) -> None:
+    await bot.say("/language en")
+    assert ["Only organizers can use /pair."] == await bot.say("/pair", member="bob")
+
+
+def test_duplicate_command_names_are_rejected_at_start(data_dir: Path) -> None:
+    clash = Router("clash")
+
+    @clash.command("rooms2", "salons", help="x")
+    async def other(ctx: Context) -> None:
+        return None
+
+    from bot.app import App
+
+    with pytest.raises(DuplicateCommand, match="/salons is declared twice"):
+        App(make_config(data_dir), routers=[*ROUTERS, clash])
+
+
+def test_invalid_command_names_are_rejected() -> None:
+    router = Router("bad")
+    with pytest.raises(ValueError, match="invalid command name"):
+        router.command("résumé", "resume", help="x")
+
+
+def _failing_router() -> Router:
+    router = Router("failing")
+
+    @router.command("boom", "boum", help="Fail.")
+    async def boom(ctx: Context) -> None:
+        raise RuntimeError("kaboom")
+
+    @router.command(
+        "strict", "strict_fr", usage="N", help="Want a number.", examples=("/strict 3",)
+    )
+    async def strict(ctx: Context) -> None:
+        if not ctx.args or not ctx.args[0].isdigit():
+            raise UsageError("Give a number.")
+        await ctx.reply(f"got {ctx.args[0]}")
+
+    return router
+
+
+@pytest.fixture
+async def failing_bot(data_dir: Path) -> AsyncIterator[Harness]:
+    from bot.adapters.console import ConsoleAdapter
+    from bot.app import App
+
+    app = App(make_config(data_dir), routers=[*ROUTERS, _failing_router()])
+    console = ConsoleAdapter(app)
+    app.add_adapter(console)
+    await app.start()
+    harness = Harness(app, console)
+    yield harness
+    await app.stop()
+
+
+async def test_handler_exception_is_answered_and_the_loop_goes_on(
+    failing_bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        replies = await failing_bot.say("/boom")
+    assert ["Désolé, quelque chose s'est mal passé. Rien n'est perdu ; réessayez."] == replies
+    assert "kaboom" in caplog.text
+    assert (await failing_bot.say("/aide"))[0].startswith("Commandes d'assobot :")
+
+
+async def test_usage_error_replies_with_reason_usage_and_example(failing_bot: Harness) -> None:
+    replies = await failing_bot.say("/strict abc")
+    assert ["Give a number.\nUtilisation : /strict_fr N\nExemple : /strict 3"] == replies
+    assert ["got 4"] == await failing_bot.say("/strict 4")
