@@ -177,10 +177,9 @@ def _telegram_adapter(app: App) -> Adapter:
 
 
 def _matrix_adapter(app: App) -> Adapter:
-    raise ConfigError(
-        f"{app.config.source}: [matrix] is filled in, but the Matrix adapter is not "
-        "available in this version yet; empty the homeserver to use the console"
-    )
+    from bot.adapters.matrix import MatrixAdapter
+
+    return MatrixAdapter(app)
 
 
 def build(config: Config, *, console: bool = False, output: TextIO | None = None) -> App:

@@ -62,6 +62,8 @@ class MatrixConfig:
     access_token: str = field(default="", repr=False)
     device_name: str = "assobot"
     allowed_inviters: tuple[str, ...] = ()
+    organizer_power_level: int = 50
+    stale_after_minutes: int = 10
 
     @property
     def enabled(self) -> bool:
@@ -253,6 +255,17 @@ def _check(config: Config, where: _Where) -> None:
             ("matrix", "homeserver", lambda: _check_url(matrix.homeserver)),
             ("matrix", "user_id", lambda: _check_user_id(matrix.user_id)),
             ("matrix", "password", lambda: _check_login(matrix)),
+            ("matrix", "allowed_inviters", lambda: _check_inviters(matrix.allowed_inviters)),
+            (
+                "matrix",
+                "organizer_power_level",
+                lambda: _check_range(matrix.organizer_power_level, 1, 1000),
+            ),
+            (
+                "matrix",
+                "stale_after_minutes",
+                lambda: _check_range(matrix.stale_after_minutes, 0, 10080),
+            ),
         ]
     for section, key, check in checks:
         problem = check()
@@ -332,6 +345,16 @@ def _check_login(matrix: MatrixConfig) -> str | None:
         "missing: set password or access_token "
         "(or ASSOBOT_MATRIX_PASSWORD / ASSOBOT_MATRIX_ACCESS_TOKEN)"
     )
+
+
+def _check_inviters(entries: tuple[str, ...]) -> str | None:
+    for entry in entries:
+        if not (MATRIX_USER_ID.fullmatch(entry) or re.fullmatch(r":[^\s:/@]+(:\d+)?", entry)):
+            return (
+                'expected user ids such as "@alice:example.org" or servers such as '
+                f'":example.org", got {_show(entry)}'
+            )
+    return None
 
 
 def parse_config(

@@ -9,6 +9,9 @@ import pytest
 
 from tests.harness import Harness, make_config
 
+# The Matrix kit (Synapse once per session, nio members) lives in its own plugin module.
+pytest_plugins = ["tests.matrix_fixtures"]
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:

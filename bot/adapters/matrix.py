@@ -1,0 +1,695 @@
+"""The Matrix adapter: matrix-nio's ``AsyncClient`` inside assobot's loop (the only module
+importing ``nio``).
+
+Resume point (``next_batch``) and handled event ids live in SQLite; the device, its access token
+and the end-to-end encryption keys live in ``<data_dir>/matrix/`` (owner-only files).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import html
+import json
+import logging
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    InviteMemberEvent,
+    LoginResponse,
+    MegolmEvent,
+    ReactionEvent,
+    RoomCreateEvent,
+    RoomCreateResponse,
+    RoomMessageText,
+    RoomSendResponse,
+    SyncError,
+    SyncResponse,
+    UnknownEvent,
+    WhoamiResponse,
+)
+
+from bot.i18n import _
+from bot.message import Button, ButtonPress, Incoming, Member, Outgoing, Room, Vote, room_key
+
+if TYPE_CHECKING:
+    from bot.adapters.base import Host
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "matrix"
+POLL_START = "org.matrix.msc3381.poll.start"  # the name Element sends and renders
+POLL_RESPONSES = ("org.matrix.msc3381.poll.response", "m.poll.response")
+POLL_END = "org.matrix.msc3381.poll.end"
+# Keycap digits: a member reacts with one of them to tap the button with that number.
+NUMBERS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")
+SYNC_TIMEOUT_MS = 30_000
+# A generous timeline so a burst (100 votes at once) never leaves a gap in one sync.
+SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 500}}}
+SEND_ATTEMPTS = 6
+FIRST_SYNC_WAIT_SECONDS = 60.0
+KEEP_EVENT_IDS = timedelta(days=7)
+
+
+class MatrixStartError(Exception):
+    """The bot could not log in; ``str()`` says what to fix."""
+
+
+class MatrixSendError(Exception):
+    """The homeserver refused a message."""
+
+
+class _Client(AsyncClient):  # type: ignore[misc]  # nio is untyped
+    """An ``AsyncClient`` that also remembers each room's creators (room version 12 makes them
+    organizers although the power-level list leaves them out)."""
+
+    creators: dict[str, frozenset[str]]
+
+    def _handle_joined_state(self, room_id: str, join_info: Any, encrypted_rooms: Any) -> Any:
+        # Create events arrive in the state section, which nio shows to no callback.
+        for event in (*join_info.state, *join_info.timeline.events):
+            if isinstance(event, RoomCreateEvent):
+                content = event.source.get("content", {})
+                extra = content.get("additional_creators", [])
+                names = {event.sender, *(e for e in extra if isinstance(e, str))}
+                self.creators[room_id] = frozenset(names)
+        return super()._handle_joined_state(room_id, join_info, encrypted_rooms)
+
+
+@dataclass(frozen=True, slots=True)
+class _Credentials:
+    user_id: str
+    device_id: str
+    access_token: str
+    homeserver: str
+
+
+def render(text: str) -> tuple[str, str]:
+    """Plain ``body`` and HTML ``formatted_body`` of our neutral text (all of it escaped)."""
+    return text, html.escape(text).replace("\n", "<br>")
+
+
+def numbered_buttons(buttons: tuple[tuple[Button, ...], ...]) -> list[Button]:
+    """Every button, in reading order (the keycap reactions number them from 1)."""
+    return [button for row in buttons for button in row][: len(NUMBERS)]
+
+
+def _key_number(key: str) -> int | None:
+    """1-based number of a keycap reaction (with or without the emoji variation selector)."""
+    bare = key.replace("\ufe0f", "")
+    for index, number in enumerate(NUMBERS, start=1):
+        if number.replace("\ufe0f", "") == bare:
+            return index
+    return None
+
+
+def poll_content(
+    question: str,
+    answers: list[tuple[str, str]],
+    disclosed: bool,
+    max_selections: int,
+    fallback: str,
+) -> dict[str, Any]:
+    """An MSC3381 poll start: the unstable fields Element reads, plus the stable ones."""
+    return {
+        POLL_START: {
+            "question": {"org.matrix.msc1767.text": question, "body": question},
+            "kind": "org.matrix.msc3381.poll.disclosed"
+            if disclosed
+            else "org.matrix.msc3381.poll.undisclosed",
+            "max_selections": max_selections,
+            "answers": [{"id": a_id, "org.matrix.msc1767.text": label} for a_id, label in answers],
+        },
+        "org.matrix.msc1767.text": fallback,
+        "body": fallback,
+        "m.poll": {
+            "question": {"m.text": [{"body": question}]},
+            "kind": "m.disclosed" if disclosed else "m.undisclosed",
+            "max_selections": max_selections,
+            "answers": [{"m.id": a_id, "m.text": [{"body": label}]} for a_id, label in answers],
+        },
+        "m.text": [{"body": fallback}],
+        "m.mentions": {},
+    }
+
+
+class MatrixAdapter:
+    """One Matrix account serving every room it has joined."""
+
+    platform = PLATFORM
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.config = app.config.matrix
+        self.folder = app.config.data_dir / "matrix"
+        self.client: _Client | None = None
+        self.host: Host | None = None
+        self.ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._skip_backlog = False
+        self._first_sync_done = False
+        self._next_batch: str | None = None
+        self._joining: set[str] = set()
+        self._boot = secrets.token_hex(6)
+        self._sends = 0
+        self._sync_failures = 0
+
+    # Adapter protocol ---------------------------------------------------------------------
+
+    async def start(self, host: Host) -> None:
+        """Log in, then sync in the background; return after the first sync (or a minute)."""
+        self.host = host
+        self.folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)
+        self.client = await self._connect()
+        self._next_batch = self._state_get("next_batch")
+        self._skip_backlog = self._next_batch is None
+        self.app.store.adapters.forget_events_before(PLATFORM, self._now() - KEEP_EVENT_IDS)
+        self._register_callbacks(self.client)
+        self._task = asyncio.get_running_loop().create_task(self._sync_loop(), name="matrix")
+        try:
+            await asyncio.wait_for(self.ready.wait(), FIRST_SYNC_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("matrix: no answer from %s yet; still trying", self.config.homeserver)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.client is not None:
+            await self.client.close()
+
+    async def send(self, room_id: str, out: Outgoing) -> str:
+        if out.poll is not None:
+            answers = [(b.data, b.label) for b in out.poll.answers]
+            fallback = "\n".join(
+                [out.poll.question, *(f"{i}. {label}" for i, (_d, label) in enumerate(answers, 1))]
+            )
+            content = poll_content(
+                out.poll.question,
+                answers,
+                out.poll.disclosed,
+                out.poll.max_selections,
+                fallback,
+            )
+            event_id = await self._send_event(room_id, POLL_START, content)
+            self._state_set(f"poll:{event_id}", json.dumps([a for a, _label in answers]))
+            return event_id
+        buttons = numbered_buttons(out.buttons)
+        content = self._message_content(room_id, out.text, buttons)
+        if out.reply_to:
+            content["m.relates_to"] = {"m.in_reply_to": {"event_id": out.reply_to}}
+        event_id = await self._send_event(room_id, "m.room.message", content)
+        if buttons:
+            self._state_set(f"buttons:{event_id}", json.dumps([b.data for b in buttons]))
+            for number in NUMBERS[: len(buttons)]:
+                # Ready-made reactions: a member taps one instead of typing it.
+                await self._send_event(
+                    room_id,
+                    "m.reaction",
+                    {
+                        "m.relates_to": {
+                            "rel_type": "m.annotation",
+                            "event_id": event_id,
+                            "key": number,
+                        }
+                    },
+                )
+        return event_id
+
+    async def edit(self, room_id: str, message_id: str, out: Outgoing) -> None:
+        if self._state_get(f"poll:{message_id}") is not None:
+            if out.poll is None:
+                await self._end_poll(room_id, message_id, out.text)
+            # A native poll shows its own live tally: nothing to replace while it is open.
+            return
+        buttons = numbered_buttons(out.buttons)
+        new = self._message_content(room_id, out.text, buttons)
+        content = {
+            **{k: v for k, v in new.items() if k != "m.mentions"},
+            "body": "* " + new["body"],
+            "formatted_body": "* " + new["formatted_body"],
+            "m.new_content": new,
+            "m.relates_to": {"rel_type": "m.replace", "event_id": message_id},
+            "m.mentions": {},
+        }
+        await self._send_event(room_id, "m.room.message", content)
+        if buttons or self._state_get(f"buttons:{message_id}") is not None:
+            self._state_set(f"buttons:{message_id}", json.dumps([b.data for b in buttons]))
+
+    async def private_room(self, member_id: str) -> str | None:
+        """A direct room with ``member_id``: the one we already share, or a new one."""
+        client = self._client()
+        known = self._state_get(f"dm:{member_id}")
+        if known and known in client.rooms:
+            room = client.rooms[known]
+            if member_id in room.users or member_id in room.invited_users:
+                return known
+        answer = await client.room_create(
+            is_direct=True,
+            invite=[member_id],
+            preset=_preset_trusted_private(),
+            initial_state=[
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            ],
+        )
+        if not isinstance(answer, RoomCreateResponse):
+            raise MatrixSendError(f"could not open a direct room: {answer}")
+        self._state_set(f"dm:{member_id}", answer.room_id)
+        self._state_set(f"direct:{answer.room_id}", member_id)
+        return str(answer.room_id)
+
+    # Connecting ---------------------------------------------------------------------------
+
+    def _client_config(self) -> Any:
+        return AsyncClientConfig(
+            store_sync_tokens=False,  # our next_batch lives in SQLite, after the handlers ran
+            encryption_enabled=True,
+            max_timeout_retry_wait_time=15,
+            request_timeout=SYNC_TIMEOUT_MS / 1000 + 30,
+        )
+
+    async def _connect(self) -> _Client:
+        """A logged-in client with its encryption store loaded."""
+        config = self.config
+        store = self.folder / "store"
+        store.mkdir(exist_ok=True)
+        os.chmod(store, 0o700)
+        saved = self._load_credentials()
+        if config.access_token:
+            saved = await self._whoami(config.access_token)
+        if saved is not None:
+            client = self._new_client(saved.device_id, store)
+            client.restore_login(saved.user_id, saved.device_id, saved.access_token)
+            check = await client.whoami()
+            if isinstance(check, WhoamiResponse):
+                return client
+            await client.close()
+            if not config.password:
+                raise MatrixStartError(
+                    f"{config.homeserver} refused the Matrix access token ({check}); "
+                    "give a new access_token or a password"
+                )
+            log.warning("matrix: saved session refused; logging in again")
+        client = self._new_client(None, store)
+        answer = await client.login(config.password, device_name=config.device_name)
+        if not isinstance(answer, LoginResponse):
+            await client.close()
+            raise MatrixStartError(
+                f"{config.homeserver} refused the login of {config.user_id}: {answer.message}"
+            )
+        self._save_credentials(
+            _Credentials(answer.user_id, answer.device_id, answer.access_token, config.homeserver)
+        )
+        return client
+
+    def _new_client(self, device_id: str | None, store: Path) -> _Client:
+        client = _Client(
+            self.config.homeserver,
+            self.config.user_id,
+            device_id=device_id,
+            store_path=str(store),
+            config=self._client_config(),
+        )
+        client.creators = {}
+        return client
+
+    async def _whoami(self, token: str) -> _Credentials:
+        probe = AsyncClient(self.config.homeserver, self.config.user_id)
+        probe.access_token = token
+        try:
+            answer = await probe.whoami()
+        finally:
+            await probe.close()
+        if not isinstance(answer, WhoamiResponse) or not answer.device_id:
+            raise MatrixStartError(
+                f"{self.config.homeserver} refused the Matrix access token "
+                f"({getattr(answer, 'message', answer)})"
+            )
+        return _Credentials(answer.user_id, answer.device_id, token, self.config.homeserver)
+
+    def _credentials_path(self) -> Path:
+        return self.folder / "credentials.json"
+
+    def _load_credentials(self) -> _Credentials | None:
+        try:
+            raw = json.loads(self._credentials_path().read_text(encoding="utf-8"))
+            saved = _Credentials(**raw)
+        except (OSError, ValueError, TypeError):
+            return None
+        same = saved.user_id == self.config.user_id and saved.homeserver == self.config.homeserver
+        return saved if same else None
+
+    def _save_credentials(self, saved: _Credentials) -> None:
+        path = self._credentials_path()
+        data = json.dumps(
+            {
+                "user_id": saved.user_id,
+                "device_id": saved.device_id,
+                "access_token": saved.access_token,
+                "homeserver": saved.homeserver,
+            }
+        )
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(data)
+        os.chmod(path, 0o600)
+
+    # Syncing ------------------------------------------------------------------------------
+
+    def _register_callbacks(self, client: _Client) -> None:
+        client.add_event_callback(self._guarded(self._on_invite), InviteMemberEvent)
+        client.add_event_callback(self._guarded(self._on_text), RoomMessageText)
+        client.add_event_callback(self._guarded(self._on_reaction), ReactionEvent)
+        client.add_event_callback(self._guarded(self._on_unknown), UnknownEvent)
+        client.add_event_callback(self._guarded(self._on_undecryptable), MegolmEvent)
+        client.add_response_callback(self._on_sync, SyncResponse)
+        client.add_response_callback(self._on_sync_error, SyncError)
+
+    def _guarded(
+        self, callback: Callable[[Any, Any], Awaitable[None]]
+    ) -> Callable[[Any, Any], Awaitable[None]]:
+        """Wrap a callback: one failing event is logged, and the sync loop goes on."""
+
+        async def run(room: Any, event: Any) -> None:
+            try:
+                await callback(room, event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception(
+                    "matrix: %s failed on %s",
+                    callback.__name__,
+                    getattr(event, "event_id", type(event).__name__),
+                )
+
+        return run
+
+    async def _sync_loop(self) -> None:
+        """``sync_forever`` until stopped; if it ever ends with an error, start it again from
+        the stored ``next_batch`` (with the full state) after a growing pause."""
+        client = self._client()
+        pause = 1.0
+        while True:
+            try:
+                await client.sync_forever(
+                    timeout=SYNC_TIMEOUT_MS,
+                    sync_filter=SYNC_FILTER,
+                    since=self._next_batch,
+                    full_state=True,
+                )
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("matrix: sync stopped; retrying in %.0f s", pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 60.0)
+
+    async def _on_sync(self, response: Any) -> None:
+        """After every handler of the batch ran: store the resume point, handle lost rooms."""
+        self._sync_failures = 0
+        for room_id in response.rooms.leave:
+            await self._left(room_id)
+        self._next_batch = str(response.next_batch)
+        self._state_set("next_batch", self._next_batch)
+        if not self._first_sync_done:
+            self._first_sync_done = True
+            self._skip_backlog = False
+            log.info("matrix: synced as %s", self._client().user_id)
+        self.ready.set()
+
+    async def _on_sync_error(self, response: Any) -> None:
+        self._sync_failures += 1
+        pause = min(2.0**self._sync_failures, 60.0)
+        log.warning("matrix: sync failed (%s); next try in %.0f s", response, pause)
+        await asyncio.sleep(pause)
+        if not self._first_sync_done:
+            # Start sync_forever again so the first sync still brings the full room state.
+            raise RuntimeError("first sync failed")
+
+    async def _left(self, room_id: str) -> None:
+        client = self._client()
+        self._joining.discard(room_id)
+        log.info("matrix: no longer in %s (kicked, banned or left)", room_id)
+        with contextlib.suppress(Exception):
+            await client.room_forget(room_id)
+        client.rooms.pop(room_id, None)
+
+    # Events -------------------------------------------------------------------------------
+
+    async def _on_invite(self, room: Any, event: Any) -> None:
+        client = self._client()
+        if event.state_key != client.user_id or event.membership != "invite":
+            return
+        if room.room_id in self._joining or room.room_id in client.rooms:
+            return
+        if not self._may_invite(event.sender):
+            log.info("matrix: invite to %s from %s refused", room.room_id, event.sender)
+            self._joining.add(room.room_id)
+            await client.room_leave(room.room_id)
+            return
+        self._joining.add(room.room_id)
+        if event.content.get("is_direct"):
+            self._state_set(f"direct:{room.room_id}", event.sender)
+        answer = await client.join(room.room_id)
+        log.info("matrix: invited by %s to %s: %s", event.sender, room.room_id, answer)
+
+    def _may_invite(self, user_id: str) -> bool:
+        allowed = self.config.allowed_inviters or (":" + _server_of(self.config.user_id),)
+        for entry in allowed:
+            if entry.startswith("@") and user_id == entry:
+                return True
+            if entry.startswith(":") and user_id.endswith(entry):
+                return True
+        return False
+
+    def _fresh(self, event: Any) -> bool:
+        """Not ours, not in the first-ever backlog, and never handled before."""
+        client = self._client()
+        if event.sender == client.user_id or self._skip_backlog:
+            return False
+        return self.app.store.adapters.first_time(PLATFORM, event.event_id, self._now())
+
+    async def _on_text(self, room: Any, event: Any) -> None:
+        content = event.source.get("content", {})
+        relation = content.get("m.relates_to") or {}
+        if relation.get("rel_type") == "m.replace":
+            return  # an edit: the command already ran from the original message
+        if not self._fresh(event):
+            return
+        text = _strip_reply_fallback(event.body) if "m.in_reply_to" in relation else event.body
+        if text.lstrip().startswith(("/", "!")) and self._stale(event):
+            log.info("matrix: stale command %s in %s not run", event.event_id, room.room_id)
+            return
+        incoming = Incoming(
+            room=self._room(room),
+            sender=self._member(room, event.sender),
+            text=text,
+            at=self._now(),
+            message_id=event.event_id,
+            sender_is_admin=self._is_organizer(room, event.sender),
+        )
+        await self._host().receive(incoming)
+
+    async def _on_reaction(self, room: Any, event: Any) -> None:
+        number = _key_number(event.key)
+        if number is None:
+            return
+        stored = self._state_get(f"buttons:{event.reacts_to}")
+        if stored is None or not self._fresh(event):
+            return
+        data = json.loads(stored)
+        if number > len(data):
+            return
+        press = ButtonPress(
+            room=self._room(room),
+            sender=self._member(room, event.sender),
+            data=data[number - 1],
+            message_id=event.reacts_to,
+            at=self._now(),
+            sender_is_admin=self._is_organizer(room, event.sender),
+        )
+        await self._host().press(press)
+
+    async def _on_unknown(self, room: Any, event: Any) -> None:
+        if event.type not in POLL_RESPONSES:
+            return
+        content = event.source.get("content", {})
+        poll_id = (content.get("m.relates_to") or {}).get("event_id", "")
+        stored = self._state_get(f"poll:{poll_id}") if poll_id else None
+        if stored is None or not self._fresh(event):
+            return
+        answers = (content.get(POLL_RESPONSES[0]) or {}).get("answers")
+        if answers is None:
+            answers = content.get("m.selections", [])
+        known = set(json.loads(stored))
+        choices = tuple(a for a in answers if isinstance(a, str) and a in known)
+        vote = Vote(
+            room=self._room(room),
+            sender=self._member(room, event.sender),
+            message_id=poll_id,
+            choices=choices,
+            at=self._now(),
+            sender_is_admin=self._is_organizer(room, event.sender),
+        )
+        await self._host().vote(vote)
+
+    async def _on_undecryptable(self, room: Any, event: Any) -> None:
+        log.warning(
+            "matrix: cannot decrypt %s from %s in %s (no room key yet)",
+            event.event_id,
+            event.sender,
+            room.room_id,
+        )
+        with contextlib.suppress(Exception):
+            await self._client().request_room_key(event)
+
+    # Translating --------------------------------------------------------------------------
+
+    def _room(self, room: Any) -> Room:
+        private = self._state_get(f"direct:{room.room_id}") is not None
+        return Room(PLATFORM, room.room_id, title=room.display_name or "", private=private)
+
+    def _member(self, room: Any, user_id: str) -> Member:
+        name = room.user_name(user_id) or _localpart(user_id)
+        return Member(PLATFORM, user_id, name, username=user_id.removeprefix("@"))
+
+    def _is_organizer(self, room: Any, user_id: str) -> bool:
+        """Power level at or above the threshold; in room version 12, also a creator."""
+        if room.power_levels.get_user_level(user_id) >= self.config.organizer_power_level:
+            return True
+        creators = self._client().creators.get(room.room_id, frozenset())
+        return _creators_rule(str(room.room_version)) and user_id in set(creators)
+
+    def _stale(self, event: Any) -> bool:
+        age = self._now().timestamp() - float(event.server_timestamp) / 1000
+        return age > self.config.stale_after_minutes * 60
+
+    def _message_content(self, room_id: str, text: str, buttons: list[Button]) -> dict[str, Any]:
+        body, formatted = render(text)
+        if buttons:
+            lines = [f"{NUMBERS[i]} {b.label}" for i, b in enumerate(buttons)]
+            hint = self._translate(room_id, _("React with a number to choose."))
+            body += "\n\n" + "\n".join(lines) + "\n" + hint
+            formatted += "<br><br>" + "<br>".join(html.escape(line) for line in lines)
+            formatted += "<br><i>" + html.escape(hint) + "</i>"
+        return {
+            "msgtype": "m.notice",
+            "body": body,
+            "format": "org.matrix.custom.html",
+            "formatted_body": formatted,
+            "m.mentions": {},  # echoed text never pings anybody
+        }
+
+    def _translate(self, room_id: str, msgid: str) -> str:
+        record = self.app.store.rooms.get(room_key(PLATFORM, room_id))
+        language = record.language if record else self.app.config.language
+        return self.app.translator.t(language, msgid)
+
+    # Sending ------------------------------------------------------------------------------
+
+    def _transaction_id(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
+        """One id per message, reused by every retry of it: the homeserver then stores a
+        retried send once. The boot nonce keeps a later identical message distinct."""
+        self._sends += 1
+        digest = hashlib.sha256(
+            json.dumps([self._boot, self._sends, room_id, event_type, content]).encode()
+        ).hexdigest()
+        return f"assobot.{digest[:32]}"
+
+    async def _send_event(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
+        client = self._client()
+        transaction = self._transaction_id(room_id, event_type, content)
+        pause = 1.0
+        answer: Any = None
+        for _attempt in range(SEND_ATTEMPTS):
+            # nio itself waits out 429s (retry_after_ms) and retries network errors.
+            answer = await client.room_send(
+                room_id, event_type, content, tx_id=transaction, ignore_unverified_devices=True
+            )
+            if isinstance(answer, RoomSendResponse):
+                return str(answer.event_id)
+            status = str(getattr(answer, "status_code", "") or "")
+            if not (status.startswith("5") or status in ("M_UNKNOWN", "")):
+                break
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 30.0)
+        raise MatrixSendError(f"{room_id}: {getattr(answer, 'message', answer)}")
+
+    async def _end_poll(self, room_id: str, poll_id: str, text: str) -> None:
+        body, _formatted = render(text)
+        content = {
+            "m.relates_to": {"rel_type": "m.reference", "event_id": poll_id},
+            "org.matrix.msc3381.poll.end": {},
+            "org.matrix.msc1767.text": body,
+            "body": body,
+            "m.text": [{"body": body}],
+            "m.mentions": {},
+        }
+        await self._send_event(room_id, POLL_END, content)
+
+    # Small helpers ------------------------------------------------------------------------
+
+    def _client(self) -> _Client:
+        if self.client is None:
+            raise MatrixSendError("the Matrix adapter is not started")
+        return self.client
+
+    def _host(self) -> Host:
+        assert self.host is not None
+        return self.host
+
+    def _now(self) -> datetime:
+        return self.app.clock.now()
+
+    def _state_get(self, key: str) -> str | None:
+        return self.app.store.adapters.get(PLATFORM, key)
+
+    def _state_set(self, key: str, value: str) -> None:
+        self.app.store.adapters.set(PLATFORM, key, value, self._now())
+
+
+def _server_of(user_id: str) -> str:
+    return user_id.partition(":")[2]
+
+
+def _localpart(user_id: str) -> str:
+    return user_id.removeprefix("@").partition(":")[0]
+
+
+def _creators_rule(room_version: str) -> bool:
+    """Room versions where the creators outrank everyone (12 and later, and the MSC's name)."""
+    if room_version.isdigit():
+        return int(room_version) >= 12
+    return room_version.startswith("org.matrix.hydra")
+
+
+def _strip_reply_fallback(body: str) -> str:
+    """Remove the ``> <@user> quoted`` lines a client puts before the text of a reply."""
+    lines = body.split("\n")
+    while lines and lines[0].startswith(">"):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+def _preset_trusted_private() -> Any:
+    from nio import RoomPreset
+
+    return RoomPreset.trusted_private_chat
