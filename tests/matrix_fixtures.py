@@ -68,6 +68,17 @@ async def wait_until(
         await asyncio.sleep(0.05)
 
 
+async def wait_until_async(
+    condition: Callable[[], Awaitable[bool]], what: str, timeout: float = WAIT
+) -> None:
+    """Like ``wait_until`` for a condition that has to ask the homeserver."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.2)
+
+
 # A small test-only feature: replies that show what the adapter delivered. --------------------
 
 test_router = Router("matrix-test")

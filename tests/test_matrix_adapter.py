@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
-from tests.matrix_fixtures import MemberFactory, RunningBot, wait_until
+from tests.matrix_fixtures import (
+    VOTES,
+    MemberClient,
+    MemberFactory,
+    RunningBot,
+    wait_until,
+    wait_until_async,
+)
+from tests.synapse import Synapse
 
 pytestmark = pytest.mark.slow
 
@@ -36,3 +47,165 @@ async def test_command_round_trip_in_french_then_english(
     english = await alice.reply_to(room_id, matrix_bot.user_id, "/help")
     assert "commands" in english.content["body"].lower()
     assert "Commandes" not in english.content["body"]
+
+
+async def _room_with(
+    bot: RunningBot, owner: MemberClient, guests: list[MemberClient], **options: Any
+) -> str:
+    """A room made by ``owner`` with the bot and ``guests`` joined."""
+    room_id = await owner.create_room([bot.user_id, *(g.user_id for g in guests)], **options)
+    for guest in guests:
+        await guest.join(room_id)
+    await wait_until(lambda: bot.user_id in owner.client.rooms[room_id].users, "the bot to join")
+    return room_id
+
+
+async def test_power_level_50_makes_an_organizer(
+    matrix_bot: RunningBot, members: MemberFactory
+) -> None:
+    alice, bob, carol = await members("alice"), await members("bob"), await members("carol")
+    power = {alice.user_id: 100, bob.user_id: 50}
+    room_id = await _room_with(matrix_bot, alice, [bob, carol], version="10", power=power)
+
+    assert (await bob.reply_to(room_id, matrix_bot.user_id, "!whoami")).content["body"] == (
+        "organizer"
+    )
+    assert (await carol.reply_to(room_id, matrix_bot.user_id, "!whoami")).content["body"] == (
+        "member"
+    )
+
+
+async def test_room_v12_creator_is_an_organizer(
+    matrix_bot: RunningBot, members: MemberFactory
+) -> None:
+    alice, bob = await members("alice"), await members("bob")
+    room_id = await _room_with(matrix_bot, alice, [bob], version="12")
+    levels = alice.client.rooms[room_id].power_levels.users
+    assert alice.user_id not in levels  # v12: creators are not in the power-level list
+
+    assert (await alice.reply_to(room_id, matrix_bot.user_id, "!whoami")).content["body"] == (
+        "organizer"
+    )
+    assert (await bob.reply_to(room_id, matrix_bot.user_id, "!whoami")).content["body"] == (
+        "member"
+    )
+
+
+async def test_native_poll_responses_are_delivered_as_votes(
+    matrix_bot: RunningBot, members: MemberFactory
+) -> None:
+    VOTES.clear()
+    alice, bob, carol = await members("alice"), await members("bob"), await members("carol")
+    room_id = await _room_with(matrix_bot, alice, [bob, carol])
+
+    poll = await alice.reply_to(room_id, matrix_bot.user_id, "!pollme")
+    assert poll.type == "org.matrix.msc3381.poll.start"
+    answers = poll.content["org.matrix.msc3381.poll.start"]["answers"]
+    assert [a["id"] for a in answers] == ["tv:yes", "tv:no"]
+    assert [a["m.id"] for a in poll.content["m.poll"]["answers"]] == ["tv:yes", "tv:no"]
+
+    reference = {"rel_type": "m.reference", "event_id": poll.event_id}
+    await bob.send(
+        room_id,
+        "org.matrix.msc3381.poll.response",
+        {"m.relates_to": reference, "org.matrix.msc3381.poll.response": {"answers": ["tv:no"]}},
+    )
+    await carol.send(
+        room_id, "m.poll.response", {"m.relates_to": reference, "m.selections": ["tv:yes"]}
+    )
+
+    await wait_until(lambda: len(VOTES) == 2, "two votes")
+    assert sorted(VOTES) == sorted([(bob.user_id, ("no",)), (carol.user_id, ("yes",))])
+
+
+async def test_reaction_with_a_number_presses_that_button(
+    matrix_bot: RunningBot, members: MemberFactory
+) -> None:
+    alice, bob = await members("alice"), await members("bob")
+    room_id = await _room_with(matrix_bot, alice, [bob])
+
+    question = await alice.reply_to(room_id, matrix_bot.user_id, "!ask")
+    assert "1️⃣ Pizza" in question.content["body"]
+    assert "2️⃣ Pasta" in question.content["body"]
+
+    mark = len(bob.seen)
+    await bob.send(
+        room_id,
+        "m.reaction",
+        {"m.relates_to": {"rel_type": "m.annotation", "event_id": question.event_id, "key": "2️⃣"}},
+    )
+    answers = await wait_until(
+        lambda: bob.from_bot(room_id, matrix_bot.user_id, mark), "the answer to the reaction"
+    )
+    assert answers[0].content["body"].endswith("pressed pasta")
+
+
+async def test_member_html_is_escaped_and_nobody_is_pinged(
+    matrix_bot: RunningBot, members: MemberFactory
+) -> None:
+    alice = await members("alice")
+    room_id = await _room_with(matrix_bot, alice, [])
+
+    reply = await alice.reply_to(
+        room_id, matrix_bot.user_id, f"!echo <script>alert(1)</script> @room {alice.user_id}"
+    )
+    assert "<script>" not in reply.content["formatted_body"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in reply.content["formatted_body"]
+    assert reply.content["m.mentions"] == {}
+
+
+async def test_restart_answers_what_was_missed_and_replays_nothing(
+    matrix_bot: RunningBot, members: MemberFactory
+) -> None:
+    alice = await members("alice")
+    room_id = await _room_with(matrix_bot, alice, [])
+    await alice.reply_to(room_id, matrix_bot.user_id, "!echo before")
+
+    await matrix_bot.stop()
+    await alice.say(room_id, "!echo while away")
+    await matrix_bot.start()
+    await wait_until(
+        lambda: _bodies(alice, room_id, matrix_bot.user_id).count("echo: while away"),
+        "the missed command to be answered",
+    )
+    await alice.reply_to(room_id, matrix_bot.user_id, "!echo after")
+
+    bodies = _bodies(alice, room_id, matrix_bot.user_id)
+    assert [b for b in bodies if b.startswith("echo:")] == [
+        "echo: before",
+        "echo: while away",
+        "echo: after",
+    ]
+
+
+async def test_bot_recovers_when_the_homeserver_restarts(
+    matrix_bot: RunningBot, members: MemberFactory, synapse: Synapse
+) -> None:
+    alice = await members("alice")
+    room_id = await _room_with(matrix_bot, alice, [])
+    await alice.reply_to(room_id, matrix_bot.user_id, "!echo one")
+
+    await asyncio.to_thread(synapse.restart)
+
+    reply = await alice.reply_to(room_id, matrix_bot.user_id, "!echo two")
+    assert reply.content["body"] == "echo: two"
+    assert _bodies(alice, room_id, matrix_bot.user_id).count("echo: one") == 1
+
+
+async def test_encrypted_room_round_trip(matrix_bot: RunningBot, members: MemberFactory) -> None:
+    alice = await members("alice")
+    room_id = await _room_with(matrix_bot, alice, [], encrypted=True)
+
+    async def bot_device_known() -> bool:
+        await alice.client.keys_query() if alice.client.should_query_keys else None
+        return bool(alice.client.device_store.active_user_devices(matrix_bot.user_id))
+
+    await wait_until_async(bot_device_known, "the bot's device keys")
+
+    reply = await alice.reply_to(room_id, matrix_bot.user_id, "!echo secret")
+    assert alice.client.rooms[room_id].encrypted
+    assert reply.content["body"] == "echo: secret"
+
+
+def _bodies(member: MemberClient, room_id: str, bot: str) -> list[str]:
+    return [str(s.content.get("body", "")) for s in member.from_bot(room_id, bot)]
