@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from storage.sql import fetch_all
 from storage.times import to_db
 
 
@@ -17,10 +18,10 @@ class AdapterStateRepo:
 
     def get(self, platform: str, key: str) -> str | None:
         """A stored value (e.g. Telegram's last update_id), or None."""
-        rows = list(
-            self.db.query(
-                "SELECT value FROM adapter_state WHERE platform = ? AND key = ?", [platform, key]
-            )
+        rows = fetch_all(
+            self.db,
+            "SELECT value FROM adapter_state WHERE platform = ? AND key = ?",
+            [platform, key],
         )
         return str(rows[0]["value"]) if rows else None
 

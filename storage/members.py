@@ -9,6 +9,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.message import Member
+from storage.sql import fetch_all
 from storage.times import from_db, to_db
 
 # A member's "last seen" is refreshed at most this often, so chatting costs no write per message.
@@ -74,7 +75,8 @@ class MemberRepo:
     def find_in_room(self, room_key: str, handle: str) -> list[MemberRecord]:
         """Members of a room matching ``@username``, a user id or a display name."""
         wanted = handle.strip().removeprefix("@").casefold()
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             """SELECT m.* FROM members m JOIN room_members rm ON rm.member_key = m.key
                WHERE rm.room_key = ? ORDER BY rm.last_seen_at DESC""",
             [room_key],
@@ -92,11 +94,10 @@ class MemberRepo:
 
     def last_seen(self, room_key: str, member_key: str) -> datetime | None:
         """When the member last spoke in the room (to the hour), or None."""
-        rows = list(
-            self.db.query(
-                "SELECT last_seen_at FROM room_members WHERE room_key = ? AND member_key = ?",
-                [room_key, member_key],
-            )
+        rows = fetch_all(
+            self.db,
+            "SELECT last_seen_at FROM room_members WHERE room_key = ? AND member_key = ?",
+            [room_key, member_key],
         )
         return from_db(rows[0]["last_seen_at"]) if rows else None
 
@@ -125,7 +126,8 @@ class OrganizerRepo:
 
     def is_granted(self, room_key: str, member_key: str) -> bool:
         """Whether the role was granted by command in this room."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             "SELECT 1 FROM organizers WHERE room_key = ? AND member_key = ?",
             [room_key, member_key],
         )
@@ -133,7 +135,8 @@ class OrganizerRepo:
 
     def granted(self, room_key: str) -> list[MemberRecord]:
         """Members who were granted the role in this room."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             """SELECT m.* FROM members m JOIN organizers o ON o.member_key = m.key
                WHERE o.room_key = ? ORDER BY o.granted_at""",
             [room_key],

@@ -10,6 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.message import Room
+from storage.sql import fetch_all
 from storage.times import from_db, to_db
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
@@ -100,7 +101,7 @@ class RoomRepo:
 
     def get(self, key: str) -> RoomRecord | None:
         """Return one room, or None when the bot has never seen it."""
-        rows = list(self.db.query("SELECT * FROM rooms WHERE key = ?", [key]))
+        rows = fetch_all(self.db, "SELECT * FROM rooms WHERE key = ?", [key])
         return _room(rows[0]) if rows else None
 
     def set_language(self, key: str, language: str) -> None:
@@ -115,7 +116,8 @@ class RoomRepo:
 
     def in_association(self, association_id: int) -> list[RoomRecord]:
         """All rooms of one association, oldest first."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             "SELECT * FROM rooms WHERE association_id = ? ORDER BY created_at, key",
             [association_id],
         )
@@ -123,7 +125,8 @@ class RoomRepo:
 
     def linked_to(self, key: str) -> list[RoomRecord]:
         """All rooms of the association the room belongs to (the room included)."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             """SELECT r.* FROM rooms r JOIN rooms me ON me.association_id = r.association_id
                WHERE me.key = ? ORDER BY r.created_at, r.key""",
             [key],
@@ -147,16 +150,16 @@ class RoomRepo:
 
     def pairing_code_room(self, code: str, now: datetime) -> str | None:
         """The room that issued a still-valid code, without using it up."""
-        rows = list(
-            self.db.query(
-                "SELECT room_key FROM pairing_codes WHERE code = ? AND expires_at > ?",
-                [code.upper(), to_db(now)],
-            )
+        rows = fetch_all(
+            self.db,
+            "SELECT room_key FROM pairing_codes WHERE code = ? AND expires_at > ?",
+            [code.upper(), to_db(now)],
         )
         return str(rows[0]["room_key"]) if rows else None
 
     def take_pairing_code(self, code: str, now: datetime) -> str | None:
         """Use up a code: return the room that issued it, or None if unknown or expired."""
+        # A write: db.query commits it (fetch_all is for reads only).
         rows = list(
             self.db.query(
                 "DELETE FROM pairing_codes WHERE code = ? RETURNING room_key, expires_at",
@@ -212,7 +215,8 @@ class RoomRepo:
 
     def announcements_since(self, room_key: str, since: datetime) -> list[Announcement]:
         """Announcements made in any room linked to ``room_key`` since a moment, oldest first."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             """SELECT a.* FROM announcements a
                JOIN rooms r ON r.key = a.room_key
                JOIN rooms me ON me.association_id = r.association_id
