@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.adapters.base import Adapter
-from bot.config import Config, ConfigError
+from bot.config import Config
 from bot.context import Services
 from bot.i18n import Translator
 from bot.message import ButtonPress, Delivery, Incoming, Outgoing, Vote
@@ -170,10 +170,9 @@ def _bind_sweep(sweep: SweepHook, services: Services) -> SweepFunction:
 
 
 def _telegram_adapter(app: App) -> Adapter:
-    raise ConfigError(
-        f"{app.config.source}: [telegram] is filled in, but the Telegram adapter is not "
-        "available in this version yet; empty the token to use the console"
-    )
+    from bot.adapters.telegram import TelegramAdapter
+
+    return TelegramAdapter(app)
 
 
 def _matrix_adapter(app: App) -> Adapter:

@@ -1,0 +1,534 @@
+"""The Telegram adapter: python-telegram-bot v22 inside assobot's loop (the only module that
+imports ``telegram``).
+
+One text handler, one button handler and one chat-member handler feed the neutral dispatcher;
+sending is paced (1 message/s per chat on average, 20/min per group, 30/s overall), honours
+429 ``retry_after`` and retries network errors with backoff; the last handled ``update_id`` is
+kept in SQLite so that a restart neither replays nor runs commands sent long before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+
+from telegram import (
+    BotCommand,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+    User,
+)
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.adapters.base import Host
+from bot.config import ConfigError
+from bot.i18n import LANGUAGES, _
+from bot.message import Button, ButtonPress, Incoming, Member, Outgoing, Room
+from bot.router import parse_command
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+ANONYMOUS_ADMIN_ID = 1087968824  # @GroupAnonymousBot: the sender of anonymous admins' messages
+MAX_TEXT = 4096
+ADMIN_CACHE_SECONDS = 300.0
+LAST_UPDATE_KEY = "last_update_id"
+T = TypeVar("T")
+AWAY = _(
+    "I was away when this was sent, so I did not run it. Please send the command again if "
+    "it is still needed."
+)
+PTBApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+
+
+# Rendering -----------------------------------------------------------------------------------
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut ``text`` into pieces of at most ``limit`` characters, on line boundaries when it
+    can (a single overlong line is cut where it must)."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return [piece for piece in pieces if piece.strip()] or [text[:limit]]
+
+
+def render(text: str) -> str:
+    """Our neutral plain text as Telegram HTML: every character of it shown as typed."""
+    return html.escape(text, quote=False)
+
+
+def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """Inline keyboard of our buttons (their data is a short id, at most 64 bytes)."""
+    if not rows:
+        return None
+    for row in rows:
+        for button in row:
+            if len(button.data.encode()) > 64:
+                raise ValueError(f"button data longer than 64 bytes: {button.data[:20]!r}…")
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
+    )
+
+
+def room_of(chat: Chat) -> Room:
+    title = chat.title or chat.full_name or chat.username or str(chat.id)
+    return Room(PLATFORM, str(chat.id), title=title, private=chat.type == Chat.PRIVATE)
+
+
+def member_of(user: User) -> Member:
+    return Member(PLATFORM, str(user.id), user.full_name, username=user.username or "")
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# Pacing --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    at: float
+
+
+class ChatPacer:
+    """At most ``rate`` messages per second per chat on average, bursts of ``burst`` allowed
+    (Telegram tolerates short bursts). Each caller reserves its slot, so concurrent sends to
+    one chat queue up in order instead of racing."""
+
+    def __init__(self, rate: float = 1.0, burst: int = 3) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self._buckets: dict[int, _Bucket] = {}
+
+    async def wait(self, chat_id: int) -> None:
+        if self.rate <= 0:
+            return
+        now = time.monotonic()
+        bucket = self._buckets.get(chat_id)
+        if bucket is None:
+            if len(self._buckets) > 4096:
+                self._forget_idle(now)
+            bucket = self._buckets[chat_id] = _Bucket(self.burst, now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.rate)
+        bucket.at = now
+        bucket.tokens -= 1
+        if bucket.tokens < 0:
+            await asyncio.sleep(-bucket.tokens / self.rate)
+
+    def _forget_idle(self, now: float) -> None:
+        for chat_id, bucket in list(self._buckets.items()):
+            if bucket.tokens + (now - bucket.at) * self.rate >= self.burst:
+                del self._buckets[chat_id]
+
+
+# The adapter ---------------------------------------------------------------------------------
+
+
+class TelegramAdapter:
+    """Telegram groups and private chats, through the Bot API."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        poll_timeout: float = 10.0,
+        max_attempts: int = 8,
+        first_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        pacer: ChatPacer | None = None,
+    ) -> None:
+        self.app = app
+        self.config = app.config.telegram
+        self.poll_timeout = poll_timeout
+        self.max_attempts = max_attempts
+        self.first_backoff = first_backoff
+        self.max_backoff = max_backoff
+        self.pacer = pacer or ChatPacer()
+        self.application: PTBApplication = self._build()
+        self._host: Host | None = None
+        self._admins: dict[int, tuple[float, frozenset[int]]] = {}
+        self._last_update_id = 0
+        self._started_at = app.clock.now()
+        self._told_away: set[int] = set()
+        self.username = ""
+
+    def _build(self) -> PTBApplication:
+        base = self.config.api_base_url.rstrip("/")
+        application = (
+            ApplicationBuilder()
+            .token(self.config.token)
+            .base_url(f"{base}/bot")
+            .base_file_url(f"{base}/file/bot")
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .get_updates_read_timeout(self.poll_timeout + 10)
+            .connection_pool_size(64)
+            .job_queue(None)
+            .pool_timeout(30)
+            .build()
+        )
+        application.add_handler(TypeHandler(Update, self._skip_handled), group=-1)
+        application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, self._on_message))
+        application.add_handler(CallbackQueryHandler(self._on_button))
+        application.add_handler(
+            ChatMemberHandler(self._on_member_change, ChatMemberHandler.ANY_CHAT_MEMBER)
+        )
+        application.add_handler(TypeHandler(Update, self._mark_handled), group=1)
+        application.add_error_handler(self._on_error)
+        return application
+
+    # Life cycle ----------------------------------------------------------------------------
+
+    async def start(self, host: Host) -> None:
+        """Connect (getMe), publish the command menu, then poll or open the webhook."""
+        self._host = host
+        stored = self.app.store.adapters.get(PLATFORM, LAST_UPDATE_KEY)
+        self._last_update_id = int(stored) if stored and stored.isdigit() else 0
+        self._started_at = self.app.clock.now()
+        try:
+            await self._with_retries("connect", 0, self.application.initialize)
+        except InvalidToken:
+            raise ConfigError(
+                f"{self.app.config.source}: [telegram] token: Telegram refused it "
+                "(check it with BotFather)"
+            ) from None
+        self.username = self.application.bot.username
+        await self.application.start()
+        await self.publish_commands()
+        updater = self.application.updater
+        assert updater is not None
+        if self.config.mode == "webhook":
+            await self._start_webhook()
+        else:
+            await updater.start_polling(
+                timeout=timedelta(seconds=self.poll_timeout),
+                allowed_updates=Update.ALL_TYPES,
+                error_callback=self._polling_error,
+            )
+        log.info("telegram: connected as @%s", self.username)
+
+    async def _start_webhook(self) -> None:
+        updater = self.application.updater
+        assert updater is not None
+        path = self.config.webhook_url.split("://", 1)[-1].partition("/")[2]
+        try:
+            await updater.start_webhook(
+                listen=self.config.webhook_listen,
+                port=self.config.webhook_port,
+                url_path=path,
+                webhook_url=self.config.webhook_url,
+                secret_token=self.config.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        except RuntimeError as error:  # the webhook server needs tornado (PTB's extra)
+            raise ConfigError(
+                f"{self.app.config.source}: [telegram] mode: webhook mode needs "
+                f'python-telegram-bot[webhooks] installed ({error}); or use mode = "polling"'
+            ) from None
+
+    async def stop(self) -> None:
+        """Stop fetching, handle what was fetched (and record it), then disconnect."""
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+
+    async def publish_commands(self) -> None:
+        """The command menu (setMyCommands) in French, in English and for everyone else."""
+        menus = [(lang, lang) for lang in LANGUAGES] + [(self.app.config.language, None)]
+        for language, code in menus:
+            commands: dict[str, BotCommand] = {}
+            for command in self.app.dispatcher.commands:
+                name = command.localized_name(language)
+                description = self.app.translator.t(language, command.help).strip()
+                commands.setdefault(name, BotCommand(name, description[:256] or name))
+            menu = list(commands.values())[:100]
+
+            def call(menu: list[BotCommand] = menu, code: str | None = code) -> Awaitable[bool]:
+                bot: ExtBot[None] = self.application.bot
+                return bot.set_my_commands(menu, language_code=code)
+
+            try:
+                await self._with_retries("setMyCommands", 0, call)
+            except TelegramError as error:
+                log.warning("telegram: command menu (%s) not published: %s", code, error)
+
+    # Sending -------------------------------------------------------------------------------
+
+    async def send(self, room_id: str, out: Outgoing) -> str:
+        """Send (split when over 4,096 characters); return the id of the last piece, the one
+        carrying the buttons; raise when Telegram refuses or stays unreachable."""
+        chat_id = int(room_id)
+        markup = keyboard(out.buttons)
+        pieces = split_text(out.text)
+        message_id = ""
+        reply_to = int(out.reply_to) if out.reply_to and out.reply_to.isdigit() else None
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            reply = (
+                ReplyParameters(reply_to, allow_sending_without_reply=True)
+                if reply_to and index == 0
+                else None
+            )
+
+            def call(
+                piece: str = piece, last: bool = last, reply: ReplyParameters | None = reply
+            ) -> Awaitable[Message]:
+                bot: ExtBot[None] = self.application.bot
+                return bot.send_message(
+                    chat_id,
+                    render(piece),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None,
+                    reply_parameters=reply,
+                )
+
+            message = await self._with_retries("sendMessage", chat_id, call)
+            message_id = str(message.message_id)
+        return message_id
+
+    async def edit(self, room_id: str, message_id: str, out: Outgoing) -> None:
+        """Replace the text and buttons of one of our messages (in place)."""
+        chat_id = int(room_id)
+        text = out.text if len(out.text) <= MAX_TEXT else out.text[: MAX_TEXT - 1] + "…"
+
+        def call() -> Awaitable[Message | bool]:
+            bot: ExtBot[None] = self.application.bot
+            return bot.edit_message_text(
+                render(text),
+                chat_id=chat_id,
+                message_id=int(message_id),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(out.buttons),
+            )
+
+        try:
+            await self._with_retries("editMessageText", chat_id, call)
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise
+
+    async def private_room(self, member_id: str) -> str:
+        """A private chat's id is the user's id (Telegram refuses to send there until the user
+        has started the bot: that failure is reported by ``send``)."""
+        return member_id
+
+    async def _with_retries(self, what: str, chat_id: int, call: Callable[[], Awaitable[T]]) -> T:
+        """Pace, call, and retry on 429 (after ``retry_after``) and network errors or 5xx
+        (with backoff); errors Telegram gives for the request itself are raised at once."""
+        delay = self.first_backoff
+        for attempt in range(1, self.max_attempts + 1):
+            if chat_id:
+                await self.pacer.wait(chat_id)
+            try:
+                return await call()
+            except RetryAfter as error:
+                wait = _seconds(error) + 0.1
+                problem: TelegramError = error
+            except (BadRequest, Forbidden, InvalidToken, ChatMigrated):
+                raise
+            except NetworkError as error:
+                wait = delay
+                delay = min(delay * 2, self.max_backoff)
+                problem = error
+            if attempt == self.max_attempts:
+                log.error(
+                    "telegram: %s to chat %s failed after %d attempts: %s",
+                    what,
+                    chat_id,
+                    attempt,
+                    problem,
+                )
+                raise problem
+            log.warning(
+                "telegram: %s to chat %s failed (%s); retrying in %.1f s",
+                what,
+                chat_id,
+                problem,
+                wait,
+            )
+            await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+    # Receiving -----------------------------------------------------------------------------
+
+    async def _skip_handled(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        """Updates handled before a restart are never run twice."""
+        if update.update_id <= self._last_update_id:
+            log.info("telegram: update %s already handled, skipped", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def _mark_handled(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.update_id > self._last_update_id:
+            self._last_update_id = update.update_id
+            self.app.store.adapters.set(
+                PLATFORM, LAST_UPDATE_KEY, str(update.update_id), self.app.clock.now()
+            )
+
+    async def _on_message(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message  # edits and channel posts are not commands: not run
+        if message is None or self._host is None:
+            return
+        text = message.text or message.caption
+        user = message.from_user
+        if not text or user is None or user.id == self.application.bot.id:
+            return
+        anonymous = user.id == ANONYMOUS_ADMIN_ID or (
+            message.sender_chat is not None and message.sender_chat.id == message.chat.id
+        )
+        if user.is_bot and not anonymous:
+            return
+        room = room_of(message.chat)
+        if anonymous:
+            sender = Member(PLATFORM, str(message.chat.id), room.title)
+        else:
+            sender = member_of(user)
+        if self._is_stale_command(message, text):
+            await self._say_away(room, message)
+            return
+        incoming = Incoming(
+            room=room,
+            sender=sender,
+            text=text,
+            at=message.date,
+            message_id=str(message.message_id),
+            sender_is_admin=anonymous or await self._is_admin(message.chat, user.id),
+            bot_username=self.username,
+        )
+        await self._host.receive(incoming)
+
+    def _is_stale_command(self, message: Message, text: str) -> bool:
+        """A command sent more than ``stale_after_minutes`` before we started is not run."""
+        limit = self._started_at - timedelta(minutes=self.config.stale_after_minutes)
+        if message.date >= limit:
+            return False
+        parsed = parse_command(text)
+        if parsed is None:
+            return False
+        return not parsed.addressee or parsed.addressee.casefold() == self.username.casefold()
+
+    async def _say_away(self, room: Room, message: Message) -> None:
+        """Once per chat: we were away, the old command was not run."""
+        log.info("telegram: stale command in %s not run", room.key)
+        if message.chat.id in self._told_away:
+            return
+        self._told_away.add(message.chat.id)
+        record = self.app.store.rooms.get(room.key)
+        language = record.language if record else self.app.config.language
+        text = self.app.translator.t(language, AWAY)
+        await self.app.send(room.key, Outgoing(text, reply_to=str(message.message_id)))
+
+    async def _on_button(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or self._host is None:
+            return
+        # Answer at once (Telegram shows a spinner until then), without waiting for it.
+        self.application.create_task(self._answer(query.answer()), update=update)
+        message = query.message
+        if message is None or not query.data:
+            return
+        press = ButtonPress(
+            room=room_of(message.chat),
+            sender=member_of(query.from_user),
+            data=query.data,
+            message_id=str(message.message_id),
+            at=self.app.clock.now(),
+            sender_is_admin=await self._is_admin(message.chat, query.from_user.id),
+        )
+        await self._host.press(press)
+
+    async def _answer(self, answering: Awaitable[bool]) -> None:
+        try:
+            await answering
+        except TelegramError as error:
+            log.warning("telegram: callback query not answered: %s", error)
+
+    async def _on_member_change(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.chat_member or update.my_chat_member
+        if change is not None:
+            self._admins.pop(change.chat.id, None)  # roles changed: ask again next time
+
+    async def _is_admin(self, chat: Chat, user_id: int) -> bool:
+        """Chat administrators (the creator included), cached a few minutes."""
+        if chat.type == Chat.PRIVATE:
+            return False  # the context treats private chats as the member's own room
+        now = time.monotonic()
+        cached = self._admins.get(chat.id)
+        if cached is None or cached[0] < now:
+            try:
+                members = await self.application.bot.get_chat_administrators(chat.id)
+            except TelegramError as error:
+                log.warning("telegram: administrators of %s unknown: %s", chat.id, error)
+                return False
+            ids = frozenset(m.user.id for m in members)
+            cached = (now + ADMIN_CACHE_SECONDS, ids)
+            self._admins[chat.id] = cached
+        return user_id in cached[1]
+
+    async def _on_error(self, update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = update.update_id if isinstance(update, Update) else "?"
+        log.error("telegram: update %s failed", update_id, exc_info=ctx.error)
+
+    def _polling_error(self, error: TelegramError) -> None:
+        log.warning("telegram: polling failed, retrying: %s", error)
