@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -25,3 +26,13 @@ async def bot(data_dir: Path) -> AsyncIterator[Harness]:
         yield harness
     finally:
         await harness.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int) -> None:
+    """In CI a skipped test (a missing Synapse, say) is a failure, not a pass."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes") and skipped:
+        terminalreporter.write_line(
+            f"CI: {len(skipped)} test(s) skipped; in CI every test must run", red=True
+        )
+        terminalreporter._session.exitstatus = pytest.ExitCode.TESTS_FAILED
