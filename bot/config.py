@@ -85,6 +85,18 @@ class SchedulerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PollsConfig:
+    """Voting rules of motions (each motion may override them) and proxies."""
+
+    quorum_percent: int = 0
+    majority: str = "simple"
+    majority_of: str = "cast"
+    abstention: str = "excluded"
+    proxy_cap: int = 2
+    closing_notice_minutes: int = 60
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration, validated."""
 
@@ -97,6 +109,7 @@ class Config:
     matrix: MatrixConfig = MatrixConfig()
     rooms: RoomsConfig = RoomsConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    polls: PollsConfig = PollsConfig()
     source: str = "defaults"
 
     @property
@@ -130,6 +143,7 @@ SECTIONS: dict[str, type[Any]] = {
     "matrix": MatrixConfig,
     "rooms": RoomsConfig,
     "scheduler": SchedulerConfig,
+    "polls": PollsConfig,
 }
 TOP_LEVEL = ("data_dir", "language", "timezone", "log_level")
 ENV_SECRETS = {
@@ -218,6 +232,28 @@ def _check(config: Config, where: _Where) -> None:
             "scheduler",
             "sweep_seconds",
             lambda: _check_range(config.scheduler.sweep_seconds, 5, 3600),
+        ),
+        ("polls", "quorum_percent", lambda: _check_range(config.polls.quorum_percent, 0, 100)),
+        (
+            "polls",
+            "majority",
+            lambda: _check_choice(config.polls.majority, ("simple", "absolute", "two_thirds")),
+        ),
+        (
+            "polls",
+            "majority_of",
+            lambda: _check_choice(config.polls.majority_of, ("cast", "members")),
+        ),
+        (
+            "polls",
+            "abstention",
+            lambda: _check_choice(config.polls.abstention, ("excluded", "cast")),
+        ),
+        ("polls", "proxy_cap", lambda: _check_range(config.polls.proxy_cap, 0, 20)),
+        (
+            "polls",
+            "closing_notice_minutes",
+            lambda: _check_range(config.polls.closing_notice_minutes, 0, 10080),
         ),
     ]
     if config.telegram.enabled:

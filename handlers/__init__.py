@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from bot.router import Router
-from handlers import help, rooms
+from handlers import help, polls, rooms
 
-ROUTERS: list[Router] = [help.router, rooms.router]
+ROUTERS: list[Router] = [help.router, rooms.router, polls.router]

@@ -116,3 +116,116 @@ def m002_adapter_state(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX processed_events_age ON processed_events(processed_at)")
+
+
+@MIGRATIONS()
+def m020_polls(db: Database) -> None:
+    """Polls, their options and messages, ballots, secret ballots and proxies.
+
+    Public and anonymous ballots name their voter (so a vote can be changed), one per member
+    per poll. A secret ballot is split in two tables that share nothing but the poll: who
+    voted (``secret_voters``, no rowid, no time, ordered by voter) and what was voted
+    (``secret_counts``, one running total per option and answer).
+    """
+    db.execute(
+        """
+        CREATE TABLE polls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            association_id INTEGER NOT NULL,
+            room_key TEXT NOT NULL REFERENCES rooms(key) ON DELETE CASCADE,
+            creator_key TEXT NOT NULL,
+            creator_name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('choice', 'when', 'motion')),
+            question TEXT NOT NULL,
+            privacy TEXT NOT NULL CHECK (privacy IN ('public', 'anonymous', 'secret')),
+            max_choices INTEGER NOT NULL DEFAULT 1,
+            hide_results INTEGER NOT NULL DEFAULT 0,
+            everywhere INTEGER NOT NULL DEFAULT 0,
+            quorum_percent INTEGER NOT NULL DEFAULT 0,
+            majority TEXT NOT NULL DEFAULT 'simple',
+            majority_of TEXT NOT NULL DEFAULT 'cast',
+            abstention TEXT NOT NULL DEFAULT 'excluded',
+            members INTEGER,
+            created_at TEXT NOT NULL,
+            closes_at TEXT,
+            notice_sent INTEGER NOT NULL DEFAULT 0,
+            closed_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX polls_association ON polls(association_id, closed_at)")
+    db.execute(
+        """
+        CREATE TABLE poll_options (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            poll_id INTEGER NOT NULL REFERENCES polls(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            UNIQUE (poll_id, position)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE poll_messages (
+            poll_id INTEGER NOT NULL REFERENCES polls(id) ON DELETE CASCADE,
+            room_key TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            PRIMARY KEY (poll_id, room_key)
+        )"""
+    )
+    db.execute("CREATE INDEX poll_messages_room ON poll_messages(room_key)")
+    db.execute(
+        """
+        CREATE TABLE ballots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            poll_id INTEGER NOT NULL REFERENCES polls(id) ON DELETE CASCADE,
+            voter_key TEXT NOT NULL,
+            voter_name TEXT NOT NULL,
+            cast_at TEXT NOT NULL,
+            UNIQUE (poll_id, voter_key)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE ballot_choices (
+            ballot_id INTEGER NOT NULL REFERENCES ballots(id) ON DELETE CASCADE,
+            option_id INTEGER NOT NULL REFERENCES poll_options(id) ON DELETE CASCADE,
+            answer INTEGER NOT NULL DEFAULT 2,
+            PRIMARY KEY (ballot_id, option_id)
+        )"""
+    )
+    db.execute("CREATE INDEX ballot_choices_option ON ballot_choices(option_id)")
+    db.execute(
+        """
+        CREATE TABLE secret_voters (
+            poll_id INTEGER NOT NULL REFERENCES polls(id) ON DELETE CASCADE,
+            voter_key TEXT NOT NULL,
+            PRIMARY KEY (poll_id, voter_key)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """
+        CREATE TABLE secret_counts (
+            option_id INTEGER NOT NULL REFERENCES poll_options(id) ON DELETE CASCADE,
+            answer INTEGER NOT NULL DEFAULT 2,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (option_id, answer)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """
+        CREATE TABLE proxies (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            association_id INTEGER NOT NULL,
+            giver_key TEXT NOT NULL,
+            giver_name TEXT NOT NULL,
+            holder_key TEXT NOT NULL,
+            holder_name TEXT NOT NULL,
+            poll_id INTEGER REFERENCES polls(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX proxies_one_per_giver "
+        "ON proxies(association_id, giver_key, COALESCE(poll_id, 0))"
+    )
+    db.execute("CREATE INDEX proxies_holder ON proxies(association_id, holder_key)")

@@ -7,6 +7,7 @@ from pathlib import Path
 from storage.adapters import AdapterStateRepo
 from storage.db import OwnedDatabase
 from storage.members import MemberRepo, OrganizerRepo
+from storage.polls import PollRepo
 from storage.rooms import RoomRepo
 
 
@@ -20,6 +21,7 @@ class Store:
         self.members = MemberRepo(db)
         self.organizers = OrganizerRepo(db)
         self.adapters = AdapterStateRepo(db)
+        self.polls = PollRepo(db)
 
     def close(self) -> None:
         """Close the database and release its lock."""

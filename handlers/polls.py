@@ -1,0 +1,1292 @@
+"""Polls and decisions: /sondage, /quand, /motion, /vote, /procuration, /cloturer, /prolonger,
+/decisions — with live results, deadlines, secret ballots, proxies and linked rooms."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.context import Context, Services
+from bot.errors import Refusal, UsageError
+from bot.i18n import _, format_datetime, format_number
+from bot.message import Button, Outgoing, PollSpec
+from bot.router import Router, fold
+from bot.timeparse import parse_moment
+from handlers.tally import (
+    MotionCount,
+    MotionResult,
+    MotionRules,
+    Outcome,
+    bar,
+    best_slots,
+    decide_motion,
+    leaders,
+    percent,
+    proxy_weights,
+)
+from storage.members import MemberRecord
+from storage.polls import MAYBE, YES, AlreadyVoted, NewPoll, OptionRecord, PollRecord
+from storage.rooms import RoomRecord
+
+router = Router("polls")
+
+PREFIX = "poll"
+MAX_OPTIONS = 20
+MAX_QUESTION = 300
+MAX_LABEL = 100
+NATIVE_POLL_MAX_ANSWERS = 10  # Telegram's limit, the strictest of the platforms
+BUTTON_LABEL = 40
+RENDER_DELAY = timedelta(seconds=1)  # at most one edit per second per message
+MAX_NAMES = 10  # voter names shown per option
+REGISTER_LINES = 20
+FOR, AGAINST, ABSTAIN = 1, 2, 3
+MOTION_LABELS = {FOR: _("For"), AGAINST: _("Against"), ABSTAIN: _("Abstain")}
+MOTION_KEYS = ("majority", "majority_of", "abstention")
+KIND_ICONS = {"choice": "📊", "when": "📅", "motion": "🗳"}
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+_DEADLINE = re.compile(
+    r"^(?:jusqu'\s?(?:a|au|à)|until|till|avant|before|deadline|cloture|closes?)\s+\S", re.I
+)
+_AT_MOST = re.compile(
+    r"^(?:max(?:imum)?|au plus|at most|up to)\s*(\d+)(?:\s*(?:choix|choices|options|reponses))?$"
+    r"|^(\d+)\s*(?:max|choix max|choices max|choix au plus)$"
+)
+_QUORUM = re.compile(r"^quorum\s*:?\s*(\d+)\s*%?$")
+_MEMBERS = re.compile(
+    r"^(?:(\d+)\s*(?:membres|members|inscrits|electeurs|voters)"
+    r"|(?:membres|members|inscrits|electorate)\s*:?\s*(\d+))$"
+)
+_MODIFIER_WORDS = (
+    ("max", "0", "multi|multiple|plusieurs|choix multiple|multiple choice|multiple choices"),
+    ("privacy", "anonymous", "anonyme|anonymous|anon"),
+    ("privacy", "secret", "secret|vote secret|scrutin secret|bulletin secret|secret ballot"),
+    (
+        "hide",
+        "1",
+        "cache|caches|resultats caches|masque|resultats masques|hidden|hide results"
+        "|hidden results|results hidden",
+    ),
+    ("everywhere", "1", "partout|everywhere|tous les salons|all rooms"),
+    ("majority", "simple", "majorite simple|majorite relative|simple majority|simple"),
+    ("majority", "absolute", "majorite absolue|absolue|absolute majority|absolute"),
+    (
+        "majority",
+        "two_thirds",
+        "deux tiers|2/3|majorite des deux tiers|majorite des 2/3|two thirds|two-thirds"
+        "|two thirds majority|two-thirds majority",
+    ),
+    ("majority_of", "members", "des membres|sur les membres|of members|of the members"),
+    ("majority_of", "cast", "des exprimes|des suffrages exprimes|of votes cast"),
+    (
+        "abstention",
+        "cast",
+        "abstentions comptees|abstentions exprimees|abstentions counted|count abstentions",
+    ),
+    (
+        "abstention",
+        "excluded",
+        "abstentions exclues|abstentions non comptees|abstentions excluded",
+    ),
+)
+_WORDS = {word: (key, value) for key, value, words in _MODIFIER_WORDS for word in words.split("|")}
+_MOTION_WORDS = {
+    **{w: FOR for w in ("pour", "for", "oui", "yes", "1")},
+    **{w: AGAINST for w in ("contre", "against", "non", "no", "2")},
+    **{w: ABSTAIN for w in ("abstention", "abstain", "abst", "blanc", "blank", "3")},
+}
+_WITHDRAW = ("retirer", "annuler", "remove", "withdraw", "cancel")
+_EXPORTS = {"csv": "csv", "md": "markdown", "markdown": "markdown"}
+
+
+# Parsing ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Request:
+    """A poll as asked for: question, options and modifiers."""
+
+    question: str
+    options: list[str]
+    settings: dict[str, str] = field(default_factory=dict)
+    closes_at: datetime | None = None
+
+
+def _norm(text: str) -> str:
+    return " ".join(fold(text.translate(_APOSTROPHES)).split())
+
+
+def _modifier(ctx: Context, segment: str, request: Request, motion: bool) -> bool:
+    """Apply one modifier segment to the request; False when it is not a modifier."""
+    word = _norm(segment)
+    if _DEADLINE.match(segment.translate(_APOSTROPHES).strip()):
+        request.closes_at = parse_moment(
+            segment, ctx.now(), ctx.lang, ctx.room.timezone, default_hour=18
+        )
+        return True
+    if word in _WORDS:
+        key, value = _WORDS[word]
+        if (key in MOTION_KEYS and not motion) or (key == "max" and motion):
+            return False
+        request.settings[key] = value
+        return True
+    at_most = _AT_MOST.match(word)
+    if at_most and not motion:
+        request.settings["max"] = at_most.group(1) or at_most.group(2)
+        return True
+    quorum = _QUORUM.match(word)
+    if quorum and motion:
+        request.settings["quorum"] = quorum.group(1)
+        return True
+    members = _MEMBERS.match(word)
+    if members and motion:
+        request.settings["members"] = members.group(1) or members.group(2)
+        return True
+    return False
+
+
+def parse_request(ctx: Context, kind: str) -> Request:
+    """Split ``question | option | option | modifiers`` and check it."""
+    segments = [s.strip() for s in ctx.text.split("|")]
+    question = segments[0]
+    if not question:
+        raise UsageError("Write the question after the command.")
+    if len(question) > MAX_QUESTION:
+        raise UsageError("The question is too long (at most {n} characters).", n=MAX_QUESTION)
+    request = Request(question, [])
+    rest = segments[1:]
+    motion = kind == "motion"
+    if motion:
+        for segment in rest:
+            if not segment or not _modifier(ctx, segment, request, motion=True):
+                raise UsageError("Unknown rule “{value}”.", value=segment)
+        return request
+    while rest and rest[-1] and _modifier(ctx, rest[-1], request, motion=False):
+        rest.pop()
+    if not rest:
+        raise UsageError("Write the options after the question, separated by |.")
+    for number, option in enumerate(rest, start=1):
+        if not option:
+            raise UsageError("Option {n} is empty: remove the extra |.", n=number)
+        if len(option) > MAX_LABEL:
+            raise UsageError(
+                "Option {n} is too long (at most {max} characters).", n=number, max=MAX_LABEL
+            )
+    if len(rest) < 2:
+        raise UsageError("A poll needs at least two options.")
+    if len(rest) > MAX_OPTIONS:
+        raise UsageError("A poll can have at most {n} options.", n=MAX_OPTIONS)
+    folded = [_norm(o) for o in rest]
+    for number, option in enumerate(folded):
+        if option in folded[:number]:
+            raise UsageError("The option “{option}” is given twice.", option=rest[number])
+    request.options = rest
+    return request
+
+
+# Rendering -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """Text in one room's language and timezone (polls are shown in several rooms)."""
+
+    services: Services
+    room: RoomRecord
+
+    def t(self, msgid: str, /, **params: object) -> str:
+        return self.services.translator.t(self.room.language, msgid, **params)
+
+    def tn(self, singular: str, plural: str, n: int, /, **params: object) -> str:
+        return self.services.translator.tn(self.room.language, singular, plural, n, **params)
+
+    def when(self, moment: datetime) -> str:
+        return format_datetime(moment, self.room.language, self.room.timezone)
+
+    def number(self, value: int) -> str:
+        return format_number(value, self.room.language)
+
+    def command(self, name: str) -> str:
+        for command in self.services.commands:
+            if command.name == name:
+                return command.localized_name(self.room.language)
+        return name
+
+
+def label(voice: Voice, poll: PollRecord, option: OptionRecord) -> str:
+    """An option's text (motion answers in the room's language)."""
+    if poll.kind == "motion":
+        return voice.t(MOTION_LABELS[option.position])
+    return option.label
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Everything needed to show a poll's results."""
+
+    poll: PollRecord
+    options: list[OptionRecord]
+    counts: dict[tuple[int, int], int]
+    voters: int
+    names: dict[tuple[int, int], list[str]]
+    represented: int = 0
+    members: int = 0
+
+    def count(self, position: int, answer: int = YES) -> int:
+        return self.counts.get((position, answer), 0)
+
+
+def load_tally(services: Services, poll: PollRecord) -> Tally:
+    """Counts (proxies weighted in for public motions) and names where they may be shown."""
+    store = services.store.polls
+    options = store.options(poll.id)
+    members = poll.members
+    if members is None and poll.kind == "motion":
+        members = len(store.association_members(poll.association_id))
+    if poll.secret:
+        return Tally(
+            poll, options, store.counts(poll.id), store.voter_count(poll.id), {}, 0, members or 0
+        )
+    ballots = store.ballots(poll.id)
+    extra: dict[str, int] = {}
+    if poll.kind == "motion":
+        proxies = store.proxies(poll.association_id, poll.id)
+        extra = proxy_weights(
+            (b.voter_key for b in ballots), ((p.giver_key, p.holder_key) for p in proxies)
+        )
+    counts: dict[tuple[int, int], int] = {}
+    names: dict[tuple[int, int], list[str]] = {}
+    for ballot in ballots:
+        weight = 1 + extra.get(ballot.voter_key, 0)
+        for position, answer in ballot.choices.items():
+            counts[(position, answer)] = counts.get((position, answer), 0) + weight
+            shown = names.setdefault((position, answer), [])
+            if len(shown) <= MAX_NAMES:
+                shown.append(ballot.voter_name)
+    if poll.privacy != "public":
+        names = {}
+    represented = sum(extra.values())
+    return Tally(
+        poll, options, counts, len(ballots) + represented, names, represented, members or 0
+    )
+
+
+def motion_result(tally: Tally) -> MotionResult:
+    """Adopted, rejected or quorum not reached."""
+    poll = tally.poll
+    count = MotionCount(
+        tally.count(FOR), tally.count(AGAINST), tally.count(ABSTAIN), tally.members
+    )
+    rules = MotionRules(poll.quorum_percent, poll.majority, poll.majority_of, poll.abstention)
+    return decide_motion(count, rules)
+
+
+def _names(voice: Voice, names: list[str], total: int) -> str:
+    shown = names[:MAX_NAMES]
+    more = total - len(shown)
+    text = ", ".join(shown)
+    return text + (voice.t(" and {n} more", n=voice.number(more)) if more > 0 else "")
+
+
+def _title(voice: Voice, poll: PollRecord) -> str:
+    if poll.kind == "when":
+        title = voice.t("Date poll #{id}: {question}", id=poll.id, question=poll.question)
+    elif poll.kind == "motion":
+        title = voice.t("Motion #{id}: {question}", id=poll.id, question=poll.question)
+    else:
+        title = voice.t("Poll #{id}: {question}", id=poll.id, question=poll.question)
+    return f"{KIND_ICONS[poll.kind]} {title}"
+
+
+def rules_text(voice: Voice, poll: PollRecord) -> str:
+    """A motion's rules in words."""
+    majority = {
+        "simple": voice.t("simple majority (more for than against)"),
+        "absolute": voice.t("absolute majority"),
+        "two_thirds": voice.t("two-thirds majority"),
+    }[poll.majority]
+    if poll.majority != "simple":
+        majority += " " + (
+            voice.t("of the members")
+            if poll.majority_of == "members"
+            else voice.t("of the votes cast")
+        )
+    parts = [majority]
+    if poll.quorum_percent:
+        parts.insert(0, voice.t("quorum {n} % of the members", n=poll.quorum_percent))
+    parts.append(
+        voice.t("abstentions count as votes cast")
+        if poll.abstention == "cast"
+        else voice.t("abstentions are not votes cast")
+    )
+    return voice.t("Rules: {rules}.", rules=", ".join(parts))
+
+
+def _option_lines(voice: Voice, tally: Tally, hidden: bool) -> list[str]:
+    poll = tally.poll
+    lines: list[str] = []
+    if poll.kind == "when":
+        for option in tally.options:
+            lines.append(f"{option.position}. {option.label}")
+            if hidden:
+                continue
+            yes, maybe = tally.count(option.position), tally.count(option.position, MAYBE)
+            line = f"   ✅ {voice.number(yes)} · 🤷 {voice.number(maybe)}"
+            who = tally.names.get((option.position, YES), [])
+            unsure = tally.names.get((option.position, MAYBE), [])
+            if who:
+                line += f" — ✅ {_names(voice, who, yes)}"
+            if unsure:
+                line += f" — 🤷 {_names(voice, unsure, maybe)}"
+            lines.append(line)
+        return lines
+    total = sum(tally.count(o.position) for o in tally.options)
+    for option in tally.options:
+        text = label(voice, poll, option)
+        lines.append(f"{option.position}. {text}")
+        if hidden:
+            continue
+        n = tally.count(option.position)
+        line = f"   {bar(n, total)} {voice.number(n)} ({percent(n, total)} %)"
+        who = tally.names.get((option.position, YES), [])
+        if who:
+            line += f" — {_names(voice, who, n)}"
+        lines.append(line)
+    return lines
+
+
+def render(voice: Voice, tally: Tally) -> str:
+    """The poll message: question, options with live bars (unless hidden), how to vote."""
+    poll = tally.poll
+    final = not poll.is_open
+    hidden = not final and (poll.hide_results or poll.secret)
+    lines = [_title(voice, poll), *_option_lines(voice, tally, hidden)]
+    lines.append("")
+    facts = [voice.tn("{n} voter", "{n} voters", tally.voters)]
+    if tally.represented:
+        facts.append(voice.tn("{n} represented", "{n} represented", tally.represented))
+    if poll.kind == "choice" and poll.max_choices != 1:
+        facts.append(
+            voice.t("multiple choice")
+            if poll.max_choices == 0
+            else voice.t("at most {n} choices", n=poll.max_choices)
+        )
+    facts.append(
+        {
+            "public": voice.t("names shown"),
+            "anonymous": voice.t("anonymous"),
+            "secret": voice.t("secret ballot"),
+        }[poll.privacy]
+    )
+    if hidden:
+        facts.append(voice.t("results at close"))
+    lines.append(" · ".join(facts))
+    if poll.kind == "motion":
+        lines.append(rules_text(voice, poll))
+    if final:
+        assert poll.closed_at is not None
+        lines.append(voice.t("Closed on {when}.", when=voice.when(poll.closed_at)))
+        lines.append(summary(voice, tally))
+    else:
+        if poll.closes_at is not None:
+            lines.append(voice.t("Closes on {when}.", when=voice.when(poll.closes_at)))
+        lines.append(how_to_vote(voice, poll))
+    return "\n".join(lines)
+
+
+def how_to_vote(voice: Voice, poll: PollRecord) -> str:
+    """The text fallback, for platforms without buttons."""
+    vote = voice.command("vote")
+    if poll.kind == "when":
+        return voice.t(
+            "Vote with the buttons, or type /{vote} {id} 1,3,4? (yes to 1 and 3, maybe to 4).",
+            vote=vote,
+            id=poll.id,
+        )
+    if poll.kind == "motion":
+        return voice.t(
+            "Vote with the buttons, or type /{vote} {id} for|against|abstain.",
+            vote=vote,
+            id=poll.id,
+        )
+    if poll.max_choices != 1:
+        return voice.t("Vote with the buttons, or type /{vote} {id} 1,3.", vote=vote, id=poll.id)
+    return voice.t("Vote with the buttons, or type /{vote} {id} N.", vote=vote, id=poll.id)
+
+
+def summary(voice: Voice, tally: Tally) -> str:
+    """One line of outcome: the winner, the best slot, or the motion's decision."""
+    poll = tally.poll
+    positions = [o.position for o in tally.options]
+    by_position = {o.position: o for o in tally.options}
+    if poll.kind == "motion":
+        result = motion_result(tally)
+        figures = voice.t(
+            "{yes} for, {no} against, {abstain} abstaining; {present} present or represented "
+            "out of {members} members",
+            yes=voice.number(tally.count(FOR)),
+            no=voice.number(tally.count(AGAINST)),
+            abstain=voice.number(tally.count(ABSTAIN)),
+            present=voice.number(result.participants),
+            members=voice.number(tally.members),
+        )
+        if result.outcome is Outcome.NO_QUORUM:
+            return voice.t(
+                "Quorum not reached ({needed} needed): {figures}.",
+                needed=voice.number(result.quorum_needed),
+                figures=figures,
+            )
+        if result.outcome is Outcome.ADOPTED:
+            return voice.t("Adopted: {figures}.", figures=figures)
+        return voice.t("Rejected: {figures}.", figures=figures)
+    if poll.kind == "when":
+        yes = {p: tally.count(p) for p in positions}
+        maybe = {p: tally.count(p, MAYBE) for p in positions}
+        best = best_slots(yes, maybe, positions)
+        if not best:
+            return voice.t("Nobody is available yet.")
+        text = " / ".join(by_position[p].label for p in best)
+        return voice.t(
+            "Best slot: {slot} ({yes} yes, {maybe} maybe).",
+            slot=text,
+            yes=voice.number(yes[best[0]]),
+            maybe=voice.number(maybe[best[0]]),
+        )
+    counts = {p: tally.count(p) for p in positions}
+    top = leaders(counts, positions)
+    if not top:
+        return voice.t("No votes.")
+    names = " / ".join(label(voice, poll, by_position[p]) for p in top)
+    if len(top) > 1:
+        return voice.tn(
+            "Tie between {options} ({n} vote each).",
+            "Tie between {options} ({n} votes each).",
+            counts[top[0]],
+            options=names,
+        )
+    return voice.tn(
+        "Result: {option} ({n} vote).",
+        "Result: {option} ({n} votes).",
+        counts[top[0]],
+        option=names,
+    )
+
+
+def buttons(
+    voice: Voice, poll: PollRecord, options: Sequence[OptionRecord]
+) -> tuple[tuple[Button, ...], ...]:
+    """Tap targets: ``poll:<id>:<n>`` (``poll:<id>:<n>:y|m|n`` for a date poll)."""
+    if not poll.is_open:
+        return ()
+    if poll.kind == "when":
+        return tuple(
+            (
+                Button(f"{o.position} ✅", f"{PREFIX}:{poll.id}:{o.position}:y"),
+                Button(f"{o.position} 🤷", f"{PREFIX}:{poll.id}:{o.position}:m"),
+                Button(f"{o.position} ❌", f"{PREFIX}:{poll.id}:{o.position}:n"),
+            )
+            for o in options
+        )
+    if poll.kind == "motion":
+        icons = {FOR: "✅", AGAINST: "❌", ABSTAIN: "⚪"}
+        return (
+            tuple(
+                Button(
+                    f"{icons[o.position]} {label(voice, poll, o)}",
+                    f"{PREFIX}:{poll.id}:{o.position}",
+                )
+                for o in options
+            ),
+        )
+    return tuple(
+        (Button(_short(f"{o.position}. {o.label}"), f"{PREFIX}:{poll.id}:{o.position}"),)
+        for o in options
+    )
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= BUTTON_LABEL else text[: BUTTON_LABEL - 1] + "…"
+
+
+def native_poll(
+    voice: Voice, poll: PollRecord, options: Sequence[OptionRecord]
+) -> PollSpec | None:
+    """A native poll where it keeps the rules: not for secret ballots (answers are public
+    events there), not for date polls (three answers per slot), not beyond the platforms'
+    answer limit (the buttons remain)."""
+    if (
+        not poll.is_open
+        or poll.secret
+        or poll.kind == "when"
+        or len(options) > NATIVE_POLL_MAX_ANSWERS
+    ):
+        return None
+    answers = tuple(
+        Button(label(voice, poll, o), f"{PREFIX}:{poll.id}:{o.position}") for o in options
+    )
+    most = len(options) if poll.max_choices == 0 else poll.max_choices
+    return PollSpec(poll.question, answers, most, disclosed=not poll.hide_results)
+
+
+def outgoing(voice: Voice, tally: Tally) -> Outgoing:
+    """The poll message for one room."""
+    poll = tally.poll
+    return Outgoing(
+        render(voice, tally),
+        buttons(voice, poll, tally.options),
+        poll=native_poll(voice, poll, tally.options),
+    )
+
+
+# Live updates, closing, timers -----------------------------------------------------------------
+
+
+def _room(services: Services, key: str) -> RoomRecord | None:
+    return services.store.rooms.get(key)
+
+
+async def refresh(services: Services, poll_id: int) -> None:
+    """Edit every message showing the poll (called at most once a second per poll)."""
+    poll = services.store.polls.get(poll_id)
+    if poll is None:
+        return
+    tally = load_tally(services, poll)
+    for room_key, message_id in services.store.polls.messages(poll_id):
+        room = _room(services, room_key)
+        if room is not None:
+            await services.edit(room_key, message_id, outgoing(Voice(services, room), tally))
+
+
+def schedule_refresh(services: Services, poll_id: int) -> None:
+    """Debounce: the first vote schedules an edit one second later; votes until then join it."""
+    job = f"polls:render:{poll_id}"
+    if job in services.scheduler.pending():
+        return
+
+    async def run() -> None:
+        await refresh(services, poll_id)
+
+    services.scheduler.at(job, services.clock.now() + RENDER_DELAY, run)
+
+
+def schedule_deadline(services: Services, poll: PollRecord) -> None:
+    """Timers for the closing notice and the automatic close."""
+    if poll.closes_at is None or not poll.is_open:
+        return
+    poll_id = poll.id
+
+    async def close_now() -> None:
+        current = services.store.polls.get(poll_id)
+        if current is not None and current.is_open:
+            await close_poll(services, current, late=False)
+
+    async def notice_now() -> None:
+        await send_notice(services, poll_id)
+
+    services.scheduler.at(f"polls:close:{poll_id}", poll.closes_at, close_now)
+    minutes = services.config.polls.closing_notice_minutes
+    notice_at = poll.closes_at - timedelta(minutes=minutes)
+    if minutes and not poll.notice_sent and notice_at > services.clock.now():
+        services.scheduler.at(f"polls:notice:{poll_id}", notice_at, notice_now)
+
+
+def _rooms_of(services: Services, poll: PollRecord) -> list[RoomRecord]:
+    keys = [poll.room_key] + [k for k, _m in services.store.polls.messages(poll.id)]
+    rooms = []
+    for key in dict.fromkeys(keys):
+        room = _room(services, key)
+        if room is not None:
+            rooms.append(room)
+    return rooms
+
+
+async def send_notice(services: Services, poll_id: int) -> None:
+    """ "Closing soon", with who has not voted yet (names only when the poll is not secret)."""
+    store = services.store.polls
+    poll = store.get(poll_id)
+    if poll is None or not poll.is_open or poll.closes_at is None:
+        return
+    if poll.closes_at <= services.clock.now() or not store.mark_notice_sent(poll_id):
+        return
+    voted = store.voter_keys(poll_id)
+    missing = [m for m in store.association_members(poll.association_id) if m.key not in voted]
+    for room in _rooms_of(services, poll):
+        voice = Voice(services, room)
+        lines = [
+            voice.t(
+                "⏳ {title} — closes on {when}.",
+                title=_title(voice, poll),
+                when=voice.when(poll.closes_at),
+            )
+        ]
+        if missing and poll.secret:
+            lines.append(
+                voice.tn(
+                    "{n} member has not voted yet.",
+                    "{n} members have not voted yet.",
+                    len(missing),
+                )
+            )
+        elif missing:
+            lines.append(
+                voice.tn(
+                    "{n} member has not voted yet: {names}.",
+                    "{n} members have not voted yet: {names}.",
+                    len(missing),
+                    names=_names(voice, [m.handle for m in missing], len(missing)),
+                )
+            )
+        lines.append(how_to_vote(voice, poll))
+        await services.send(room.key, Outgoing("\n".join(lines)))
+
+
+async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> bool:
+    """Close once: fix the electorate, show final results in place and post them."""
+    store = services.store.polls
+    members = None
+    if poll.kind == "motion" and poll.members is None:
+        members = len(store.association_members(poll.association_id))
+    if not store.close(poll.id, services.clock.now(), members):
+        return False
+    for job in ("close", "notice", "render"):
+        services.scheduler.cancel(f"polls:{job}:{poll.id}")
+    closed = store.get(poll.id)
+    assert closed is not None
+    tally = load_tally(services, closed)
+    for room_key, message_id in store.messages(poll.id):
+        room = _room(services, room_key)
+        if room is not None:
+            await services.edit(room_key, message_id, outgoing(Voice(services, room), tally))
+    for room in _rooms_of(services, closed):
+        voice = Voice(services, room)
+        lines = [voice.t("🔒 Closed: {title}", title=_title(voice, closed))]
+        if late:
+            lines.append(voice.t("(closed late: the bot was offline at the deadline)"))
+        lines += _option_lines(voice, tally, hidden=False)
+        lines.append(summary(voice, tally))
+        await services.send(room.key, Outgoing("\n".join(lines)))
+    return True
+
+
+@router.on_start
+async def restore_timers(services: Services) -> None:
+    """Re-arm deadlines; close at once (marked late) what fell due while the bot was down."""
+    now = services.clock.now()
+    for poll in services.store.polls.open_polls():
+        if poll.closes_at is None:
+            continue
+        if poll.closes_at <= now:
+            await close_poll(services, poll, late=True)
+        else:
+            schedule_deadline(services, poll)
+
+
+@router.on_sweep
+async def close_overdue(services: Services, now: datetime) -> None:
+    """Safety net: anything past its deadline and still open is closed."""
+    for poll in services.store.polls.due(now):
+        await close_poll(services, poll, late=False)  # the bot was running: not late
+
+
+# Creating polls --------------------------------------------------------------------------------
+
+
+async def start_poll(ctx: Context, kind: str) -> None:
+    """Store the poll, post it (everywhere when asked), tell the creator what they chose."""
+    request = parse_request(ctx, kind)
+    settings = request.settings
+    rules = ctx.config.polls
+    privacy = settings.get("privacy", "public")
+    max_choices = int(settings.get("max", "1"))
+    options = request.options
+    if kind == "motion":
+        options = ["for", "against", "abstain"]
+    if kind == "choice" and max_choices >= len(options):
+        max_choices = 0
+    if "max" in settings and settings["max"] != "0" and int(settings["max"]) < 1:
+        raise UsageError("“At most” needs a number of at least 1.")
+    if privacy == "secret" and kind == "when":
+        raise UsageError("A date poll cannot be secret: members change their answers.")
+    if privacy == "secret" and max_choices != 1:
+        raise UsageError("A secret ballot is single choice: a secret vote cannot be changed.")
+    quorum = int(settings.get("quorum", rules.quorum_percent))
+    if quorum > 100:
+        raise UsageError("A quorum is a percentage from 0 to 100.")
+    members = int(settings["members"]) if "members" in settings else None
+    if members is not None and members < 1:
+        raise UsageError("The number of members must be at least 1.")
+    store = ctx.store.polls
+    poll = store.create(
+        NewPoll(
+            association_id=ctx.room.association_id,
+            room_key=ctx.room.key,
+            creator_key=ctx.sender.key,
+            creator_name=ctx.sender.name,
+            kind=kind,
+            question=request.question,
+            privacy=privacy,
+            max_choices=max_choices if kind == "choice" else (0 if kind == "when" else 1),
+            hide_results=settings.get("hide") == "1",
+            everywhere=settings.get("everywhere") == "1",
+            closes_at=request.closes_at,
+            quorum_percent=quorum,
+            majority=settings.get("majority", rules.majority),
+            majority_of=settings.get("majority_of", rules.majority_of),
+            abstention=settings.get("abstention", rules.abstention),
+            members=members,
+        ),
+        options,
+        ctx.now(),
+    )
+    rooms = ctx.store.rooms.linked_to(ctx.room.key) if poll.everywhere else [ctx.room]
+    tally = load_tally(ctx.services, poll)
+    failed: list[str] = []
+    for room in rooms:
+        delivery = await ctx.send(room.key, outgoing(Voice(ctx.services, room), tally))
+        if delivery.ok:
+            store.add_message(poll.id, room.key, delivery.message_id)
+        else:
+            failed.append(room.title or room.external_id)
+    minutes = ctx.config.polls.closing_notice_minutes
+    if poll.closes_at is not None and poll.closes_at - ctx.now() <= timedelta(minutes=minutes):
+        store.mark_notice_sent(poll.id)  # too close for a "closing soon" notice
+        poll = store.get(poll.id) or poll
+    schedule_deadline(ctx.services, poll)
+    notes = _creation_notes(ctx, poll, len(rooms), failed)
+    if notes:
+        await ctx.reply("\n".join(notes))
+
+
+def _creation_notes(ctx: Context, poll: PollRecord, rooms: int, failed: list[str]) -> list[str]:
+    notes = []
+    if poll.privacy == "anonymous":
+        notes.append(
+            ctx.t(
+                "Anonymous poll: names are never shown, but the bot keeps who voted what so "
+                "members can change their vote. For a vote nobody can trace, use secret."
+            )
+        )
+    if poll.secret:
+        notes.append(
+            ctx.t(
+                "Secret ballot: the bot stores who voted apart from the totals, so nobody — "
+                "not even the database owner — can tell a member's choice. A vote therefore "
+                "cannot be changed, and results appear at close. Tapping a button is private; "
+                "typing /{vote} in the group shows your choice to the group: type it in a "
+                "private chat with the bot instead.",
+                vote=ctx.command_name("vote"),
+            )
+        )
+    if rooms > 1:
+        notes.append(ctx.tn("Posted in {n} linked room.", "Posted in {n} linked rooms.", rooms))
+    if failed:
+        notes.append(ctx.t("Not delivered to: {rooms}.", rooms=", ".join(failed)))
+    return notes
+
+
+@router.command(
+    "poll",
+    "sondage",
+    usage=_("question | option | option [| modifiers]"),
+    help=_("Start a poll; members vote by tapping, or with /vote."),
+    examples=(
+        _("/poll Where shall we party? | Village hall | At Paul's | The park"),
+        _("/poll Pizza toppings? | Ham | Mushrooms | Olives | at most 2 | until friday 6pm"),
+        _("/poll New treasurer? | Alice | Bob | secret | everywhere"),
+        _(
+            "Modifiers, after the options: multi (several choices), at most N, anonymous "
+            "(names hidden), secret (secret ballot), hidden (results at close), everywhere "
+            "(every linked room), until friday 6pm (deadline)."
+        ),
+    ),
+)
+async def poll_command(ctx: Context) -> None:
+    await start_poll(ctx, "choice")
+
+
+@router.command(
+    "when",
+    "quand",
+    usage=_("question | slot | slot [| modifiers]"),
+    help=_("Find a date: members answer yes, maybe or no for each slot."),
+    examples=(
+        _("/when Back-to-school meeting? | Mon 7/9 6pm | Tue 8/9 6pm | Thu 10/9 7pm"),
+        _("Modifiers, after the slots: anonymous, hidden, everywhere, until friday 6pm."),
+    ),
+)
+async def when_command(ctx: Context) -> None:
+    await start_poll(ctx, "when")
+
+
+@router.command(
+    "resolution",
+    "motion",
+    usage=_("text [| rules]"),
+    help=_("Put a motion to the vote: for, against, abstain, with quorum and majority rules."),
+    examples=(
+        _("/resolution Approval of the 2025 accounts"),
+        _("/resolution Amend the statutes | quorum 50% | two thirds | secret"),
+        _(
+            "Rules: quorum N%, simple / absolute / two thirds majority, of members (instead of "
+            "votes cast), abstentions counted, N members, secret, anonymous, hidden, "
+            "everywhere, until friday 6pm."
+        ),
+    ),
+    organizer=True,
+)
+async def motion_command(ctx: Context) -> None:
+    await start_poll(ctx, "motion")
+
+
+# Voting ----------------------------------------------------------------------------------------
+
+
+def _find_poll(ctx: Context, poll_id: int | None) -> PollRecord:
+    """A poll of this association by id, or the room's latest open poll."""
+    store = ctx.store.polls
+    if poll_id is None:
+        poll = store.latest_open_in_room(ctx.room.key)
+        if poll is None:
+            raise Refusal(
+                "There is no open poll in this room. Start one with /{poll}.",
+                poll=ctx.command_name("poll"),
+            )
+        return poll
+    poll = store.get(poll_id)
+    if poll is None or not _may_see(ctx, poll):
+        raise Refusal("There is no poll #{id} here.", id=poll_id)
+    return poll
+
+
+def _may_see(ctx: Context, poll: PollRecord) -> bool:
+    if poll.association_id == ctx.room.association_id:
+        return True
+    # A private chat with the bot (a secret vote): the member must belong to the association.
+    return ctx.room.private and ctx.store.polls.member_in_association(
+        poll.association_id, ctx.sender.key
+    )
+
+
+def cast_vote(
+    ctx: Context, poll: PollRecord, choices: dict[int, int], *, withdraw: bool = False
+) -> None:
+    """Record a whole ballot (replacing the member's previous one); refuse what the rules
+    forbid. Secret ballots count once and for good, for the member and the proxies they hold."""
+    if not poll.is_open:
+        raise Refusal("Poll #{id} is closed: votes are no longer accepted.", id=poll.id)
+    if not _may_see(ctx, poll):
+        raise Refusal("There is no poll #{id} here.", id=poll.id)
+    store = ctx.store.polls
+    if not ctx.room.private:
+        ctx.store.members.seen(ctx.room.key, ctx.sender, ctx.now())
+    if poll.secret:
+        if withdraw or not choices:
+            raise Refusal("A secret vote cannot be withdrawn.")
+        voters = [ctx.sender.key]
+        if poll.kind == "motion":
+            voters += [
+                p.giver_key
+                for p in store.proxies(poll.association_id, poll.id)
+                if p.holder_key == ctx.sender.key and not store.has_voted(poll.id, p.giver_key)
+            ]
+        try:
+            store.cast_secret(poll.id, voters, choices)
+        except AlreadyVoted:
+            raise Refusal(
+                "You have already voted in this secret ballot (yourself or through your "
+                "proxy holder); a secret vote cannot be changed."
+            ) from None
+    elif withdraw:
+        store.withdraw(poll.id, ctx.sender.key)
+    else:
+        store.cast(poll.id, ctx.sender.key, ctx.sender.name, choices, ctx.now())
+    schedule_refresh(ctx.services, poll.id)
+
+
+def _check_choices(poll: PollRecord, options: int, positions: list[int]) -> None:
+    for position in positions:
+        if not 1 <= position <= options:
+            raise UsageError(
+                "Poll #{id} has options 1 to {n}: “{value}” is not one of them.",
+                id=poll.id,
+                n=options,
+                value=position,
+            )
+    if poll.max_choices != 0 and len(set(positions)) > poll.max_choices:
+        raise UsageError("Poll #{id} allows at most {n} choices.", id=poll.id, n=poll.max_choices)
+
+
+def _parse_choices(poll: PollRecord, options: int, words: list[str]) -> dict[int, int]:
+    items = [i for w in words for i in re.split(r"[,;+\s]+", w) if i]
+    if not items:
+        raise UsageError("Say which option: /vote N, or /vote ID N for a given poll.")
+    if poll.kind == "motion":
+        positions = []
+        for item in items:
+            position = _MOTION_WORDS.get(_norm(item))
+            if position is None:
+                raise UsageError("Answer a motion with for, against or abstain (or 1, 2, 3).")
+            positions.append(position)
+        if len(set(positions)) > 1:
+            raise UsageError("Give one answer to a motion.")
+        return {positions[0]: YES}
+    if poll.kind == "when":
+        choices: dict[int, int] = {}
+        for item in items:
+            maybe = item.endswith("?")
+            number = item.rstrip("?")
+            if not number.isdigit():
+                raise UsageError("List the slots that suit you, like 1,3,4? (4 = maybe).")
+            _check_choices(poll, options, [int(number)])
+            choices[int(number)] = MAYBE if maybe else YES
+        return choices
+    positions = []
+    for item in items:
+        if not item.isdigit():
+            raise UsageError("Give option numbers, like /vote 2 (or /vote 1,3 for several).")
+        positions.append(int(item))
+    _check_choices(poll, options, positions)
+    return {p: YES for p in positions}
+
+
+@router.command(
+    "vote",
+    "voter",
+    usage=_("[ID] N | N,M | for/against/abstain | remove"),
+    help=_("Vote in the room's latest open poll, or in poll ID."),
+    examples=(_("/vote 2"), _("/vote 12 1,3"), _("/vote 14 for"), _("/vote 13 1,2?")),
+)
+async def vote_command(ctx: Context) -> None:
+    words = list(ctx.args)
+    if not words:
+        raise UsageError("Say which option: /vote N, or /vote ID N for a given poll.")
+    poll_id: int | None = None
+    if words[0].startswith("#") and words[0][1:].isdigit():
+        poll_id = int(words.pop(0)[1:])
+    elif len(words) >= 2 and words[0].isdigit():
+        poll_id = int(words.pop(0))
+    poll = _find_poll(ctx, poll_id)
+    options = len(ctx.store.polls.options(poll.id))
+    if len(words) == 1 and _norm(words[0]) in _WITHDRAW:
+        if poll.secret:
+            raise Refusal("A secret vote cannot be withdrawn.")
+        cast_vote(ctx, poll, {}, withdraw=True)
+        await ctx.reply(ctx.t("Your vote in poll #{id} is withdrawn.", id=poll.id))
+        return
+    choices = _parse_choices(poll, options, words)
+    cast_vote(ctx, poll, choices)
+    if poll.secret:
+        await ctx.reply(ctx.t("Your secret ballot in poll #{id} is counted.", id=poll.id))
+        return
+    voice = Voice(ctx.services, ctx.room)
+    by_position = {o.position: o for o in ctx.store.polls.options(poll.id)}
+    chosen = ", ".join(
+        label(voice, poll, by_position[p]) + ("?" if answer == MAYBE else "")
+        for p, answer in sorted(choices.items())
+    )
+    await ctx.reply(ctx.t("Vote counted in poll #{id}: {choices}.", id=poll.id, choices=chosen))
+
+
+@router.button(PREFIX)
+async def tap(ctx: Context) -> None:
+    """A tap: one option (toggled in a multiple-choice poll), or one slot's yes/maybe/no."""
+    parts = ctx.text.split(":")
+    if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():
+        return
+    poll = ctx.store.polls.get(int(parts[0]))
+    if poll is None:
+        raise Refusal("This poll no longer exists.")
+    position = int(parts[1])
+    store = ctx.store.polls
+    if not 1 <= position <= len(store.options(poll.id)):
+        return
+    current = {} if poll.secret else (store.ballot_of(poll.id, ctx.sender.key) or {})
+    if poll.kind == "when":
+        answer = parts[2] if len(parts) > 2 else "y"
+        choices = dict(current)
+        if answer == "n":
+            choices.pop(position, None)
+        else:
+            choices[position] = MAYBE if answer == "m" else YES
+        cast_vote(ctx, poll, choices)  # all "no" still counts as an answer
+        return
+    if poll.max_choices == 1:
+        if current == {position: YES}:
+            return  # the same choice again: nothing changes
+        cast_vote(ctx, poll, {position: YES})
+        return
+    choices = dict(current)
+    if position in choices:
+        choices.pop(position)
+    else:
+        choices[position] = YES
+        if poll.max_choices and len(choices) > poll.max_choices:
+            raise Refusal(
+                "{name}: poll #{id} allows at most {n} choices; tap a chosen one again to "
+                "remove it.",
+                name=ctx.sender.name,
+                id=poll.id,
+                n=poll.max_choices,
+            )
+    cast_vote(ctx, poll, choices)
+
+
+@router.vote(PREFIX)
+async def native_vote(ctx: Context) -> None:
+    """A native poll response: the whole selection replaces the previous one."""
+    chosen: dict[int, dict[int, int]] = {}
+    for payload in ctx.args:
+        poll_text, _sep, position = payload.partition(":")
+        if poll_text.isdigit() and position.isdigit():
+            chosen.setdefault(int(poll_text), {})[int(position)] = YES
+    for poll_id, choices in chosen.items():
+        poll = ctx.store.polls.get(poll_id)
+        if poll is None:
+            continue
+        _check_choices(poll, len(ctx.store.polls.options(poll_id)), list(choices))
+        cast_vote(ctx, poll, choices)
+
+
+# Closing, extending, proxies, register ---------------------------------------------------------
+
+
+def _manage(ctx: Context, words: list[str]) -> tuple[PollRecord, list[str]]:
+    """The poll named by a leading id (or the room's latest open one), if the sender created
+    it or is an organizer."""
+    poll_id = None
+    if words and words[0].lstrip("#").isdigit():
+        poll_id = int(words.pop(0).lstrip("#"))
+    poll = _find_poll(ctx, poll_id)
+    if poll.creator_key != ctx.sender.key and not ctx.is_organizer:
+        raise Refusal("Only the poll's creator or an organizer can do this.")
+    return poll, words
+
+
+@router.command(
+    "close",
+    "cloturer",
+    usage=_("[ID]"),
+    help=_("Close a poll now and post its results."),
+    examples=(_("/close 12"),),
+)
+async def close_command(ctx: Context) -> None:
+    poll, _rest = _manage(ctx, list(ctx.args))
+    if not poll.is_open or not await close_poll(ctx.services, poll, late=False):
+        raise Refusal("Poll #{id} is already closed.", id=poll.id)
+
+
+@router.command(
+    "extend",
+    "prolonger",
+    usage=_("[ID] until <date>"),
+    help=_("Give a poll a new deadline."),
+    examples=(_("/extend 12 until sunday 8pm"),),
+)
+async def extend_command(ctx: Context) -> None:
+    poll, words = _manage(ctx, list(ctx.args))
+    if not poll.is_open:
+        raise Refusal("Poll #{id} is closed: votes are no longer accepted.", id=poll.id)
+    if not words:
+        raise UsageError("Say until when, like: until sunday 8pm.")
+    closes_at = parse_moment(
+        " ".join(words), ctx.now(), ctx.lang, ctx.room.timezone, default_hour=18
+    )
+    store = ctx.store.polls
+    store.extend(poll.id, closes_at)
+    extended = store.get(poll.id)
+    assert extended is not None
+    minutes = ctx.config.polls.closing_notice_minutes
+    if closes_at - ctx.now() <= timedelta(minutes=minutes):
+        store.mark_notice_sent(poll.id)
+        extended = store.get(poll.id) or extended
+    ctx.scheduler.cancel(f"polls:notice:{poll.id}")
+    schedule_deadline(ctx.services, extended)
+    schedule_refresh(ctx.services, poll.id)
+    await ctx.reply(
+        ctx.t("Poll #{id} now closes on {when}.", id=poll.id, when=ctx.format_datetime(closes_at))
+    )
+
+
+def _member(ctx: Context, handle: str) -> MemberRecord:
+    found: dict[str, MemberRecord] = {}
+    for room in ctx.store.rooms.linked_to(ctx.room.key):
+        for member in ctx.store.members.find_in_room(room.key, handle):
+            found.setdefault(member.key, member)
+    if not found:
+        raise Refusal("Nobody called {name} has written in this association yet.", name=handle)
+    if len(found) > 1:
+        raise Refusal("Several members are called {name}: use their @username.", name=handle)
+    return next(iter(found.values()))
+
+
+@router.command(
+    "proxy",
+    "procuration",
+    usage=_("[@member [ID] | remove]"),
+    help=_("Give your vote on motions to another member, or take it back."),
+    examples=(_("/proxy @bob"), _("/proxy @bob 14"), _("/proxy remove")),
+)
+async def proxy_command(ctx: Context) -> None:
+    store = ctx.store.polls
+    association = ctx.room.association_id
+    words = list(ctx.args)
+    if not words:
+        given = [p for p in store.proxies(association) if p.giver_key == ctx.sender.key]
+        held = [p for p in store.proxies(association) if p.holder_key == ctx.sender.key]
+        lines = [
+            ctx.t(
+                "You gave your vote to {name}{scope}.",
+                name=p.holder_name,
+                scope=_scope(ctx, p.poll_id),
+            )
+            for p in given
+        ] + [
+            ctx.t(
+                "You hold the vote of {name}{scope}.",
+                name=p.giver_name,
+                scope=_scope(ctx, p.poll_id),
+            )
+            for p in held
+        ]
+        await ctx.reply("\n".join(lines) or ctx.t("You neither gave nor hold any proxy."))
+        return
+    if len(words) == 1 and _norm(words[0]) in _WITHDRAW:
+        if not store.revoke_proxies(association, ctx.sender.key):
+            raise Refusal("You have not given your vote to anyone.")
+        await ctx.reply(ctx.t("Your proxy is taken back: you vote yourself again."))
+        return
+    if len(words) > 2 or (len(words) == 2 and not words[1].lstrip("#").isdigit()):
+        raise UsageError("Name one member, like @bob, and optionally a motion number.")
+    holder = _member(ctx, words[0])
+    if holder.key == ctx.sender.key:
+        raise Refusal("You cannot give your vote to yourself.")
+    poll_id: int | None = None
+    if len(words) == 2:
+        poll = _find_poll(ctx, int(words[1].lstrip("#")))
+        if poll.kind != "motion" or not poll.is_open:
+            raise Refusal("Proxies are for open motions: #{id} is not one.", id=poll.id)
+        poll_id = poll.id
+    proxies = store.proxies(association)
+    if any(p.giver_key == holder.key for p in proxies):
+        raise Refusal(
+            "{name} has given their own vote to someone else: proxies do not chain.",
+            name=holder.name,
+        )
+    if any(p.holder_key == ctx.sender.key for p in proxies):
+        raise Refusal("You hold other members' votes: you cannot give yours away.")
+    givers = {p.giver_key for p in proxies if p.holder_key == holder.key}
+    givers.discard(ctx.sender.key)
+    cap = ctx.config.polls.proxy_cap
+    if len(givers) >= cap:
+        raise Refusal(
+            "{name} already holds {n} proxies, the most allowed.", name=holder.name, n=cap
+        )
+    me = MemberRecord(
+        ctx.sender.key, ctx.sender.platform, ctx.sender.id, ctx.sender.name, ctx.sender.username
+    )
+    store.give_proxy(association, me, holder, poll_id, ctx.now())
+    await ctx.reply(
+        ctx.t(
+            "{name} now votes for you{scope}. If you vote yourself, your own vote counts; "
+            "take it back with /{proxy} remove.",
+            name=holder.name,
+            scope=_scope(ctx, poll_id),
+            proxy=ctx.command_name("proxy"),
+        )
+    )
+
+
+def _scope(ctx: Context, poll_id: int | None) -> str:
+    if poll_id is None:
+        return ctx.t(" on every motion")
+    return ctx.t(" on motion #{id}", id=poll_id)
+
+
+def _register_rows(ctx: Context, limit: int) -> list[tuple[PollRecord, Tally]]:
+    polls = ctx.store.polls.closed_in_association(ctx.room.association_id, limit)
+    return [(poll, load_tally(ctx.services, poll)) for poll in polls]
+
+
+def _kind_name(voice: Voice, kind: str) -> str:
+    return {
+        "choice": voice.t("poll"),
+        "when": voice.t("date poll"),
+        "motion": voice.t("motion"),
+    }[kind]
+
+
+@router.command(
+    "register",
+    "decisions",
+    usage=_("[csv | markdown]"),
+    help=_("List the closed polls and motions with their outcome, or export them."),
+    examples=(_("/register"), _("/register csv")),
+)
+async def register_command(ctx: Context) -> None:
+    voice = Voice(ctx.services, ctx.room)
+    wanted = _EXPORTS.get(_norm(ctx.args[0])) if ctx.args else None
+    if ctx.args and (wanted is None or len(ctx.args) > 1):
+        raise UsageError("Choose csv or markdown.")
+    rows = _register_rows(ctx, REGISTER_LINES if wanted is None else 100_000)
+    if not rows:
+        await ctx.reply(ctx.t("No poll or motion has been closed yet."))
+        return
+    if wanted is None:
+        lines = [ctx.t("Register of decisions (latest first):")]
+        for poll, tally in rows:
+            assert poll.closed_at is not None
+            lines.append(
+                f"#{poll.id} · {ctx.format_date(poll.closed_at)} · "
+                f"{_kind_name(voice, poll.kind)} « {poll.question} » → {summary(voice, tally)}"
+            )
+        lines.append(
+            ctx.t("Export: /{name} csv or /{name} markdown.", name=ctx.command_name("register"))
+        )
+        await ctx.reply("\n".join(lines))
+        return
+    table = [
+        [
+            str(poll.id),
+            _kind_name(voice, poll.kind),
+            poll.question,
+            format_datetime(poll.created_at, ctx.lang, ctx.room.timezone),
+            format_datetime(poll.closed_at, ctx.lang, ctx.room.timezone) if poll.closed_at else "",
+            str(tally.voters),
+            summary(voice, tally),
+        ]
+        for poll, tally in reversed(rows)
+    ]
+    header = [
+        ctx.t("id"),
+        ctx.t("kind"),
+        ctx.t("question"),
+        ctx.t("opened"),
+        ctx.t("closed"),
+        ctx.t("voters"),
+        ctx.t("outcome"),
+    ]
+    if wanted == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(table)
+        body = buffer.getvalue().rstrip("\n")
+    else:
+        cells = [[c.replace("|", "\\|").replace("\n", " ") for c in row] for row in table]
+        body = "\n".join(
+            [
+                "| " + " | ".join(header) + " |",
+                "|" + "---|" * len(header),
+                *("| " + " | ".join(row) + " |" for row in cells),
+            ]
+        )
+    intro = ctx.t(
+        "Register of decisions as {format} (sent as text: this chat takes no file "
+        "attachments from the bot). Copy it into a file:",
+        format=wanted.upper() if wanted == "csv" else "Markdown",
+    )
+    await ctx.reply(f"{intro}\n{body}")

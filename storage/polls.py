@@ -1,0 +1,498 @@
+"""Polls, options, ballots (public, anonymous, secret), the messages showing them, and proxies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.members import MemberRecord
+from storage.times import from_db, to_db
+
+YES, MAYBE = 2, 1  # ballot_choices.answer: a plain choice is a "yes"
+
+
+class AlreadyVoted(Exception):
+    """A secret ballot (or a proxy holder's vote) already counted this member."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewPoll:
+    """What a member asked for, before it is stored."""
+
+    association_id: int
+    room_key: str
+    creator_key: str
+    creator_name: str
+    kind: str  # choice | when | motion
+    question: str
+    privacy: str = "public"  # public | anonymous | secret
+    max_choices: int = 1
+    hide_results: bool = False
+    everywhere: bool = False
+    closes_at: datetime | None = None
+    quorum_percent: int = 0
+    majority: str = "simple"
+    majority_of: str = "cast"
+    abstention: str = "excluded"
+    members: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """A stored poll."""
+
+    id: int
+    association_id: int
+    room_key: str
+    creator_key: str
+    creator_name: str
+    kind: str
+    question: str
+    privacy: str
+    max_choices: int
+    hide_results: bool
+    everywhere: bool
+    quorum_percent: int
+    majority: str
+    majority_of: str
+    abstention: str
+    members: int | None
+    created_at: datetime
+    closes_at: datetime | None
+    notice_sent: bool
+    closed_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def secret(self) -> bool:
+        return self.privacy == "secret"
+
+
+@dataclass(frozen=True, slots=True)
+class OptionRecord:
+    """One answer of a poll; ``position`` is its number (1, 2, ...)."""
+
+    id: int
+    poll_id: int
+    position: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    """A named ballot: option position -> answer (YES or MAYBE)."""
+
+    voter_key: str
+    voter_name: str
+    choices: dict[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """A member's vote given to another member, for one motion or every motion."""
+
+    giver_key: str
+    giver_name: str
+    holder_key: str
+    holder_name: str
+    poll_id: int | None
+
+
+def _datetime(value: str | None) -> datetime | None:
+    return from_db(value) if value else None
+
+
+def _poll(row: Mapping[str, Any]) -> PollRecord:
+    return PollRecord(
+        id=row["id"],
+        association_id=row["association_id"],
+        room_key=row["room_key"],
+        creator_key=row["creator_key"],
+        creator_name=row["creator_name"],
+        kind=row["kind"],
+        question=row["question"],
+        privacy=row["privacy"],
+        max_choices=row["max_choices"],
+        hide_results=bool(row["hide_results"]),
+        everywhere=bool(row["everywhere"]),
+        quorum_percent=row["quorum_percent"],
+        majority=row["majority"],
+        majority_of=row["majority_of"],
+        abstention=row["abstention"],
+        members=row["members"],
+        created_at=from_db(row["created_at"]),
+        closes_at=_datetime(row["closes_at"]),
+        notice_sent=bool(row["notice_sent"]),
+        closed_at=_datetime(row["closed_at"]),
+    )
+
+
+class PollRepo:
+    """Every poll table; votes are written in one transaction each."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # Polls ----------------------------------------------------------------------------------
+
+    def create(self, poll: NewPoll, options: Iterable[str], now: datetime) -> PollRecord:
+        """Store a poll and its options (numbered from 1)."""
+        with self.db.atomic():
+            poll_id = self.db.execute(
+                """INSERT INTO polls (association_id, room_key, creator_key, creator_name, kind,
+                   question, privacy, max_choices, hide_results, everywhere, quorum_percent,
+                   majority, majority_of, abstention, members, created_at, closes_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    poll.association_id,
+                    poll.room_key,
+                    poll.creator_key,
+                    poll.creator_name,
+                    poll.kind,
+                    poll.question,
+                    poll.privacy,
+                    poll.max_choices,
+                    int(poll.hide_results),
+                    int(poll.everywhere),
+                    poll.quorum_percent,
+                    poll.majority,
+                    poll.majority_of,
+                    poll.abstention,
+                    poll.members,
+                    to_db(now),
+                    to_db(poll.closes_at) if poll.closes_at else None,
+                ],
+            ).lastrowid
+            for position, label in enumerate(options, start=1):
+                self.db.execute(
+                    "INSERT INTO poll_options (poll_id, position, label) VALUES (?, ?, ?)",
+                    [poll_id, position, label],
+                )
+        record = self.get(int(poll_id or 0))
+        assert record is not None
+        return record
+
+    def get(self, poll_id: int) -> PollRecord | None:
+        """One poll, or None."""
+        rows = list(self.db.query("SELECT * FROM polls WHERE id = ?", [poll_id]))
+        return _poll(rows[0]) if rows else None
+
+    def delete(self, poll_id: int) -> bool:
+        """Remove a poll with everything attached to it (options, ballots, counts, proxies)."""
+        return self.db.execute("DELETE FROM polls WHERE id = ?", [poll_id]).rowcount == 1
+
+    def options(self, poll_id: int) -> list[OptionRecord]:
+        """The poll's options in order."""
+        rows = self.db.query(
+            "SELECT * FROM poll_options WHERE poll_id = ? ORDER BY position", [poll_id]
+        )
+        return [OptionRecord(r["id"], r["poll_id"], r["position"], r["label"]) for r in rows]
+
+    def latest_open_in_room(self, room_key: str) -> PollRecord | None:
+        """The most recent open poll shown in (or started from) a room."""
+        rows = list(
+            self.db.query(
+                """SELECT p.* FROM polls p WHERE p.closed_at IS NULL AND (p.room_key = ?
+                     OR p.id IN (SELECT poll_id FROM poll_messages WHERE room_key = ?))
+                   ORDER BY p.id DESC LIMIT 1""",
+                [room_key, room_key],
+            )
+        )
+        return _poll(rows[0]) if rows else None
+
+    def open_polls(self) -> list[PollRecord]:
+        """Every open poll (to restore timers at start-up)."""
+        return [_poll(r) for r in self.db.query("SELECT * FROM polls WHERE closed_at IS NULL")]
+
+    def due(self, now: datetime) -> list[PollRecord]:
+        """Open polls whose deadline has passed."""
+        rows = self.db.query(
+            "SELECT * FROM polls WHERE closed_at IS NULL AND closes_at <= ? ORDER BY closes_at",
+            [to_db(now)],
+        )
+        return [_poll(r) for r in rows]
+
+    def closed_in_association(self, association_id: int, limit: int = 1000) -> list[PollRecord]:
+        """Closed polls and motions of an association, most recently closed first."""
+        rows = self.db.query(
+            """SELECT * FROM polls WHERE association_id = ? AND closed_at IS NOT NULL
+               ORDER BY closed_at DESC, id DESC LIMIT ?""",
+            [association_id, limit],
+        )
+        return [_poll(r) for r in rows]
+
+    def close(self, poll_id: int, now: datetime, members: int | None) -> bool:
+        """Close a poll (and fix its electorate); False when it was already closed."""
+        cursor = self.db.execute(
+            """UPDATE polls SET closed_at = ?, members = COALESCE(members, ?)
+               WHERE id = ? AND closed_at IS NULL""",
+            [to_db(now), members, poll_id],
+        )
+        return cursor.rowcount == 1
+
+    def extend(self, poll_id: int, closes_at: datetime) -> bool:
+        """Move an open poll's deadline (the closing notice will be sent again)."""
+        cursor = self.db.execute(
+            """UPDATE polls SET closes_at = ?, notice_sent = 0
+               WHERE id = ? AND closed_at IS NULL""",
+            [to_db(closes_at), poll_id],
+        )
+        return cursor.rowcount == 1
+
+    def mark_notice_sent(self, poll_id: int) -> bool:
+        """Remember the "closing soon" notice went out; False when it already had."""
+        cursor = self.db.execute(
+            "UPDATE polls SET notice_sent = 1 WHERE id = ? AND notice_sent = 0", [poll_id]
+        )
+        return cursor.rowcount == 1
+
+    # Messages -------------------------------------------------------------------------------
+
+    def add_message(self, poll_id: int, room_key: str, message_id: str) -> None:
+        """Remember which message shows the poll in a room (to edit it in place)."""
+        self.db.execute(
+            """INSERT INTO poll_messages (poll_id, room_key, message_id) VALUES (?, ?, ?)
+               ON CONFLICT (poll_id, room_key) DO UPDATE SET message_id = excluded.message_id""",
+            [poll_id, room_key, message_id],
+        )
+
+    def messages(self, poll_id: int) -> list[tuple[str, str]]:
+        """(room key, message id) of every message showing the poll."""
+        rows = self.db.query(
+            "SELECT room_key, message_id FROM poll_messages WHERE poll_id = ? ORDER BY room_key",
+            [poll_id],
+        )
+        return [(r["room_key"], r["message_id"]) for r in rows]
+
+    # Named ballots (public and anonymous) ---------------------------------------------------
+
+    def cast(
+        self,
+        poll_id: int,
+        voter_key: str,
+        voter_name: str,
+        choices: Mapping[int, int],
+        now: datetime,
+    ) -> None:
+        """Record or replace a member's ballot: option position -> answer. One transaction;
+        UNIQUE(poll_id, voter_key) makes a second ballot replace the first."""
+        with self.db.atomic():
+            ballot_id = next(
+                iter(
+                    self.db.execute(
+                        """INSERT INTO ballots (poll_id, voter_key, voter_name, cast_at)
+                           VALUES (?, ?, ?, ?)
+                           ON CONFLICT (poll_id, voter_key) DO UPDATE
+                           SET voter_name = excluded.voter_name, cast_at = excluded.cast_at
+                           RETURNING id""",
+                        [poll_id, voter_key, voter_name, to_db(now)],
+                    )
+                )
+            )[0]
+            self.db.execute("DELETE FROM ballot_choices WHERE ballot_id = ?", [ballot_id])
+            for position, answer in sorted(choices.items()):
+                self.db.execute(
+                    """INSERT INTO ballot_choices (ballot_id, option_id, answer)
+                       SELECT ?, id, ? FROM poll_options WHERE poll_id = ? AND position = ?""",
+                    [ballot_id, answer, poll_id, position],
+                )
+
+    def withdraw(self, poll_id: int, voter_key: str) -> bool:
+        """Remove a member's named ballot; False when there was none."""
+        cursor = self.db.execute(
+            "DELETE FROM ballots WHERE poll_id = ? AND voter_key = ?", [poll_id, voter_key]
+        )
+        return cursor.rowcount == 1
+
+    def ballot_of(self, poll_id: int, voter_key: str) -> dict[int, int] | None:
+        """A member's named ballot (position -> answer), or None."""
+        rows = list(
+            self.db.query(
+                """SELECT b.id, o.position, c.answer FROM ballots b
+                   LEFT JOIN ballot_choices c ON c.ballot_id = b.id
+                   LEFT JOIN poll_options o ON o.id = c.option_id
+                   WHERE b.poll_id = ? AND b.voter_key = ?""",
+                [poll_id, voter_key],
+            )
+        )
+        if not rows:
+            return None
+        return {r["position"]: r["answer"] for r in rows if r["position"] is not None}
+
+    def ballots(self, poll_id: int) -> list[Ballot]:
+        """Every named ballot of a poll, oldest first."""
+        rows = self.db.query(
+            """SELECT b.id, b.voter_key, b.voter_name, o.position, c.answer FROM ballots b
+               LEFT JOIN ballot_choices c ON c.ballot_id = b.id
+               LEFT JOIN poll_options o ON o.id = c.option_id
+               WHERE b.poll_id = ? ORDER BY b.cast_at, b.id""",
+            [poll_id],
+        )
+        found: dict[int, Ballot] = {}
+        for r in rows:
+            ballot = found.setdefault(r["id"], Ballot(r["voter_key"], r["voter_name"], {}))
+            if r["position"] is not None:
+                ballot.choices[r["position"]] = r["answer"]
+        return list(found.values())
+
+    # Secret ballots -------------------------------------------------------------------------
+
+    def cast_secret(
+        self, poll_id: int, voter_keys: Iterable[str], positions: Iterable[int]
+    ) -> None:
+        """Count a secret ballot for one or more members (a proxy holder votes for the givers
+        too): mark them as having voted and add one per member to each chosen option's total.
+        Raises ``AlreadyVoted`` (and changes nothing) when one of them had already voted."""
+        voters = sorted(set(voter_keys))
+        with self.db.atomic():
+            for voter in voters:
+                cursor = self.db.execute(
+                    """INSERT INTO secret_voters (poll_id, voter_key) VALUES (?, ?)
+                       ON CONFLICT (poll_id, voter_key) DO NOTHING""",
+                    [poll_id, voter],
+                )
+                if cursor.rowcount != 1:
+                    raise AlreadyVoted(voter)
+            for position in sorted(set(positions)):
+                self.db.execute(
+                    """INSERT INTO secret_counts (option_id, answer, count)
+                       SELECT id, ?, ? FROM poll_options WHERE poll_id = ? AND position = ?
+                       ON CONFLICT (option_id, answer) DO UPDATE
+                       SET count = count + excluded.count""",
+                    [YES, len(voters), poll_id, position],
+                )
+
+    # Both kinds -----------------------------------------------------------------------------
+
+    def voter_keys(self, poll_id: int) -> set[str]:
+        """Who has voted (named or secret ballot)."""
+        rows = self.db.query(
+            """SELECT voter_key FROM ballots WHERE poll_id = ?
+               UNION SELECT voter_key FROM secret_voters WHERE poll_id = ?""",
+            [poll_id, poll_id],
+        )
+        return {r["voter_key"] for r in rows}
+
+    def has_voted(self, poll_id: int, voter_key: str) -> bool:
+        """Whether a member has a ballot (named or secret) in a poll."""
+        rows = self.db.query(
+            """SELECT 1 FROM ballots WHERE poll_id = ? AND voter_key = ?
+               UNION ALL SELECT 1 FROM secret_voters WHERE poll_id = ? AND voter_key = ?""",
+            [poll_id, voter_key, poll_id, voter_key],
+        )
+        return any(True for _ in rows)
+
+    def counts(self, poll_id: int) -> dict[tuple[int, int], int]:
+        """(option position, answer) -> number of ballots, named and secret together."""
+        rows = self.db.query(
+            """SELECT o.position, c.answer, COUNT(*) AS n FROM ballot_choices c
+               JOIN poll_options o ON o.id = c.option_id WHERE o.poll_id = ?
+               GROUP BY o.position, c.answer
+               UNION ALL
+               SELECT o.position, s.answer, s.count FROM secret_counts s
+               JOIN poll_options o ON o.id = s.option_id WHERE o.poll_id = ?""",
+            [poll_id, poll_id],
+        )
+        totals: dict[tuple[int, int], int] = {}
+        for r in rows:
+            key = (r["position"], r["answer"])
+            totals[key] = totals.get(key, 0) + r["n"]
+        return totals
+
+    def voter_count(self, poll_id: int) -> int:
+        """How many members voted (named or secret ballot)."""
+        rows = list(
+            self.db.query(
+                """SELECT (SELECT COUNT(*) FROM ballots WHERE poll_id = ?)
+                        + (SELECT COUNT(*) FROM secret_voters WHERE poll_id = ?) AS n""",
+                [poll_id, poll_id],
+            )
+        )
+        return int(rows[0]["n"])
+
+    # Members and proxies --------------------------------------------------------------------
+
+    def association_members(self, association_id: int) -> list[MemberRecord]:
+        """Members seen in any room of an association (one per platform identity)."""
+        rows = self.db.query(
+            """SELECT DISTINCT m.* FROM members m
+               JOIN room_members rm ON rm.member_key = m.key
+               JOIN rooms r ON r.key = rm.room_key
+               WHERE r.association_id = ? AND r.private = 0 ORDER BY m.name, m.key""",
+            [association_id],
+        )
+        return [
+            MemberRecord(r["key"], r["platform"], r["external_id"], r["name"], r["username"])
+            for r in rows
+        ]
+
+    def member_in_association(self, association_id: int, member_key: str) -> bool:
+        """Whether a member has been seen in a (group) room of the association."""
+        rows = self.db.query(
+            """SELECT 1 FROM room_members rm JOIN rooms r ON r.key = rm.room_key
+               WHERE r.association_id = ? AND r.private = 0 AND rm.member_key = ? LIMIT 1""",
+            [association_id, member_key],
+        )
+        return any(True for _ in rows)
+
+    def give_proxy(
+        self,
+        association_id: int,
+        giver: MemberRecord,
+        holder: MemberRecord,
+        poll_id: int | None,
+        now: datetime,
+    ) -> None:
+        """Give (or move) a member's proxy, for one motion or for all of them."""
+        self.db.execute(
+            """INSERT INTO proxies (association_id, giver_key, giver_name, holder_key,
+                 holder_name, poll_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (association_id, giver_key, COALESCE(poll_id, 0)) DO UPDATE
+               SET holder_key = excluded.holder_key, holder_name = excluded.holder_name,
+                   created_at = excluded.created_at""",
+            [
+                association_id,
+                giver.key,
+                giver.name,
+                holder.key,
+                holder.name,
+                poll_id,
+                to_db(now),
+            ],
+        )
+
+    def revoke_proxies(self, association_id: int, giver_key: str) -> int:
+        """Take back every proxy a member gave in an association; how many there were."""
+        cursor = self.db.execute(
+            "DELETE FROM proxies WHERE association_id = ? AND giver_key = ?",
+            [association_id, giver_key],
+        )
+        return cursor.rowcount
+
+    def proxies(self, association_id: int, poll_id: int | None = None) -> list[Proxy]:
+        """Proxies of an association: all of them, or those that apply to one motion (a proxy
+        for that motion wins over a general one)."""
+        rows = list(
+            self.db.query(
+                """SELECT * FROM proxies WHERE association_id = ?
+                   AND (? IS NULL OR poll_id IS NULL OR poll_id = ?)
+                   ORDER BY poll_id IS NULL, created_at, id""",
+                [association_id, poll_id, poll_id],
+            )
+        )
+        found: dict[str, Proxy] = {}
+        for r in rows:
+            if poll_id is not None and r["giver_key"] in found:
+                continue  # the motion's own proxy came first
+            key = r["giver_key"] if poll_id is not None else f"{r['giver_key']}:{r['id']}"
+            found[key] = Proxy(
+                r["giver_key"], r["giver_name"], r["holder_key"], r["holder_name"], r["poll_id"]
+            )
+        return list(found.values())
