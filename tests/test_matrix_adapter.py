@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.matrix_fixtures import (
     VOTES,
+    BotAccount,
     MemberClient,
     MemberFactory,
     RunningBot,
+    bot_config,
     wait_until,
     wait_until_async,
 )
@@ -209,3 +212,32 @@ async def test_encrypted_room_round_trip(matrix_bot: RunningBot, members: Member
 
 def _bodies(member: MemberClient, room_id: str, bot: str) -> list[str]:
     return [str(s.content.get("body", "")) for s in member.from_bot(room_id, bot)]
+
+
+async def test_invite_from_a_server_not_allowed_is_declined(
+    synapse: Synapse, bot_account: BotAccount, data_dir: Path, members: MemberFactory
+) -> None:
+    config = bot_config(synapse, data_dir, bot_account, allowed_inviters=(":elsewhere.org",))
+    bot = await RunningBot(config).start()
+    try:
+        alice = await members("alice")
+        room_id = await alice.create_room([bot.user_id])
+
+        await wait_until(
+            lambda: bot.user_id not in alice.client.rooms[room_id].invited_users,
+            "the invitation to be declined",
+        )
+        assert bot.user_id not in alice.client.rooms[room_id].users
+    finally:
+        await bot.stop()
+
+
+async def test_kicked_bot_forgets_the_room(matrix_bot: RunningBot, members: MemberFactory) -> None:
+    alice = await members("alice")
+    room_id = await _room_with(matrix_bot, alice, [])
+    await alice.reply_to(room_id, matrix_bot.user_id, "!echo hello")
+
+    await alice.client.room_kick(room_id, matrix_bot.user_id)
+    adapter = matrix_bot.adapter
+    assert adapter is not None and adapter.client is not None
+    await wait_until(lambda: room_id not in adapter.client.rooms, "the bot to leave")
