@@ -107,6 +107,12 @@ async def _pressed(ctx: Context) -> None:
     await ctx.reply(f"{ctx.sender.name} pressed {ctx.text}")
 
 
+@test_router.command("edited", "modifie", help="Send a message, then correct it")
+async def _edited(ctx: Context) -> None:
+    sent = await ctx.reply("first draft")
+    await ctx.edit(ctx.room.key, sent.message_id, Outgoing("final text"))
+
+
 @test_router.command("pollme", "sondez", help="Start a native poll")
 async def _poll(ctx: Context) -> None:
     answers = (Button("Yes", "tv:yes"), Button("No", "tv:no"))

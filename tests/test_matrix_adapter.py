@@ -241,3 +241,45 @@ async def test_kicked_bot_forgets_the_room(matrix_bot: RunningBot, members: Memb
     adapter = matrix_bot.adapter
     assert adapter is not None and adapter.client is not None
     await wait_until(lambda: room_id not in adapter.client.rooms, "the bot to leave")
+
+
+async def test_edit_replaces_the_message_in_place(
+    matrix_bot: RunningBot, members: MemberFactory
+) -> None:
+    alice = await members("alice")
+    room_id = await _room_with(matrix_bot, alice, [])
+
+    first = await alice.reply_to(room_id, matrix_bot.user_id, "!edited")
+    edits = await wait_until(
+        lambda: [
+            s
+            for s in alice.from_bot(room_id, matrix_bot.user_id)
+            if s.content.get("m.relates_to", {}).get("rel_type") == "m.replace"
+        ],
+        "the edit",
+    )
+    assert first.content["body"] == "first draft"
+    assert edits[0].content["m.relates_to"]["event_id"] == first.event_id
+    assert edits[0].content["m.new_content"]["body"] == "final text"
+
+
+async def test_first_ever_start_ignores_the_room_history(
+    synapse: Synapse, bot_account: BotAccount, tmp_path: Path, members: MemberFactory
+) -> None:
+    first = await RunningBot(bot_config(synapse, tmp_path / "one", bot_account)).start()
+    alice = await members("alice")
+    try:
+        room_id = await _room_with(first, alice, [])
+        await alice.reply_to(room_id, first.user_id, "!echo old")
+    finally:
+        await first.stop()
+    await alice.say(room_id, "!echo history")
+
+    fresh = await RunningBot(bot_config(synapse, tmp_path / "two", bot_account)).start()
+    try:
+        await alice.reply_to(room_id, fresh.user_id, "!echo new")
+    finally:
+        await fresh.stop()
+
+    echoes = [b for b in _bodies(alice, room_id, first.user_id) if b.startswith("echo:")]
+    assert echoes == ["echo: old", "echo: new"]
