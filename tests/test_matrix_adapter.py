@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.message import Outgoing
 from tests.matrix_fixtures import (
     VOTES,
     BotAccount,
@@ -283,3 +284,31 @@ async def test_first_ever_start_ignores_the_room_history(
 
     echoes = [b for b in _bodies(alice, room_id, first.user_id) if b.startswith("echo:")]
     assert echoes == ["echo: old", "echo: new"]
+
+
+async def test_private_room_is_a_direct_room_the_member_can_read(
+    matrix_bot: RunningBot, members: MemberFactory
+) -> None:
+    alice = await members("alice")
+    assert matrix_bot.app is not None
+    room_key = await matrix_bot.app.private_room(f"matrix:{alice.user_id}")
+    assert room_key is not None
+    room_id = room_key.partition(":")[2]
+    await wait_until(lambda: room_id in alice.client.invited_rooms, "the invitation")
+    await alice.join(room_id)
+
+    async def bot_sees_alice() -> bool:
+        adapter = matrix_bot.adapter
+        assert adapter is not None and adapter.client is not None
+        room = adapter.client.rooms.get(room_id)
+        return room is not None and alice.user_id in room.users
+
+    await wait_until_async(bot_sees_alice, "the bot to see alice in the direct room")
+    await matrix_bot.app.send(room_key, Outgoing("Reminder: meeting at 6"))
+
+    messages = await wait_until(
+        lambda: alice.from_bot(room_id, matrix_bot.user_id), "the private message"
+    )
+    assert messages[0].content["body"] == "Reminder: meeting at 6"
+    assert alice.client.rooms[room_id].encrypted
+    assert await matrix_bot.app.private_room(f"matrix:{alice.user_id}") == room_key
