@@ -85,6 +85,16 @@ class SchedulerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RemindersConfig:
+    """Reminders: catch-up after down-time, default hour, how far ahead timers are set."""
+
+    grace_hours: int = 6
+    default_hour: int = 9
+    late_after_minutes: int = 5
+    schedule_ahead_minutes: int = 60
+
+
+@dataclass(frozen=True, slots=True)
 class PollsConfig:
     """Voting rules of motions (each motion may override them) and proxies."""
 
@@ -109,6 +119,7 @@ class Config:
     matrix: MatrixConfig = MatrixConfig()
     rooms: RoomsConfig = RoomsConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    reminders: RemindersConfig = RemindersConfig()
     polls: PollsConfig = PollsConfig()
     source: str = "defaults"
 
@@ -143,6 +154,7 @@ SECTIONS: dict[str, type[Any]] = {
     "matrix": MatrixConfig,
     "rooms": RoomsConfig,
     "scheduler": SchedulerConfig,
+    "reminders": RemindersConfig,
     "polls": PollsConfig,
 }
 TOP_LEVEL = ("data_dir", "language", "timezone", "log_level")
@@ -232,6 +244,18 @@ def _check(config: Config, where: _Where) -> None:
             "scheduler",
             "sweep_seconds",
             lambda: _check_range(config.scheduler.sweep_seconds, 5, 3600),
+        ),
+        ("reminders", "grace_hours", lambda: _check_range(config.reminders.grace_hours, 0, 720)),
+        ("reminders", "default_hour", lambda: _check_range(config.reminders.default_hour, 0, 23)),
+        (
+            "reminders",
+            "late_after_minutes",
+            lambda: _check_range(config.reminders.late_after_minutes, 1, 1440),
+        ),
+        (
+            "reminders",
+            "schedule_ahead_minutes",
+            lambda: _check_range(config.reminders.schedule_ahead_minutes, 1, 1440),
         ),
         ("polls", "quorum_percent", lambda: _check_range(config.polls.quorum_percent, 0, 100)),
         (

@@ -229,3 +229,54 @@ def m020_polls(db: Database) -> None:
         "ON proxies(association_id, giver_key, COALESCE(poll_id, 0))"
     )
     db.execute("CREATE INDEX proxies_holder ON proxies(association_id, holder_key)")
+
+
+@MIGRATIONS()
+def m010_reminders(db: Database) -> None:
+    """Reminders (RRULE + IANA timezone + next occurrence), one row per sent occurrence
+    (UNIQUE: never twice), and members who joined a reminder ("me too")."""
+    db.execute(
+        """
+        CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            room_key TEXT NOT NULL REFERENCES rooms(key) ON DELETE CASCADE,
+            creator_key TEXT NOT NULL,
+            creator_name TEXT NOT NULL,
+            personal INTEGER NOT NULL DEFAULT 0,
+            text TEXT NOT NULL,
+            rule TEXT,
+            start_local TEXT,
+            timezone TEXT NOT NULL,
+            next_at TEXT,
+            status TEXT NOT NULL DEFAULT 'active',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX reminders_due ON reminders(status, next_at)")
+    db.execute("CREATE INDEX reminders_room ON reminders(room_key, status)")
+    db.execute(
+        """
+        CREATE TABLE reminder_sends (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            reminder_id INTEGER NOT NULL REFERENCES reminders(id) ON DELETE CASCADE,
+            occurrence TEXT NOT NULL,
+            state TEXT NOT NULL,
+            late INTEGER NOT NULL DEFAULT 0,
+            message_id TEXT NOT NULL DEFAULT '',
+            claimed_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (reminder_id, occurrence)
+        )"""
+    )
+    db.execute("CREATE INDEX reminder_sends_state ON reminder_sends(state)")
+    db.execute(
+        """
+        CREATE TABLE reminder_subscribers (
+            reminder_id INTEGER NOT NULL REFERENCES reminders(id) ON DELETE CASCADE,
+            member_key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (reminder_id, member_key)
+        )"""
+    )

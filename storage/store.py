@@ -8,6 +8,7 @@ from storage.adapters import AdapterStateRepo
 from storage.db import OwnedDatabase
 from storage.members import MemberRepo, OrganizerRepo
 from storage.polls import PollRepo
+from storage.reminders import ReminderRepo
 from storage.rooms import RoomRepo
 
 
@@ -21,6 +22,7 @@ class Store:
         self.members = MemberRepo(db)
         self.organizers = OrganizerRepo(db)
         self.adapters = AdapterStateRepo(db)
+        self.reminders = ReminderRepo(db)
         self.polls = PollRepo(db)
 
     def close(self) -> None:

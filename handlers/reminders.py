@@ -1,0 +1,528 @@
+"""Reminders: one-off and repeating, room or personal; never lost, never sent twice.
+
+SQLite is the truth. Only reminders due within ``schedule_ahead_minutes`` get a timer; the
+sweeper sends anything due and unsent and pulls the next window. Each occurrence is claimed in
+``reminder_sends`` (UNIQUE), sent, then recorded with the move to the next occurrence in one
+transaction; a claim left by a crash is sent again at start (the only possible duplicate).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.context import Context, Services
+from bot.errors import Refusal, UsageError
+from bot.i18n import _, format_datetime
+from bot.message import Button, Outgoing
+from bot.router import Router
+from bot.timeparse import describe_rule, next_occurrence, parse_when
+from storage.reminders import ACTIVE, CANCELLED, MISSED, PAUSED, SENT, Reminder
+from storage.rooms import RoomRecord
+
+log = logging.getLogger(__name__)
+router = Router("reminders")
+
+PERSONAL_WORDS = ("moi", "me", "perso", "personnel", "personal", "private")
+JOB_PREFIX = "reminders:"
+BUTTON = "rem"
+
+
+# Commands -------------------------------------------------------------------------------------
+
+
+@router.command(
+    "remind",
+    "rappel",
+    usage=_("[me] when text"),
+    help=_("Set a reminder: one-off or repeating, for the room or just for you."),
+    examples=(
+        _("/remind tomorrow at 6pm Bring the keys"),
+        _("/remind every monday at 9 Weekly call"),
+        _("/remind me in 20 minutes Call the town hall"),
+    ),
+)
+async def remind(ctx: Context) -> None:
+    text = ctx.text.strip()
+    if not text:
+        raise UsageError("Say when, then what to remind.")
+    first_word, _sep, after = text.partition(" ")
+    personal = ctx.room.private or not ctx.is_organizer
+    if first_word.casefold() in PERSONAL_WORDS:
+        personal, text = True, after.strip()
+    settings = ctx.config.reminders
+    when = parse_when(
+        text, ctx.now(), ctx.lang, ctx.room.timezone, default_hour=settings.default_hour
+    )
+    if not when.rest:
+        raise UsageError("Write what to remind after the date.")
+    if len(when.rest) > 1000:
+        raise UsageError("A reminder's text is limited to 1,000 characters.")
+    reminder = ctx.store.reminders.add(
+        room_key=ctx.room.key,
+        creator_key=ctx.sender.key,
+        creator_name=ctx.sender.handle,
+        personal=personal,
+        text=when.rest,
+        rule=when.rule,
+        start_local=when.start,
+        timezone=ctx.room.timezone,
+        first=when.first,
+        now=ctx.now(),
+    )
+    _arm(ctx.services, reminder)
+    lines = [
+        ctx.t(
+            "Noted: {when} ({zone}). Reminder #{id}.",
+            when=ctx.format_datetime(when.first),
+            zone=ctx.room.timezone,
+            id=reminder.id,
+        )
+    ]
+    if when.rule is not None and when.start is not None:
+        lines.append(
+            ctx.t("Repeats: {rule}.", rule=describe_rule(when.rule, when.start, ctx.lang))
+        )
+    if personal and not ctx.room.private:
+        lines.append(ctx.t("Personal reminder: only you will get it (others can join)."))
+    buttons: list[list[Button]] = []
+    if not ctx.room.private:
+        buttons.append([Button(ctx.t("Me too"), f"{BUTTON}:join:{reminder.id}")])
+    await ctx.reply("\n".join(lines), buttons)
+
+
+@router.command(
+    "reminders",
+    "rappels",
+    help=_("List the reminders of this room and your own."),
+)
+async def list_reminders(ctx: Context) -> None:
+    found = ctx.store.reminders.visible_to(ctx.room.key, ctx.sender.key)
+    if not found:
+        await ctx.reply(
+            ctx.t(
+                "No reminder here. Set one with /{name} tomorrow 6pm Bring the keys.",
+                name=ctx.command_name("remind"),
+            )
+        )
+        return
+    lines = [ctx.tn("{n} reminder:", "{n} reminders:", len(found))]
+    for reminder in found[:50]:
+        lines.append(_line(ctx, reminder))
+    if len(found) > 50:
+        lines.append(ctx.t("… and {n} more.", n=len(found) - 50))
+    await ctx.reply("\n".join(lines))
+
+
+def _line(ctx: Context, reminder: Reminder) -> str:
+    when = ctx.format_datetime(reminder.next_at) if reminder.next_at else "—"
+    parts = [f"#{reminder.id} — {when} — {reminder.text}"]
+    if reminder.rule and reminder.start_local:
+        parts.append(f"({describe_rule(reminder.rule, reminder.start_local, ctx.lang)})")
+    if reminder.personal:
+        parts.append(ctx.t("[personal]"))
+    if reminder.status == PAUSED:
+        parts.append(ctx.t("[paused]"))
+    return " ".join(parts)
+
+
+def _target(ctx: Context) -> Reminder:
+    """The reminder named by ``ctx.args[0]`` that the sender may change."""
+    if len(ctx.args) != 1 or not ctx.args[0].lstrip("#").isdigit():
+        raise UsageError("Give the reminder's number, as shown by /{name}.", name=_list_name(ctx))
+    reminder = ctx.store.reminders.get(int(ctx.args[0].lstrip("#")))
+    visible = reminder is not None and reminder.room_key == ctx.room.key
+    if reminder is None or not visible or reminder.status not in (ACTIVE, PAUSED):
+        raise Refusal("No reminder #{id} here.", id=ctx.args[0].lstrip("#"))
+    if reminder.personal and reminder.creator_key != ctx.sender.key:
+        raise Refusal("Only its creator can change a personal reminder.")
+    if reminder.creator_key != ctx.sender.key and not ctx.is_organizer:
+        raise Refusal("Only its creator or an organizer can change this reminder.")
+    return reminder
+
+
+def _list_name(ctx: Context) -> str:
+    return ctx.command_name("reminders")
+
+
+@router.command(
+    "cancel",
+    "annuler",
+    usage=_("number"),
+    help=_("Cancel a reminder."),
+    examples=(_("/cancel 12"),),
+)
+async def cancel(ctx: Context) -> None:
+    reminder = _target(ctx)
+    ctx.store.reminders.set_status(reminder.id, CANCELLED, ctx.now())
+    ctx.scheduler.cancel(f"{JOB_PREFIX}{reminder.id}")
+    await ctx.reply(ctx.t("Reminder #{id} cancelled: {text}", id=reminder.id, text=reminder.text))
+
+
+@router.command(
+    "skip",
+    "sauter",
+    usage=_("number"),
+    help=_("Skip the next occurrence of a repeating reminder."),
+    examples=(_("/skip 12"),),
+)
+async def skip(ctx: Context) -> None:
+    reminder = _target(ctx)
+    if reminder.rule is None or reminder.start_local is None or reminder.next_at is None:
+        raise UsageError("Only a repeating reminder can skip one time; cancel this one instead.")
+    following = next_occurrence(
+        reminder.rule, reminder.start_local, reminder.timezone, reminder.next_at
+    )
+    ctx.store.reminders.set_next(reminder.id, following, ctx.now())
+    ctx.scheduler.cancel(f"{JOB_PREFIX}{reminder.id}")
+    updated = ctx.store.reminders.get(reminder.id)
+    if updated is not None:
+        _arm(ctx.services, updated)
+    if following is None:
+        await ctx.reply(ctx.t("That was its last time: reminder #{id} is over.", id=reminder.id))
+        return
+    await ctx.reply(
+        ctx.t(
+            "Skipped {skipped}. Next: {when}.",
+            skipped=ctx.format_datetime(reminder.next_at),
+            when=ctx.format_datetime(following),
+        )
+    )
+
+
+@router.command(
+    "pause",
+    "suspendre",
+    usage=_("number"),
+    help=_("Pause a reminder until it is resumed."),
+    examples=(_("/pause 12"),),
+)
+async def pause(ctx: Context) -> None:
+    reminder = _target(ctx)
+    if reminder.status == PAUSED:
+        raise Refusal("Reminder #{id} is already paused.", id=reminder.id)
+    ctx.store.reminders.set_status(reminder.id, PAUSED, ctx.now())
+    ctx.scheduler.cancel(f"{JOB_PREFIX}{reminder.id}")
+    await ctx.reply(
+        ctx.t(
+            "Reminder #{id} paused. Resume it with /{name} {id}.",
+            id=reminder.id,
+            name=ctx.command_name("unpause"),
+        )
+    )
+
+
+@router.command(
+    "unpause",
+    "reprendre",
+    usage=_("number"),
+    help=_("Resume a paused reminder."),
+    examples=(_("/unpause 12"),),
+)
+async def unpause(ctx: Context) -> None:
+    reminder = _target(ctx)
+    if reminder.status != PAUSED:
+        raise Refusal("Reminder #{id} is not paused.", id=reminder.id)
+    now = ctx.now()
+    following = reminder.next_at
+    if following is not None and following <= now:
+        if reminder.rule is None or reminder.start_local is None:
+            following = None
+        else:
+            following = next_occurrence(
+                reminder.rule, reminder.start_local, reminder.timezone, now
+            )
+    if following is None:
+        ctx.store.reminders.set_next(reminder.id, None, now)
+        await ctx.reply(ctx.t("Reminder #{id} fell due while paused: it is over.", id=reminder.id))
+        return
+    ctx.store.reminders.set_next(reminder.id, following, now)
+    ctx.store.reminders.set_status(reminder.id, ACTIVE, now)
+    updated = ctx.store.reminders.get(reminder.id)
+    if updated is not None:
+        _arm(ctx.services, updated)
+    await ctx.reply(
+        ctx.t(
+            "Reminder #{id} resumed. Next: {when}.",
+            id=reminder.id,
+            when=ctx.format_datetime(following),
+        )
+    )
+
+
+# Buttons --------------------------------------------------------------------------------------
+
+
+@router.button(BUTTON)
+async def press(ctx: Context) -> None:
+    action, _sep, number = ctx.text.partition(":")
+    reminder = ctx.store.reminders.get(int(number)) if number.isdigit() else None
+    if reminder is None:
+        return
+    if action == "join":
+        if reminder.creator_key == ctx.sender.key:
+            await ctx.reply(ctx.t("{name}, this is your own reminder.", name=ctx.sender.handle))
+            return
+        if ctx.store.reminders.subscribe(
+            reminder.id, ctx.sender.key, ctx.sender.handle, ctx.now()
+        ):
+            await ctx.reply(
+                ctx.t(
+                    "{name} will be reminded too (#{id}).", name=ctx.sender.handle, id=reminder.id
+                )
+            )
+        return
+    if action in ("hour", "tomorrow"):
+        due = _snooze_time(ctx, action)
+        copy = ctx.store.reminders.add(
+            room_key=reminder.room_key,
+            creator_key=ctx.sender.key,
+            creator_name=ctx.sender.handle,
+            personal=True,
+            text=reminder.text,
+            rule=None,
+            start_local=None,
+            timezone=ctx.room.timezone,
+            first=due,
+            now=ctx.now(),
+        )
+        _arm(ctx.services, copy)
+        await ctx.reply(
+            ctx.t(
+                "{name}: reminded again {when} (#{id}).",
+                name=ctx.sender.handle,
+                when=ctx.format_datetime(due),
+                id=copy.id,
+            )
+        )
+        return
+    if action == "done" and ctx.message.message_id:
+        await ctx.edit(
+            ctx.room.key,
+            ctx.message.message_id,
+            Outgoing(
+                ctx.t("⏰ {text}\n✅ Done ({name}).", text=reminder.text, name=ctx.sender.handle)
+            ),
+        )
+
+
+def _snooze_time(ctx: Context, action: str) -> datetime:
+    now = ctx.now()
+    if action == "hour":
+        return now + timedelta(hours=1)
+    zone = ZoneInfo(ctx.room.timezone)
+    tomorrow = (now.astimezone(zone) + timedelta(days=1)).date()
+    hour = ctx.config.reminders.default_hour
+    return datetime(tomorrow.year, tomorrow.month, tomorrow.day, hour, tzinfo=zone)
+
+
+# Timers ---------------------------------------------------------------------------------------
+
+
+def _arm(services: Services, reminder: Reminder) -> None:
+    """Give the reminder a timer if it is due within the window (the sweeper does the rest)."""
+    job_id = f"{JOB_PREFIX}{reminder.id}"
+    if reminder.status != ACTIVE or reminder.next_at is None:
+        services.scheduler.cancel(job_id)
+        return
+    horizon = services.clock.now() + _window(services)
+    if reminder.next_at > horizon:
+        return
+    if services.scheduler.pending().get(job_id) == reminder.next_at:
+        return
+
+    async def fire() -> None:
+        await fire_due(services, services.clock.now(), only=reminder.id)
+
+    services.scheduler.at(job_id, reminder.next_at, fire)
+
+
+def _window(services: Services) -> timedelta:
+    return timedelta(minutes=services.config.reminders.schedule_ahead_minutes)
+
+
+@router.on_start
+async def restore(services: Services) -> None:
+    """Finish sends a crash interrupted, then set timers for the next window only."""
+    now = services.clock.now()
+    for claim in services.store.reminders.unconfirmed():
+        reminder = services.store.reminders.get(claim.reminder_id)
+        if reminder is None:
+            continue
+        await _deliver(services, reminder, claim.occurrence, now)
+    _arm_window(services, now)
+
+    async def catch_up() -> None:
+        await fire_due(services, services.clock.now())
+
+    # Right after the adapters connect: what fell due while the bot was down.
+    services.scheduler.at(f"{JOB_PREFIX}catch-up", now, catch_up)
+
+
+def _arm_window(services: Services, now: datetime) -> None:
+    for reminder_id, due in services.store.reminders.due_between(now, now + _window(services)):
+        job_id = f"{JOB_PREFIX}{reminder_id}"
+        if services.scheduler.pending().get(job_id) == due:
+            continue
+        reminder = services.store.reminders.get(reminder_id)
+        if reminder is not None:
+            _arm(services, reminder)
+
+
+@router.on_sweep
+async def sweep(services: Services, now: datetime) -> None:
+    """Send anything due and unsent, then set timers for the next window."""
+    await fire_due(services, now)
+    _arm_window(services, services.clock.now())
+
+
+async def fire_due(services: Services, now: datetime, *, only: int | None = None) -> int:
+    """Send every due occurrence (or only reminder ``only``); return how many were handled."""
+    handled = 0
+    tried: set[int] = set()
+    while True:
+        due = services.store.reminders.due(now, limit=500)
+        due = [r for r in due if r.id not in tried and (only is None or r.id == only)]
+        if not due:
+            return handled
+        progressed = False
+        for reminder in due:
+            assert reminder.next_at is not None
+            tried.add(reminder.id)
+            occurrence = _latest_occurrence(reminder, now)
+            if services.store.reminders.claim(reminder.id, occurrence, now):
+                progressed = True
+                handled += 1
+                await _deliver(services, reminder, occurrence, now)
+        if not progressed or only is not None:
+            return handled
+
+
+def _latest_occurrence(reminder: Reminder, now: datetime) -> datetime:
+    """A repeating reminder missed several times sends only its latest missed occurrence."""
+    assert reminder.next_at is not None
+    occurrence = reminder.next_at
+    if reminder.rule is None or reminder.start_local is None:
+        return occurrence
+    for _step in range(100_000):
+        following = next_occurrence(
+            reminder.rule, reminder.start_local, reminder.timezone, occurrence
+        )
+        if following is None or following > now:
+            return occurrence
+        occurrence = following
+    return occurrence
+
+
+async def _deliver(
+    services: Services, reminder: Reminder, occurrence: datetime, now: datetime
+) -> None:
+    """Send one claimed occurrence, record it, and move the reminder to its next one."""
+    settings = services.config.reminders
+    store = services.store.reminders
+    room = services.store.rooms.get(reminder.room_key)
+    following = None
+    if reminder.rule is not None and reminder.start_local is not None:
+        following = next_occurrence(
+            reminder.rule, reminder.start_local, reminder.timezone, max(occurrence, now)
+        )
+    lateness = now - occurrence
+    if room is None or reminder.status == CANCELLED:
+        store.complete(
+            reminder.id,
+            occurrence,
+            state=MISSED,
+            late=True,
+            message_id="",
+            now=now,
+            next_at=following,
+        )
+        return
+    late = lateness > timedelta(minutes=settings.late_after_minutes)
+    if lateness > timedelta(hours=settings.grace_hours):
+        delivered = await _tell_missed(services, reminder, room, occurrence)
+        state = MISSED
+    else:
+        delivered = await _send_reminder(services, reminder, room, occurrence, late)
+        state = SENT
+    if delivered is None:
+        store.release(reminder.id, occurrence)  # the platform refused: the next sweep retries
+        return
+    store.complete(
+        reminder.id,
+        occurrence,
+        state=state,
+        late=late,
+        message_id=delivered,
+        now=services.clock.now(),
+        next_at=following,
+    )
+    if following is not None:
+        updated = store.get(reminder.id)
+        if updated is not None:
+            _arm(services, updated)
+
+
+async def _send_reminder(
+    services: Services, reminder: Reminder, room: RoomRecord, occurrence: datetime, late: bool
+) -> str | None:
+    """Post the reminder (room, or private chats for a personal one); the message id or None."""
+    t = services.translator.t
+    lang = room.language
+    subscribers = services.store.reminders.subscribers(reminder.id)
+    lines = [t(lang, _("⏰ Reminder: {text}"), text=reminder.text)]
+    if late:
+        lines.append(
+            t(
+                lang,
+                _("(late: it was due {when}; the bot was unavailable)"),
+                when=format_datetime(occurrence, lang, room.timezone),
+            )
+        )
+    buttons = (
+        (
+            Button(t(lang, _("+1 hour")), f"{BUTTON}:hour:{reminder.id}"),
+            Button(t(lang, _("Tomorrow")), f"{BUTTON}:tomorrow:{reminder.id}"),
+            Button(t(lang, _("Done")), f"{BUTTON}:done:{reminder.id}"),
+        ),
+    )
+    if not reminder.personal:
+        if subscribers:
+            lines.append(" ".join(s.name for s in subscribers))
+        delivery = await services.send(room.key, Outgoing("\n".join(lines), buttons))
+        return delivery.message_id if delivery.ok else None
+    first_id: str | None = None
+    for member_key, name in [(reminder.creator_key, reminder.creator_name)] + [
+        (s.member_key, s.name) for s in subscribers
+    ]:
+        target = await services.private_room(member_key)
+        text = "\n".join(lines)
+        if target is None:
+            target, text = room.key, f"{name} {text}"
+        delivery = await services.send(target, Outgoing(text, buttons))
+        if delivery.ok and first_id is None:
+            first_id = delivery.message_id or "sent"
+    return first_id
+
+
+async def _tell_missed(
+    services: Services, reminder: Reminder, room: RoomRecord, occurrence: datetime
+) -> str | None:
+    """Beyond the grace window: tell the creator instead of sending a stale reminder."""
+    lang = room.language
+    text = services.translator.t(
+        lang,
+        _(
+            "While the bot was unavailable, reminder #{id} was not sent: “{text}” "
+            "(due {when}). It is too late to send it now."
+        ),
+        id=reminder.id,
+        text=reminder.text,
+        when=format_datetime(occurrence, lang, room.timezone),
+    )
+    target = await services.private_room(reminder.creator_key)
+    if target is None:
+        target, text = room.key, f"{reminder.creator_name} {text}"
+    delivery = await services.send(target, Outgoing(text))
+    return (delivery.message_id or "told") if delivery.ok else None

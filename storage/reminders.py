@@ -1,0 +1,280 @@
+"""Reminders, their sends (one row per occurrence, UNIQUE) and the members who joined them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.times import from_db, to_db
+
+ACTIVE = "active"
+PAUSED = "paused"
+FINISHED = "finished"
+CANCELLED = "cancelled"
+
+SENDING = "sending"  # claimed, the platform may or may not have it yet
+SENT = "sent"
+MISSED = "missed"  # beyond the grace window: the creator was told instead
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """A reminder as stored; ``rule`` is an RFC 5545 RRULE (None for a one-off)."""
+
+    id: int
+    room_key: str
+    creator_key: str
+    creator_name: str
+    personal: bool
+    text: str
+    rule: str | None
+    start_local: datetime | None  # the rule's DTSTART, naive local wall time
+    timezone: str
+    next_at: datetime | None
+    status: str
+    created_at: datetime
+
+    @property
+    def recurring(self) -> bool:
+        return self.rule is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A member who tapped "me too"."""
+
+    member_key: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An occurrence claimed for sending and not confirmed (the process died meanwhile)."""
+
+    reminder_id: int
+    occurrence: datetime
+
+
+def _reminder(row: dict[str, Any]) -> Reminder:
+    return Reminder(
+        id=row["id"],
+        room_key=row["room_key"],
+        creator_key=row["creator_key"],
+        creator_name=row["creator_name"],
+        personal=bool(row["personal"]),
+        text=row["text"],
+        rule=row["rule"],
+        start_local=datetime.fromisoformat(row["start_local"]) if row["start_local"] else None,
+        timezone=row["timezone"],
+        next_at=from_db(row["next_at"]) if row["next_at"] else None,
+        status=row["status"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = db.conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class ReminderRepo:
+    """Reminders: SQLite is the truth, timers only wake the feature up."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(
+        self,
+        *,
+        room_key: str,
+        creator_key: str,
+        creator_name: str,
+        personal: bool,
+        text: str,
+        rule: str | None,
+        start_local: datetime | None,
+        timezone: str,
+        first: datetime,
+        now: datetime,
+    ) -> Reminder:
+        """Store a new active reminder whose next occurrence is ``first``."""
+        cursor = self.db.conn.execute(
+            """INSERT INTO reminders (room_key, creator_key, creator_name, personal, text, rule,
+               start_local, timezone, next_at, status, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                room_key,
+                creator_key,
+                creator_name,
+                int(personal),
+                text,
+                rule,
+                start_local.replace(tzinfo=None).isoformat() if start_local else None,
+                timezone,
+                to_db(first),
+                ACTIVE,
+                to_db(now),
+                to_db(now),
+            ],
+        )
+        self.db.conn.commit()
+        found = self.get(int(cursor.lastrowid or 0))
+        assert found is not None
+        return found
+
+    def get(self, reminder_id: int) -> Reminder | None:
+        """One reminder, or None."""
+        rows = _rows(self.db, "SELECT * FROM reminders WHERE id = ?", [reminder_id])
+        return _reminder(rows[0]) if rows else None
+
+    def visible_to(self, room_key: str, member_key: str) -> list[Reminder]:
+        """Active and paused reminders of a room, plus the member's own personal ones there."""
+        rows = _rows(
+            self.db,
+            """SELECT * FROM reminders WHERE room_key = ? AND status IN (?, ?)
+               AND (personal = 0 OR creator_key = ?
+                    OR id IN (SELECT reminder_id FROM reminder_subscribers WHERE member_key = ?))
+               ORDER BY next_at IS NULL, next_at, id""",
+            [room_key, ACTIVE, PAUSED, member_key, member_key],
+        )
+        return [_reminder(row) for row in rows]
+
+    def due(self, now: datetime, limit: int = 500) -> list[Reminder]:
+        """Active reminders whose next occurrence is at or before ``now``, oldest first."""
+        rows = _rows(
+            self.db,
+            """SELECT * FROM reminders WHERE status = ? AND next_at <= ?
+               ORDER BY next_at, id LIMIT ?""",
+            [ACTIVE, to_db(now), limit],
+        )
+        return [_reminder(row) for row in rows]
+
+    def due_between(self, after: datetime, until: datetime) -> list[tuple[int, datetime]]:
+        """(id, next occurrence) of active reminders due in ``(after, until]``: the timers."""
+        cursor = self.db.conn.execute(
+            """SELECT id, next_at FROM reminders WHERE status = ? AND next_at > ?
+               AND next_at <= ? ORDER BY next_at""",
+            [ACTIVE, to_db(after), to_db(until)],
+        )
+        return [(int(row[0]), from_db(row[1])) for row in cursor.fetchall()]
+
+    def claim(self, reminder_id: int, occurrence: datetime, now: datetime) -> bool:
+        """Reserve one occurrence for sending; False when it is already claimed or sent."""
+        cursor = self.db.conn.execute(
+            """INSERT INTO reminder_sends (reminder_id, occurrence, state, claimed_at)
+               VALUES (?, ?, ?, ?) ON CONFLICT (reminder_id, occurrence) DO NOTHING""",
+            [reminder_id, to_db(occurrence), SENDING, to_db(now)],
+        )
+        self.db.conn.commit()
+        return cursor.rowcount == 1
+
+    def release(self, reminder_id: int, occurrence: datetime) -> None:
+        """Give back a claim whose send failed (the next sweep retries)."""
+        self.db.conn.execute(
+            "DELETE FROM reminder_sends WHERE reminder_id = ? AND occurrence = ? AND state = ?",
+            [reminder_id, to_db(occurrence), SENDING],
+        )
+        self.db.conn.commit()
+
+    def complete(
+        self,
+        reminder_id: int,
+        occurrence: datetime,
+        *,
+        state: str,
+        late: bool,
+        message_id: str,
+        now: datetime,
+        next_at: datetime | None,
+    ) -> None:
+        """Record the occurrence as sent (or missed) and move the reminder to its next one,
+        in one transaction: the record exists before the next occurrence is scheduled."""
+        with self.db.atomic():
+            self.db.conn.execute(
+                """UPDATE reminder_sends SET state = ?, late = ?, message_id = ?, sent_at = ?
+                   WHERE reminder_id = ? AND occurrence = ?""",
+                [state, int(late), message_id, to_db(now), reminder_id, to_db(occurrence)],
+            )
+            self.db.conn.execute(
+                """UPDATE reminders SET next_at = ?, status = CASE WHEN ? IS NULL
+                   AND status = ? THEN ? ELSE status END, updated_at = ?
+                   WHERE id = ? AND next_at <= ?""",
+                [
+                    to_db(next_at) if next_at else None,
+                    to_db(next_at) if next_at else None,
+                    ACTIVE,
+                    FINISHED,
+                    to_db(now),
+                    reminder_id,
+                    to_db(occurrence),
+                ],
+            )
+
+    def unconfirmed(self) -> list[Claim]:
+        """Claims left by a process that died between claiming and recording the send."""
+        cursor = self.db.conn.execute(
+            "SELECT reminder_id, occurrence FROM reminder_sends WHERE state = ? ORDER BY id",
+            [SENDING],
+        )
+        return [Claim(int(row[0]), from_db(row[1])) for row in cursor.fetchall()]
+
+    def sends(self, reminder_id: int) -> list[tuple[datetime, str, bool]]:
+        """(occurrence, state, late) of every recorded send of a reminder, oldest first."""
+        cursor = self.db.conn.execute(
+            """SELECT occurrence, state, late FROM reminder_sends WHERE reminder_id = ?
+               ORDER BY occurrence""",
+            [reminder_id],
+        )
+        return [(from_db(row[0]), str(row[1]), bool(row[2])) for row in cursor.fetchall()]
+
+    def set_status(self, reminder_id: int, status: str, now: datetime) -> None:
+        """Pause, resume or cancel."""
+        self.db.conn.execute(
+            "UPDATE reminders SET status = ?, updated_at = ? WHERE id = ?",
+            [status, to_db(now), reminder_id],
+        )
+        self.db.conn.commit()
+
+    def set_next(self, reminder_id: int, next_at: datetime | None, now: datetime) -> None:
+        """Move the next occurrence (skip, resume); None finishes the reminder."""
+        self.db.conn.execute(
+            """UPDATE reminders SET next_at = ?,
+               status = CASE WHEN ? IS NULL THEN ? ELSE status END, updated_at = ?
+               WHERE id = ?""",
+            [
+                to_db(next_at) if next_at else None,
+                to_db(next_at) if next_at else None,
+                FINISHED,
+                to_db(now),
+                reminder_id,
+            ],
+        )
+        self.db.conn.commit()
+
+    def subscribe(self, reminder_id: int, member_key: str, name: str, now: datetime) -> bool:
+        """Add a member who tapped "me too"; False if already there."""
+        cursor = self.db.conn.execute(
+            """INSERT INTO reminder_subscribers (reminder_id, member_key, name, added_at)
+               VALUES (?, ?, ?, ?) ON CONFLICT (reminder_id, member_key) DO NOTHING""",
+            [reminder_id, member_key, name, to_db(now)],
+        )
+        self.db.conn.commit()
+        return cursor.rowcount == 1
+
+    def subscribers(self, reminder_id: int) -> list[Subscriber]:
+        """Members who joined a reminder, in order of joining."""
+        cursor = self.db.conn.execute(
+            """SELECT member_key, name FROM reminder_subscribers WHERE reminder_id = ?
+               ORDER BY added_at, member_key""",
+            [reminder_id],
+        )
+        return [Subscriber(str(row[0]), str(row[1])) for row in cursor.fetchall()]
+
+    def count(self) -> int:
+        """How many reminders are stored (all states)."""
+        row = self.db.conn.execute("SELECT count(*) FROM reminders").fetchone()
+        return int(row[0])
