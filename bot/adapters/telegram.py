@@ -69,6 +69,11 @@ ANONYMOUS_ADMIN_ID = 1087968824  # @GroupAnonymousBot: the sender of anonymous a
 MAX_TEXT = 4096
 ADMIN_CACHE_SECONDS = 300.0
 LAST_UPDATE_KEY = "last_update_id"
+# Telegram allows about 30 messages/s overall; running exactly at the limit turns network
+# jitter into 429s, so we keep a little slack.
+OVERALL_PER_SECOND = 29.5
+OVERALL_BURST = 4
+ANSWERS_AT_ONCE = 8
 T = TypeVar("T")
 AWAY = _(
     "I was away when this was sent, so I did not run it. Please send the command again if "
@@ -210,6 +215,7 @@ class TelegramAdapter:
         self._last_update_id = 0
         self._started_at = app.clock.now()
         self._told_away: set[int] = set()
+        self._answering = asyncio.Semaphore(ANSWERS_AT_ONCE)
         self.username = ""
 
     def _build(self) -> PTBApplication:
@@ -219,7 +225,15 @@ class TelegramAdapter:
             .token(self.config.token)
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(
+                # Nearly evenly spaced (bursts of 4): a burst of 30 at the limit would meet
+                # Telegram's own counting a few milliseconds apart and turn jitter into 429s.
+                AIORateLimiter(
+                    overall_max_rate=OVERALL_BURST,
+                    overall_time_period=OVERALL_BURST / OVERALL_PER_SECOND,
+                    max_retries=3,
+                )
+            )
             .get_updates_read_timeout(self.poll_timeout + 10)
             .connection_pool_size(64)
             .job_queue(None)
@@ -500,7 +514,8 @@ class TelegramAdapter:
 
     async def _answer(self, answering: Awaitable[bool]) -> None:
         try:
-            await answering
+            async with self._answering:  # a flood of taps must not flood the HTTP pool
+                await answering
         except TelegramError as error:
             log.warning("telegram: callback query not answered: %s", error)
 
