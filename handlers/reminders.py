@@ -382,8 +382,16 @@ async def fire_due(services: Services, now: datetime, *, only: int | None = None
     handled = 0
     tried: set[int] = set()
     while True:
-        due = services.store.reminders.due(now, limit=500)
-        due = [r for r in due if r.id not in tried and (only is None or r.id == only)]
+        if only is not None:  # one timer: read that reminder alone, not the whole due list
+            one = services.store.reminders.get(only)
+            due = (
+                [one]
+                if one and one.status == ACTIVE and one.next_at and one.next_at <= now
+                else []
+            )
+        else:
+            due = services.store.reminders.due(now, limit=500)
+        due = [r for r in due if r.id not in tried]
         if not due:
             return handled
         progressed = False
