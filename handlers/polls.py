@@ -251,13 +251,15 @@ def load_tally(services: Services, poll: PollRecord) -> Tally:
         return Tally(
             poll, options, store.counts(poll.id), store.voter_count(poll.id), {}, 0, members or 0
         )
+    if poll.kind != "motion":
+        # No proxies: totals straight from SQL, and only the names that will be shown.
+        first = store.names(poll.id, MAX_NAMES) if poll.privacy == "public" else {}
+        return Tally(poll, options, store.counts(poll.id), store.voter_count(poll.id), first)
     ballots = store.ballots(poll.id)
-    extra: dict[str, int] = {}
-    if poll.kind == "motion":
-        proxies = store.proxies(poll.association_id, poll.id)
-        extra = proxy_weights(
-            (b.voter_key for b in ballots), ((p.giver_key, p.holder_key) for p in proxies)
-        )
+    proxies = store.proxies(poll.association_id, poll.id)
+    extra = proxy_weights(
+        (b.voter_key for b in ballots), ((p.giver_key, p.holder_key) for p in proxies)
+    )
     counts: dict[tuple[int, int], int] = {}
     names: dict[tuple[int, int], list[str]] = {}
     for ballot in ballots:
@@ -970,20 +972,20 @@ async def vote_command(ctx: Context) -> None:
     elif len(words) >= 2 and words[0].isdigit():
         poll_id = int(words.pop(0))
     poll = _find_poll(ctx, poll_id)
-    options = len(ctx.store.polls.options(poll.id))
+    options = ctx.store.polls.options(poll.id)
     if len(words) == 1 and _norm(words[0]) in _WITHDRAW:
         if poll.secret:
             raise Refusal("A secret vote cannot be withdrawn.")
         cast_vote(ctx, poll, {}, withdraw=True)
         await ctx.reply(ctx.t("Your vote in poll #{id} is withdrawn.", id=poll.id))
         return
-    choices = _parse_choices(poll, options, words)
+    choices = _parse_choices(poll, len(options), words)
     cast_vote(ctx, poll, choices)
     if poll.secret:
         await ctx.reply(ctx.t("Your secret ballot in poll #{id} is counted.", id=poll.id))
         return
     voice = Voice(ctx.services, ctx.room)
-    by_position = {o.position: o for o in ctx.store.polls.options(poll.id)}
+    by_position = {o.position: o for o in options}
     chosen = ", ".join(
         label(voice, poll, by_position[p]) + ("?" if answer == MAYBE else "")
         for p, answer in sorted(choices.items())
@@ -1004,7 +1006,10 @@ async def tap(ctx: Context) -> None:
     store = ctx.store.polls
     if not 1 <= position <= len(store.options(poll.id)):
         return
-    current = {} if poll.secret else (store.ballot_of(poll.id, ctx.sender.key) or {})
+    if poll.secret or (poll.kind != "when" and poll.max_choices == 1):
+        cast_vote(ctx, poll, {position: YES})  # a single choice replaces the ballot
+        return
+    current = store.ballot_of(poll.id, ctx.sender.key) or {}
     if poll.kind == "when":
         answer = parts[2] if len(parts) > 2 else "y"
         choices = dict(current)
@@ -1013,11 +1018,6 @@ async def tap(ctx: Context) -> None:
         else:
             choices[position] = MAYBE if answer == "m" else YES
         cast_vote(ctx, poll, choices)  # all "no" still counts as an answer
-        return
-    if poll.max_choices == 1:
-        if current == {position: YES}:
-            return  # the same choice again: nothing changes
-        cast_vote(ctx, poll, {position: YES})
         return
     choices = dict(current)
     if position in choices:

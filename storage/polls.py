@@ -10,6 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.members import MemberRecord
+from storage.sql import fetch_all, fetch_one
 from storage.times import from_db, to_db
 
 YES, MAYBE = 2, 1  # ballot_choices.answer: a plain choice is a "yes"
@@ -139,6 +140,9 @@ class PollRepo:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Every vote reads its poll: keep the records, forgotten whenever a poll row changes.
+        self._cache: dict[int, PollRecord] = {}
+        self._options: dict[int, tuple[OptionRecord, ...]] = {}
 
     # Polls ----------------------------------------------------------------------------------
 
@@ -181,39 +185,58 @@ class PollRepo:
 
     def get(self, poll_id: int) -> PollRecord | None:
         """One poll, or None."""
-        rows = list(self.db.query("SELECT * FROM polls WHERE id = ?", [poll_id]))
-        return _poll(rows[0]) if rows else None
+        cached = self._cache.get(poll_id)
+        if cached is not None:
+            return cached
+        row = fetch_one(self.db, "SELECT * FROM polls WHERE id = ?", [poll_id])
+        if row is None:
+            return None
+        record = _poll(row)
+        self._cache[poll_id] = record
+        return record
 
     def delete(self, poll_id: int) -> bool:
         """Remove a poll with everything attached to it (options, ballots, counts, proxies)."""
+        self._cache.pop(poll_id, None)
+        self._options.pop(poll_id, None)
         return self.db.execute("DELETE FROM polls WHERE id = ?", [poll_id]).rowcount == 1
 
     def options(self, poll_id: int) -> list[OptionRecord]:
-        """The poll's options in order."""
-        rows = self.db.query(
-            "SELECT * FROM poll_options WHERE poll_id = ? ORDER BY position", [poll_id]
+        """The poll's options in order (they do not change once the poll is created)."""
+        cached = self._options.get(poll_id)
+        if cached is not None:
+            return list(cached)
+        rows = fetch_all(
+            self.db, "SELECT * FROM poll_options WHERE poll_id = ? ORDER BY position", [poll_id]
         )
-        return [OptionRecord(r["id"], r["poll_id"], r["position"], r["label"]) for r in rows]
+        options = tuple(
+            OptionRecord(r["id"], r["poll_id"], r["position"], r["label"]) for r in rows
+        )
+        if options:
+            self._options[poll_id] = options
+        return list(options)
 
     def latest_open_in_room(self, room_key: str) -> PollRecord | None:
         """The most recent open poll shown in (or started from) a room."""
-        rows = list(
-            self.db.query(
-                """SELECT p.* FROM polls p WHERE p.closed_at IS NULL AND (p.room_key = ?
+        rows = fetch_all(
+            self.db,
+            """SELECT p.* FROM polls p WHERE p.closed_at IS NULL AND (p.room_key = ?
                      OR p.id IN (SELECT poll_id FROM poll_messages WHERE room_key = ?))
                    ORDER BY p.id DESC LIMIT 1""",
-                [room_key, room_key],
-            )
+            [room_key, room_key],
         )
         return _poll(rows[0]) if rows else None
 
     def open_polls(self) -> list[PollRecord]:
         """Every open poll (to restore timers at start-up)."""
-        return [_poll(r) for r in self.db.query("SELECT * FROM polls WHERE closed_at IS NULL")]
+        return [
+            _poll(r) for r in fetch_all(self.db, "SELECT * FROM polls WHERE closed_at IS NULL")
+        ]
 
     def due(self, now: datetime) -> list[PollRecord]:
         """Open polls whose deadline has passed."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             "SELECT * FROM polls WHERE closed_at IS NULL AND closes_at <= ? ORDER BY closes_at",
             [to_db(now)],
         )
@@ -221,7 +244,8 @@ class PollRepo:
 
     def closed_in_association(self, association_id: int, limit: int = 1000) -> list[PollRecord]:
         """Closed polls and motions of an association, most recently closed first."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             """SELECT * FROM polls WHERE association_id = ? AND closed_at IS NOT NULL
                ORDER BY closed_at DESC, id DESC LIMIT ?""",
             [association_id, limit],
@@ -235,6 +259,7 @@ class PollRepo:
                WHERE id = ? AND closed_at IS NULL""",
             [to_db(now), members, poll_id],
         )
+        self._cache.pop(poll_id, None)
         return cursor.rowcount == 1
 
     def extend(self, poll_id: int, closes_at: datetime) -> bool:
@@ -244,6 +269,7 @@ class PollRepo:
                WHERE id = ? AND closed_at IS NULL""",
             [to_db(closes_at), poll_id],
         )
+        self._cache.pop(poll_id, None)
         return cursor.rowcount == 1
 
     def mark_notice_sent(self, poll_id: int) -> bool:
@@ -251,6 +277,7 @@ class PollRepo:
         cursor = self.db.execute(
             "UPDATE polls SET notice_sent = 1 WHERE id = ? AND notice_sent = 0", [poll_id]
         )
+        self._cache.pop(poll_id, None)
         return cursor.rowcount == 1
 
     # Messages -------------------------------------------------------------------------------
@@ -265,7 +292,8 @@ class PollRepo:
 
     def messages(self, poll_id: int) -> list[tuple[str, str]]:
         """(room key, message id) of every message showing the poll."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             "SELECT room_key, message_id FROM poll_messages WHERE poll_id = ? ORDER BY room_key",
             [poll_id],
         )
@@ -313,14 +341,13 @@ class PollRepo:
 
     def ballot_of(self, poll_id: int, voter_key: str) -> dict[int, int] | None:
         """A member's named ballot (position -> answer), or None."""
-        rows = list(
-            self.db.query(
-                """SELECT b.id, o.position, c.answer FROM ballots b
+        rows = fetch_all(
+            self.db,
+            """SELECT b.id, o.position, c.answer FROM ballots b
                    LEFT JOIN ballot_choices c ON c.ballot_id = b.id
                    LEFT JOIN poll_options o ON o.id = c.option_id
                    WHERE b.poll_id = ? AND b.voter_key = ?""",
-                [poll_id, voter_key],
-            )
+            [poll_id, voter_key],
         )
         if not rows:
             return None
@@ -328,7 +355,8 @@ class PollRepo:
 
     def ballots(self, poll_id: int) -> list[Ballot]:
         """Every named ballot of a poll, oldest first."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             """SELECT b.id, b.voter_key, b.voter_name, o.position, c.answer FROM ballots b
                LEFT JOIN ballot_choices c ON c.ballot_id = b.id
                LEFT JOIN poll_options o ON o.id = c.option_id
@@ -341,6 +369,23 @@ class PollRepo:
             if r["position"] is not None:
                 ballot.choices[r["position"]] = r["answer"]
         return list(found.values())
+
+    def names(self, poll_id: int, per_answer: int) -> dict[tuple[int, int], list[str]]:
+        """The first ``per_answer`` voter names of each (option position, answer), by vote time."""
+        rows = fetch_all(
+            self.db,
+            """SELECT position, answer, voter_name FROM (
+                 SELECT o.position, c.answer, b.voter_name, ROW_NUMBER() OVER (
+                   PARTITION BY c.option_id, c.answer ORDER BY b.cast_at, b.id) AS rank
+                 FROM ballots b JOIN ballot_choices c ON c.ballot_id = b.id
+                 JOIN poll_options o ON o.id = c.option_id WHERE b.poll_id = ?)
+               WHERE rank <= ? ORDER BY position, answer, rank""",
+            [poll_id, per_answer],
+        )
+        found: dict[tuple[int, int], list[str]] = {}
+        for r in rows:
+            found.setdefault((r["position"], r["answer"]), []).append(r["voter_name"])
+        return found
 
     # Secret ballots -------------------------------------------------------------------------
 
@@ -373,7 +418,8 @@ class PollRepo:
 
     def voter_keys(self, poll_id: int) -> set[str]:
         """Who has voted (named or secret ballot)."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             """SELECT voter_key FROM ballots WHERE poll_id = ?
                UNION SELECT voter_key FROM secret_voters WHERE poll_id = ?""",
             [poll_id, poll_id],
@@ -382,7 +428,8 @@ class PollRepo:
 
     def has_voted(self, poll_id: int, voter_key: str) -> bool:
         """Whether a member has a ballot (named or secret) in a poll."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             """SELECT 1 FROM ballots WHERE poll_id = ? AND voter_key = ?
                UNION ALL SELECT 1 FROM secret_voters WHERE poll_id = ? AND voter_key = ?""",
             [poll_id, voter_key, poll_id, voter_key],
@@ -391,7 +438,8 @@ class PollRepo:
 
     def counts(self, poll_id: int) -> dict[tuple[int, int], int]:
         """(option position, answer) -> number of ballots, named and secret together."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             """SELECT o.position, c.answer, COUNT(*) AS n FROM ballot_choices c
                JOIN poll_options o ON o.id = c.option_id WHERE o.poll_id = ?
                GROUP BY o.position, c.answer
@@ -408,12 +456,11 @@ class PollRepo:
 
     def voter_count(self, poll_id: int) -> int:
         """How many members voted (named or secret ballot)."""
-        rows = list(
-            self.db.query(
-                """SELECT (SELECT COUNT(*) FROM ballots WHERE poll_id = ?)
+        rows = fetch_all(
+            self.db,
+            """SELECT (SELECT COUNT(*) FROM ballots WHERE poll_id = ?)
                         + (SELECT COUNT(*) FROM secret_voters WHERE poll_id = ?) AS n""",
-                [poll_id, poll_id],
-            )
+            [poll_id, poll_id],
         )
         return int(rows[0]["n"])
 
@@ -421,7 +468,8 @@ class PollRepo:
 
     def association_members(self, association_id: int) -> list[MemberRecord]:
         """Members seen in any room of an association (one per platform identity)."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             """SELECT DISTINCT m.* FROM members m
                JOIN room_members rm ON rm.member_key = m.key
                JOIN rooms r ON r.key = rm.room_key
@@ -435,7 +483,8 @@ class PollRepo:
 
     def member_in_association(self, association_id: int, member_key: str) -> bool:
         """Whether a member has been seen in a (group) room of the association."""
-        rows = self.db.query(
+        rows = fetch_all(
+            self.db,
             """SELECT 1 FROM room_members rm JOIN rooms r ON r.key = rm.room_key
                WHERE r.association_id = ? AND r.private = 0 AND rm.member_key = ? LIMIT 1""",
             [association_id, member_key],
@@ -479,13 +528,12 @@ class PollRepo:
     def proxies(self, association_id: int, poll_id: int | None = None) -> list[Proxy]:
         """Proxies of an association: all of them, or those that apply to one motion (a proxy
         for that motion wins over a general one)."""
-        rows = list(
-            self.db.query(
-                """SELECT * FROM proxies WHERE association_id = ?
+        rows = fetch_all(
+            self.db,
+            """SELECT * FROM proxies WHERE association_id = ?
                    AND (? IS NULL OR poll_id IS NULL OR poll_id = ?)
                    ORDER BY poll_id IS NULL, created_at, id""",
-                [association_id, poll_id, poll_id],
-            )
+            [association_id, poll_id, poll_id],
         )
         found: dict[str, Proxy] = {}
         for r in rows:
