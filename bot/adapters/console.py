@@ -298,9 +298,7 @@ class ConsoleAdapter:
             if target < clock.now():
                 self._notice("The clock only moves forward.")
                 return
-            clock.advance(target - clock.now())
-            await self.app.scheduler.clock_moved()
-            await self.app.scheduler.settle()
+            await self.app.scheduler.advance(target - clock.now())
         self._notice(
             "It is now {when}.",
             when=format_datetime(clock.now(), self._language(), self._timezone()),
