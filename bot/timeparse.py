@@ -360,7 +360,7 @@ def _take_time(tokens: list[_Token], i: int, tod: _TimeOfDay) -> int:
             if (
                 word in ("a", "at", "vers", "around")
                 and tod.hour is None
-                and nxt.isdigit()
+                and nxt.isdecimal()
                 and int(nxt) <= 23
                 and len(nxt) <= 2
             ):
@@ -454,7 +454,7 @@ def _relative(tokens: list[_Token], i: int) -> tuple[timedelta | None, str, int]
         if compact.group(3):
             delta += timedelta(minutes=int(compact.group(3)))
         return delta, unit, j + 1
-    if word.isdigit() and len(word) <= 4:
+    if word.isdecimal() and len(word) <= 4:
         amount = int(word)
     elif word in SMALL_NUMBERS:
         amount = SMALL_NUMBERS[word]
@@ -758,7 +758,7 @@ def _frequency(tokens: list[_Token], i: int, rule: _Rule) -> int:
     if at(i) in ("other", "autre") and every:
         rule.interval = 2
         i += 1
-    elif at(i).isdigit() and every and at(i + 1) not in ("du", "de", "of"):
+    elif at(i).isdecimal() and every and at(i + 1) not in ("du", "de", "of"):
         rule.interval = max(1, int(at(i)))
         i += 1
     elif at(i) in SMALL_NUMBERS and at(i) not in ("a", "an", "un", "une") and every:
@@ -911,7 +911,7 @@ def _cron(tokens: list[_Token], i: int, text: str) -> tuple[str, int, int, int]:
             step = 1
             if "/" in part:
                 part, step_text = part.split("/", 1)
-                if not step_text.isdigit() or int(step_text) < 1:
+                if not step_text.isdecimal() or int(step_text) < 1:
                     raise ValueError(field)
                 step = int(step_text)
             if part == "*":

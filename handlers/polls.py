@@ -941,14 +941,14 @@ def _parse_choices(poll: PollRecord, options: int, words: list[str]) -> dict[int
         for item in items:
             maybe = item.endswith("?")
             number = item.rstrip("?")
-            if not number.isdigit():
+            if not number.isdecimal():
                 raise UsageError("List the slots that suit you, like 1,3,4? (4 = maybe).")
             _check_choices(poll, options, [int(number)])
             choices[int(number)] = MAYBE if maybe else YES
         return choices
     positions = []
     for item in items:
-        if not item.isdigit():
+        if not item.isdecimal():
             raise UsageError("Give option numbers, like /vote 2 (or /vote 1,3 for several).")
         positions.append(int(item))
     _check_choices(poll, options, positions)
@@ -967,9 +967,9 @@ async def vote_command(ctx: Context) -> None:
     if not words:
         raise UsageError("Say which option: /vote N, or /vote ID N for a given poll.")
     poll_id: int | None = None
-    if words[0].startswith("#") and words[0][1:].isdigit():
+    if words[0].startswith("#") and words[0][1:].isdecimal():
         poll_id = int(words.pop(0)[1:])
-    elif len(words) >= 2 and words[0].isdigit():
+    elif len(words) >= 2 and words[0].isdecimal():
         poll_id = int(words.pop(0))
     poll = _find_poll(ctx, poll_id)
     options = ctx.store.polls.options(poll.id)
@@ -997,7 +997,7 @@ async def vote_command(ctx: Context) -> None:
 async def tap(ctx: Context) -> None:
     """A tap: one option (toggled in a multiple-choice poll), or one slot's yes/maybe/no."""
     parts = ctx.text.split(":")
-    if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():
+    if len(parts) < 2 or not parts[0].isdecimal() or not parts[1].isdecimal():
         return
     poll = ctx.store.polls.get(int(parts[0]))
     if poll is None:
@@ -1041,7 +1041,7 @@ async def native_vote(ctx: Context) -> None:
     chosen: dict[int, dict[int, int]] = {}
     for payload in ctx.args:
         poll_text, _sep, position = payload.partition(":")
-        if poll_text.isdigit() and position.isdigit():
+        if poll_text.isdecimal() and position.isdecimal():
             chosen.setdefault(int(poll_text), {})[int(position)] = YES
     for poll_id, choices in chosen.items():
         poll = ctx.store.polls.get(poll_id)
@@ -1058,7 +1058,7 @@ def _manage(ctx: Context, words: list[str]) -> tuple[PollRecord, list[str]]:
     """The poll named by a leading id (or the room's latest open one), if the sender created
     it or is an organizer."""
     poll_id = None
-    if words and words[0].lstrip("#").isdigit():
+    if words and words[0].lstrip("#").isdecimal():
         poll_id = int(words.pop(0).lstrip("#"))
     poll = _find_poll(ctx, poll_id)
     if poll.creator_key != ctx.sender.key and not ctx.is_organizer:
@@ -1159,7 +1159,7 @@ async def proxy_command(ctx: Context) -> None:
             raise Refusal("You have not given your vote to anyone.")
         await ctx.reply(ctx.t("Your proxy is taken back: you vote yourself again."))
         return
-    if len(words) > 2 or (len(words) == 2 and not words[1].lstrip("#").isdigit()):
+    if len(words) > 2 or (len(words) == 2 and not words[1].lstrip("#").isdecimal()):
         raise UsageError("Name one member, like @bob, and optionally a motion number.")
     holder = _member(ctx, words[0])
     if holder.key == ctx.sender.key:

@@ -129,7 +129,7 @@ def _line(ctx: Context, reminder: Reminder) -> str:
 
 def _target(ctx: Context) -> Reminder:
     """The reminder named by ``ctx.args[0]`` that the sender may change."""
-    if len(ctx.args) != 1 or not ctx.args[0].lstrip("#").isdigit():
+    if len(ctx.args) != 1 or not ctx.args[0].lstrip("#").isdecimal():
         raise UsageError("Give the reminder's number, as shown by /{name}.", name=_list_name(ctx))
     reminder = ctx.store.reminders.get(int(ctx.args[0].lstrip("#")))
     visible = reminder is not None and reminder.room_key == ctx.room.key
@@ -257,7 +257,7 @@ async def unpause(ctx: Context) -> None:
 @router.button(BUTTON)
 async def press(ctx: Context) -> None:
     action, _sep, number = ctx.text.partition(":")
-    reminder = ctx.store.reminders.get(int(number)) if number.isdigit() else None
+    reminder = ctx.store.reminders.get(int(number)) if number.isdecimal() else None
     if reminder is None:
         return
     if action == "join":

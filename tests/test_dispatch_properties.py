@@ -55,3 +55,15 @@ async def test_any_text_gets_a_reply_or_is_ignored(
         replies = await shared_bot.say(text, member="alice", room="asso")
     assert not any(APOLOGY in r for r in replies), (text, replies)
     assert [] == [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("digit", ["²", "½", "Ⅻ", "٣", "①"])
+@pytest.mark.parametrize("command", ["/annuler", "/vote", "/cloturer", "/sauter", "/aide"])
+async def test_unicode_digits_never_crash_a_command(
+    shared_bot: Harness, caplog: pytest.LogCaptureFixture, command: str, digit: str
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        replies = await shared_bot.say(f"{command} {digit}", member="alice", room="asso")
+    assert replies, "every command answers"
+    assert not any(APOLOGY in r for r in replies)
+    assert [] == [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]

@@ -282,7 +282,7 @@ class ConsoleAdapter:
         self._notice("Room {room} now speaks {language}.", room=self.state.room, language=value)
 
     async def _meta_tap(self, value: str) -> None:
-        press = self.tap(int(value)) if value.isdigit() else None
+        press = self.tap(int(value)) if value.isdecimal() else None
         if press is None:
             self._notice("Usage: :tap N — taps button N of the latest message with buttons.")
             return

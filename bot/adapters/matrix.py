@@ -676,7 +676,7 @@ def _localpart(user_id: str) -> str:
 
 def _creators_rule(room_version: str) -> bool:
     """Room versions where the creators outrank everyone (12 and later, and the MSC's name)."""
-    if room_version.isdigit():
+    if room_version.isdecimal():
         return int(room_version) >= 12
     return room_version.startswith("org.matrix.hydra")
 

@@ -256,7 +256,7 @@ class TelegramAdapter:
         """Connect (getMe), publish the command menu, then poll or open the webhook."""
         self._host = host
         stored = self.app.store.adapters.get(PLATFORM, LAST_UPDATE_KEY)
-        self._last_update_id = int(stored) if stored and stored.isdigit() else 0
+        self._last_update_id = int(stored) if stored and stored.isdecimal() else 0
         self._started_at = self.app.clock.now()
         try:
             await self._with_retries("connect", 0, self.application.initialize)
@@ -337,7 +337,7 @@ class TelegramAdapter:
         markup = keyboard(out.buttons)
         pieces = split_text(out.text)
         message_id = ""
-        reply_to = int(out.reply_to) if out.reply_to and out.reply_to.isdigit() else None
+        reply_to = int(out.reply_to) if out.reply_to and out.reply_to.isdecimal() else None
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
             reply = (
