@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from bot.config import Config
 from bot.errors import Refusal
 from bot.i18n import Translator, format_date, format_datetime
-from bot.message import Button, Delivery, Incoming, Member, Outgoing
+from bot.message import Attachment, Button, Delivery, Incoming, Member, Outgoing
 from bot.router import split_arguments
 from bot.scheduler import Clock, Scheduler
 from storage.rooms import RoomRecord
@@ -135,9 +135,19 @@ class Context:
 
     # Answers -------------------------------------------------------------------------------
 
-    async def reply(self, text: str, buttons: Sequence[Sequence[Button]] = ()) -> Delivery:
-        """Answer in the room the message came from."""
-        out = Outgoing(text, tuple(tuple(row) for row in buttons), self.message.message_id or None)
+    async def reply(
+        self,
+        text: str,
+        buttons: Sequence[Sequence[Button]] = (),
+        attachment: Attachment | None = None,
+    ) -> Delivery:
+        """Answer in the room the message came from (optionally with buttons or a file)."""
+        out = Outgoing(
+            text,
+            tuple(tuple(row) for row in buttons),
+            self.message.message_id or None,
+            attachment=attachment,
+        )
         return await self.services.send(self.room.key, out)
 
     async def send(self, room_key: str, out: Outgoing) -> Delivery:

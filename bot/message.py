@@ -59,10 +59,25 @@ class Incoming:
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """An inline button; ``data`` is a short id (Telegram allows 64 bytes)."""
+    """An inline button; ``data`` is a short id (Telegram allows 64 bytes).
+
+    ``reaction`` optionally names an emoji that presses this button where buttons are shown as
+    reactions (Matrix: 👍 for "me too"); numbered reactions work for every button anyway.
+    """
 
     label: str
     data: str
+    reaction: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message (an .ics calendar, a CSV export). Platforms that cannot send
+    files show the message text, which should then say how to get the content another way."""
+
+    filename: str
+    content: bytes
+    mime: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +104,7 @@ class Outgoing:
     buttons: tuple[tuple[Button, ...], ...] = ()
     reply_to: str | None = None
     poll: PollSpec | None = None
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True, slots=True)

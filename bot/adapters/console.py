@@ -13,11 +13,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.i18n import LANGUAGES, format_datetime
-from bot.message import Button, ButtonPress, Incoming, Member, Outgoing, Room
+from bot.message import Attachment, Button, ButtonPress, Incoming, Member, Outgoing, Room
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -68,6 +69,7 @@ class ConsoleAdapter:
         )
         self.output = output
         self.lines: list[Line] = []
+        self.files: list[Path] = []
         self._counter = 0
         self._reader: threading.Thread | None = None
         self._task: asyncio.Task[None] | None = None
@@ -130,8 +132,22 @@ class ConsoleAdapter:
     async def send(self, room_id: str, out: Outgoing) -> str:
         self._counter += 1
         message_id = f"m{self._counter}"
-        self._show(Line(room_id, out.text, out.buttons, message_id))
+        text = out.text
+        if out.attachment is not None:
+            path = self._save(out.attachment)
+            self.files.append(path)
+            text = f"{text}\n📎 {out.attachment.filename} → {path}".lstrip("\n")
+        self._show(Line(room_id, text, out.buttons, message_id))
         return message_id
+
+    def _save(self, attachment: Attachment) -> Path:
+        """The console "sends" a file by writing it under the data folder's ``files/``."""
+        folder = self.app.config.data_dir / "files"
+        folder.mkdir(parents=True, exist_ok=True)
+        safe = re.sub(r"[^\w.-]", "_", attachment.filename) or "file"
+        path = folder / safe
+        path.write_bytes(attachment.content)
+        return path
 
     async def edit(self, room_id: str, message_id: str, out: Outgoing) -> None:
         for line in self.lines:

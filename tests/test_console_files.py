@@ -1,0 +1,19 @@
+"""The console "sends" a file by saving it in the data folder and showing where."""
+
+from __future__ import annotations
+
+from bot.message import Attachment, Outgoing
+from tests.harness import Harness
+
+
+async def test_attachment_is_saved_and_its_path_shown(bot: Harness) -> None:
+    ics = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    await bot.app.send(
+        "console:asso",
+        Outgoing("Agenda", attachment=Attachment("agenda de l'asso.ics", ics, "text/calendar")),
+    )
+    [path] = bot.console.files
+    assert ics == path.read_bytes()
+    assert "agenda_de_l_asso.ics" == path.name
+    assert bot.app.config.data_dir / "files" == path.parent
+    assert f"Agenda\n📎 agenda de l'asso.ics → {path}" == bot.replies[-1].text
