@@ -261,32 +261,16 @@ class Dispatcher:
 
     async def handle_press(self, press: ButtonPress) -> None:
         """Route a button tap to the feature owning the data's prefix."""
-        from bot.context import Context
-
         prefix, _sep, payload = press.data.partition(":")
         handler = self.buttons.get(prefix)
         if handler is None:
             log.info("button with unknown prefix %r ignored", prefix)
             return
-        incoming = Incoming(
-            room=press.room,
-            sender=press.sender,
-            text=payload,
-            at=press.at,
-            message_id=press.message_id,
-            sender_is_admin=press.sender_is_admin,
-        )
-        try:
-            room = self.services.store.rooms.ensure(press.room, press.at)
-        except Exception:
-            log.exception("could not record room %s", press.room.key)
-            return
-        await self._run(Context(self.services, incoming, room, None, payload), handler)
+        await self._event(press, payload, [payload] if payload else [], handler)
 
     async def handle_vote(self, vote: Vote) -> None:
-        """Route a native poll response to the feature owning its answers' prefix."""
-        from bot.context import Context
-
+        """Route a native poll response to the feature owning its answers' prefix; the
+        handler gets the answers' payloads (after ``prefix:``) as ``ctx.args``."""
         if not vote.choices:
             return  # an empty response withdraws nothing we track: ignore it
         prefix = vote.choices[0].partition(":")[0]
@@ -295,21 +279,30 @@ class Dispatcher:
             log.info("vote with unknown prefix %r ignored", prefix)
             return
         payloads = [c.partition(":")[2] for c in vote.choices if c.startswith(prefix + ":")]
+        await self._event(vote, " ".join(payloads), payloads, handler)
+
+    async def _event(
+        self, event: ButtonPress | Vote, text: str, args: list[str], handler: Handler
+    ) -> None:
+        """Run a handler for a tap or a poll answer, as if ``text`` had been typed."""
+        from bot.context import Context
+
         incoming = Incoming(
-            room=vote.room,
-            sender=vote.sender,
-            text=" ".join(payloads),
-            at=vote.at,
-            message_id=vote.message_id,
-            sender_is_admin=vote.sender_is_admin,
+            room=event.room,
+            sender=event.sender,
+            text=text,
+            at=event.at,
+            message_id=event.message_id,
+            sender_is_admin=event.sender_is_admin,
         )
         try:
-            room = self.services.store.rooms.ensure(vote.room, vote.at)
+            room = self.services.store.rooms.ensure(event.room, event.at)
+            self.services.store.members.seen(room.key, event.sender, event.at)
         except Exception:
-            log.exception("could not record room %s", vote.room.key)
+            log.exception("could not record room %s", event.room.key)
             return
-        ctx = Context(self.services, incoming, room, None, incoming.text)
-        ctx.args = payloads
+        ctx = Context(self.services, incoming, room, None, text)
+        ctx.args = args
         await self._run(ctx, handler)
 
     async def _run(self, ctx: Context, handler: Handler) -> None:
