@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from bot.context import Context, Services
 from bot.errors import Refusal, UsageError
 from bot.i18n import _, format_datetime, format_number
-from bot.message import Button, Outgoing, PollSpec
+from bot.message import Attachment, Button, Outgoing, PollSpec
 from bot.router import Router, fold
 from bot.timeparse import parse_moment
 from handlers.tally import (
@@ -1284,9 +1284,16 @@ async def register_command(ctx: Context) -> None:
                 *("| " + " | ".join(row) + " |" for row in cells),
             ]
         )
-    intro = ctx.t(
-        "Register of decisions as {format} (sent as text: this chat takes no file "
-        "attachments from the bot). Copy it into a file:",
+    if wanted == "csv":
+        # A byte-order mark so spreadsheets open the accents right.
+        attachment = Attachment("decisions.csv", body.encode("utf-8-sig") + b"\n", "text/csv")
+    else:
+        attachment = Attachment("decisions.md", body.encode() + b"\n", "text/markdown")
+    intro = ctx.tn(
+        "Register of decisions as {format}: {n} poll or motion, in the attached file {file}.",
+        "Register of decisions as {format}: {n} polls and motions, in the attached file {file}.",
+        len(rows),
         format=wanted.upper() if wanted == "csv" else "Markdown",
+        file=attachment.filename,
     )
-    await ctx.reply(f"{intro}\n{body}")
+    await ctx.reply(intro, attachment=attachment)

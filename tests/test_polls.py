@@ -629,17 +629,47 @@ async def test_register_lists_and_exports_decisions(bot: Harness) -> None:
     await bot.say("/cloturer", member="alice")
 
     listing = await bot.say("/decisions")
+    sent = capture_sends(bot)
     exported = await bot.say("/decisions csv")
     markdown = await bot.say("/decisions markdown")
 
     assert listing[0].startswith("Registre des décisions (les plus récentes d'abord) :\n#2 · ")
     assert "motion « Comptes 2025 » → Adoptée : 1 pour" in listing[0]
     assert "sondage « Pizza ? » → Résultat : Reine (1 voix)." in listing[0]
-    lines = exported[0].splitlines()
-    assert lines[0].startswith("Registre des décisions en CSV (envoyé en texte")
-    assert "n°,type,question,ouverture,clôture,votants,résultat" == lines[1]
-    assert lines[2].startswith("1,sondage,Pizza ?,")
-    assert "| n° | type | question | ouverture | clôture | votants | résultat |" in markdown[0]
+    assert exported[0].startswith(
+        "Registre des décisions en CSV : 2 sondages et motions, dans le fichier joint "
+        "decisions.csv.\n📎 decisions.csv → "
+    )
+    csv_file, md_file = (out.attachment for out in sent)
+    assert csv_file is not None and md_file is not None
+    assert ("decisions.csv", "text/csv") == (csv_file.filename, csv_file.mime)
+    lines = csv_file.content.decode("utf-8-sig").splitlines()
+    assert "n°,type,question,ouverture,clôture,votants,résultat" == lines[0]
+    assert lines[1].startswith("1,sondage,Pizza ?,")
+    assert lines[2].startswith("2,motion,Comptes 2025,")
+    assert ("decisions.md", "text/markdown") == (md_file.filename, md_file.mime)
+    assert markdown[0].startswith("Registre des décisions en Markdown : 2 sondages et motions")
+    table = md_file.content.decode()
+    assert table.startswith("| n° | type | question | ouverture | clôture | votants | résultat |")
+    assert "| 2 | motion | Comptes 2025 |" in table
+
+
+async def test_register_export_in_english_is_a_file(bot: Harness) -> None:
+    await bot.say("/language en")
+    await bot.say("/poll Pizza? | Margherita | Calzone")
+    await bot.say("/close", member="alice")
+    sent = capture_sends(bot)
+
+    replies = await bot.say("/register csv")
+
+    assert replies[0].startswith(
+        "Register of decisions as CSV: 1 poll or motion, in the attached file decisions.csv."
+    )
+    attachment = sent[0].attachment
+    assert attachment is not None
+    assert attachment.content.decode("utf-8-sig").startswith(
+        "id,kind,question,opened,closed,voters,outcome\n1,poll,Pizza?,"
+    )
 
 
 async def test_register_empty_and_bad_format(bot: Harness) -> None:
