@@ -25,7 +25,7 @@ from bot.adapters.matrix import MatrixAdapter
 from bot.app import App
 from bot.config import Config, MatrixConfig
 from bot.context import Context
-from bot.message import Button, Outgoing, PollSpec
+from bot.message import Attachment, Button, Outgoing, PollSpec
 from bot.router import Router
 from tests.harness import make_config
 from tests.synapse import Synapse
@@ -100,6 +100,24 @@ async def _ask(ctx: Context) -> None:
     await ctx.reply(
         "Pizza or pasta?", [[Button("Pizza", "tb:pizza"), Button("Pasta", "tb:pasta")]]
     )
+
+
+@test_router.command("metoo", "moiaussi", help="Ask with a me-too button")
+async def _metoo(ctx: Context) -> None:
+    await ctx.reply(
+        "Picnic on Sunday?",
+        [[Button("Me too", "tb:metoo", reaction="👍"), Button("Not me", "tb:notme")]],
+    )
+
+
+# Every byte value, and non-ASCII in the name: what arrives must be exactly this.
+FILE_BYTES = "Nom;Montant\nÉlodie;12,50 €\n".encode() + bytes(range(256))
+FILE_NAME = "adhésions 2026.csv"
+
+
+@test_router.command("file", "fichier", help="Send a small file")
+async def _file(ctx: Context) -> None:
+    await ctx.reply("Your export:", attachment=Attachment(FILE_NAME, FILE_BYTES, "text/csv"))
 
 
 @test_router.button("tb")
@@ -271,6 +289,16 @@ class MemberClient:
     async def say(self, room_id: str, text: str) -> str:
         return await self.send(room_id, "m.room.message", {"msgtype": "m.text", "body": text})
 
+    async def wait_for_devices(self, user_id: str) -> None:
+        """Until this member's client knows ``user_id``'s devices (to encrypt for them)."""
+
+        async def known() -> bool:
+            if self.client.should_query_keys:
+                await self.client.keys_query()
+            return any(True for _ in self.client.device_store.active_user_devices(user_id))
+
+        await wait_until_async(known, f"the device keys of {user_id}")
+
     def from_bot(self, room_id: str, bot: str, after: int = 0) -> list[Seen]:
         """Messages and polls (no reactions, no state) the bot posted in a room since ``after``."""
         return [
@@ -290,6 +318,21 @@ class MemberClient:
 
 
 MemberFactory = Callable[[str], Awaitable[MemberClient]]
+
+
+async def room_with(
+    bot: RunningBot, owner: MemberClient, guests: list[MemberClient], **options: Any
+) -> str:
+    """A room made by ``owner`` with the bot and ``guests`` joined (``encrypted=True``: also
+    every member knows the bot's devices, so what they send can be read by it)."""
+    room_id = await owner.create_room([bot.user_id, *(g.user_id for g in guests)], **options)
+    for guest in guests:
+        await guest.join(room_id)
+    await wait_until(lambda: bot.user_id in owner.client.rooms[room_id].users, "the bot to join")
+    if options.get("encrypted"):
+        for member in (owner, *guests):
+            await member.wait_for_devices(bot.user_id)
+    return room_id
 
 
 @pytest.fixture

@@ -200,11 +200,7 @@ async def test_encrypted_room_round_trip(matrix_bot: RunningBot, members: Member
     alice = await members("alice")
     room_id = await _room_with(matrix_bot, alice, [], encrypted=True)
 
-    async def bot_device_known() -> bool:
-        await alice.client.keys_query() if alice.client.should_query_keys else None
-        return bool(alice.client.device_store.active_user_devices(matrix_bot.user_id))
-
-    await wait_until_async(bot_device_known, "the bot's device keys")
+    await alice.wait_for_devices(matrix_bot.user_id)
 
     reply = await alice.reply_to(room_id, matrix_bot.user_id, "!echo secret")
     assert alice.client.rooms[room_id].encrypted

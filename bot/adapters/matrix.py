@@ -35,11 +35,22 @@ from nio import (
     SyncError,
     SyncResponse,
     UnknownEvent,
+    UploadResponse,
     WhoamiResponse,
 )
 
 from bot.i18n import _
-from bot.message import Button, ButtonPress, Incoming, Member, Outgoing, Room, Vote, room_key
+from bot.message import (
+    Attachment,
+    Button,
+    ButtonPress,
+    Incoming,
+    Member,
+    Outgoing,
+    Room,
+    Vote,
+    room_key,
+)
 
 if TYPE_CHECKING:
     from bot.adapters.base import Host
@@ -53,6 +64,10 @@ POLL_RESPONSES = ("org.matrix.msc3381.poll.response", "m.poll.response")
 POLL_END = "org.matrix.msc3381.poll.end"
 # Keycap digits: a member reacts with one of them to tap the button with that number.
 NUMBERS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")
+# Left out when comparing reaction keys: the emoji variation selector and skin tones (👍🏽 is 👍).
+_EMOJI_VARIANTS = dict.fromkeys(
+    map(ord, "\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+)
 SYNC_TIMEOUT_MS = 30_000
 # A generous timeline so a burst (100 votes at once) never leaves a gap in one sync.
 SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 500}}}
@@ -104,13 +119,46 @@ def numbered_buttons(buttons: tuple[tuple[Button, ...], ...]) -> list[Button]:
     return [button for row in buttons for button in row][: len(NUMBERS)]
 
 
+def _bare_emoji(key: str) -> str:
+    """A reaction key without variation selector or skin tone, for comparing."""
+    return key.strip().translate(_EMOJI_VARIANTS)
+
+
 def _key_number(key: str) -> int | None:
     """1-based number of a keycap reaction (with or without the emoji variation selector)."""
-    bare = key.replace("\ufe0f", "")
+    bare = _bare_emoji(key)
     for index, number in enumerate(NUMBERS, start=1):
-        if number.replace("\ufe0f", "") == bare:
+        if _bare_emoji(number) == bare:
             return index
     return None
+
+
+def named_reactions(buttons: tuple[tuple[Button, ...], ...]) -> dict[str, str]:
+    """Each button's own reaction emoji (👍 for "me too") → the button's ``data``; the first
+    button naming an emoji wins, and keycap digits stay the numbered buttons'."""
+    found: dict[str, str] = {}
+    for button in (b for row in buttons for b in row):
+        if not button.reaction or _key_number(button.reaction) is not None:
+            continue
+        found.setdefault(button.reaction, button.data)
+    return found
+
+
+def file_content(attachment: Attachment, uri: str, keys: dict[str, Any] | None) -> dict[str, Any]:
+    """An ``m.file`` message: ``url`` in a plain room, ``file`` (the key to decrypt the
+    uploaded ciphertext, an EncryptedFile) in an encrypted one."""
+    content: dict[str, Any] = {
+        "msgtype": "m.file",
+        "body": attachment.filename,
+        "filename": attachment.filename,
+        "info": {"mimetype": attachment.mime, "size": len(attachment.content)},
+        "m.mentions": {},
+    }
+    if keys is None:
+        content["url"] = uri
+    else:
+        content["file"] = {**keys, "url": uri, "mimetype": attachment.mime}
+    return content
 
 
 def poll_content(
@@ -192,6 +240,7 @@ class MatrixAdapter:
             await self.client.close()
 
     async def send(self, room_id: str, out: Outgoing) -> str:
+        event_id = ""
         if out.poll is not None:
             answers = [(b.data, b.label) for b in out.poll.answers]
             fallback = "\n".join(
@@ -206,28 +255,65 @@ class MatrixAdapter:
             )
             event_id = await self._send_event(room_id, POLL_START, content)
             self._state_set(f"poll:{event_id}", json.dumps([a for a, _label in answers]))
-            return event_id
+        elif out.text or out.attachment is None:
+            event_id = await self._send_text(room_id, out)
+        if out.attachment is not None:
+            # A separate m.file event after the text: Matrix has no caption on a file that
+            # every client shows. The text's id stays the message id (edits, buttons).
+            file_id = await self._send_file(room_id, out.attachment)
+            event_id = event_id or file_id
+        return event_id
+
+    async def _send_text(self, room_id: str, out: Outgoing) -> str:
         buttons = numbered_buttons(out.buttons)
-        content = self._message_content(room_id, out.text, buttons)
+        named = named_reactions(out.buttons)
+        content = self._message_content(room_id, out.text, buttons, named)
         if out.reply_to:
             content["m.relates_to"] = {"m.in_reply_to": {"event_id": out.reply_to}}
         event_id = await self._send_event(room_id, "m.room.message", content)
-        if buttons:
+        if buttons or named:
             self._state_set(f"buttons:{event_id}", json.dumps([b.data for b in buttons]))
-            for number in NUMBERS[: len(buttons)]:
-                # Ready-made reactions: a member taps one instead of typing it.
-                await self._send_event(
-                    room_id,
-                    "m.reaction",
-                    {
-                        "m.relates_to": {
-                            "rel_type": "m.annotation",
-                            "event_id": event_id,
-                            "key": number,
-                        }
-                    },
-                )
+        if named:
+            self._state_set(f"reactions:{event_id}", json.dumps(named))
+        # Ready-made reactions, the named ones (👍) first: a member taps one instead of typing.
+        for key in (*named, *NUMBERS[: len(buttons)]):
+            await self._send_event(
+                room_id,
+                "m.reaction",
+                {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}},
+            )
         return event_id
+
+    async def _send_file(self, room_id: str, attachment: Attachment) -> str:
+        """Upload the file (encrypted first in an encrypted room), then post its m.file."""
+        client = self._client()
+        room = client.rooms.get(room_id)
+        encrypted = bool(room is not None and room.encrypted)
+        data = attachment.content
+        answer: Any = None
+        keys: dict[str, Any] | None = None
+        pause = 1.0
+        for _attempt in range(SEND_ATTEMPTS):
+            # nio waits out 429s and retries timeouts itself; the callable restarts the data.
+            answer, keys = await client.upload(
+                lambda _got_429, _got_timeouts: data,
+                content_type=attachment.mime,
+                filename=attachment.filename,
+                encrypt=encrypted,
+                filesize=len(data),
+            )
+            if isinstance(answer, UploadResponse):
+                break
+            if not str(getattr(answer, "status_code", "") or "").startswith("5"):
+                break
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 30.0)
+        if not isinstance(answer, UploadResponse):
+            raise MatrixSendError(
+                f"{room_id}: upload refused: {getattr(answer, 'message', answer)}"
+            )
+        content = file_content(attachment, str(answer.content_uri), keys if encrypted else None)
+        return await self._send_event(room_id, "m.room.message", content)
 
     async def edit(self, room_id: str, message_id: str, out: Outgoing) -> None:
         if self._state_get(f"poll:{message_id}") is not None:
@@ -236,7 +322,8 @@ class MatrixAdapter:
             # A native poll shows its own live tally: nothing to replace while it is open.
             return
         buttons = numbered_buttons(out.buttons)
-        new = self._message_content(room_id, out.text, buttons)
+        named = named_reactions(out.buttons)
+        new = self._message_content(room_id, out.text, buttons, named)
         content = {
             **{k: v for k, v in new.items() if k != "m.mentions"},
             "body": "* " + new["body"],
@@ -246,8 +333,10 @@ class MatrixAdapter:
             "m.mentions": {},
         }
         await self._send_event(room_id, "m.room.message", content)
-        if buttons or self._state_get(f"buttons:{message_id}") is not None:
+        if buttons or named or self._state_get(f"buttons:{message_id}") is not None:
             self._state_set(f"buttons:{message_id}", json.dumps([b.data for b in buttons]))
+        if named or self._state_get(f"reactions:{message_id}") is not None:
+            self._state_set(f"reactions:{message_id}", json.dumps(named))
 
     async def private_room(self, member_id: str) -> str | None:
         """A direct room with ``member_id``: the one we already share, or a new one."""
@@ -509,24 +598,30 @@ class MatrixAdapter:
         await self._host().receive(incoming)
 
     async def _on_reaction(self, room: Any, event: Any) -> None:
-        number = _key_number(event.key)
-        if number is None:
-            return
-        stored = self._state_get(f"buttons:{event.reacts_to}")
-        if stored is None or not self._fresh(event):
-            return
-        data = json.loads(stored)
-        if number > len(data):
+        data = self._reaction_button(event.reacts_to, event.key)
+        if data is None or not self._fresh(event):
             return
         press = ButtonPress(
             room=self._room(room),
             sender=self._member(room, event.sender),
-            data=data[number - 1],
+            data=data,
             message_id=event.reacts_to,
             at=self._now(),
             sender_is_admin=self._is_organizer(room, event.sender),
         )
         await self._host().press(press)
+
+    def _reaction_button(self, message_id: str, key: str) -> str | None:
+        """The ``data`` of the button a reaction presses: its number, or its own emoji."""
+        number = _key_number(key)
+        if number is not None:
+            stored = self._state_get(f"buttons:{message_id}")
+            data = json.loads(stored) if stored else []
+            return str(data[number - 1]) if number <= len(data) else None
+        stored = self._state_get(f"reactions:{message_id}")
+        named = json.loads(stored) if stored else {}
+        bare = _bare_emoji(key)
+        return next((str(d) for emoji, d in named.items() if _bare_emoji(emoji) == bare), None)
 
     async def _on_unknown(self, room: Any, event: Any) -> None:
         if event.type not in POLL_RESPONSES:
@@ -582,10 +677,20 @@ class MatrixAdapter:
         age = self._now().timestamp() - float(event.server_timestamp) / 1000
         return age > self.config.stale_after_minutes * 60
 
-    def _message_content(self, room_id: str, text: str, buttons: list[Button]) -> dict[str, Any]:
+    def _message_content(
+        self,
+        room_id: str,
+        text: str,
+        buttons: list[Button],
+        named: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         body, formatted = render(text)
         if buttons:
-            lines = [f"{NUMBERS[i]} {b.label}" for i, b in enumerate(buttons)]
+            own = {data: emoji for emoji, data in (named or {}).items()}
+            lines = [
+                f"{NUMBERS[i]} {b.label}" + (f" ({own[b.data]})" if b.data in own else "")
+                for i, b in enumerate(buttons)
+            ]
             hint = self._translate(room_id, _("React with a number to choose."))
             body += "\n\n" + "\n".join(lines) + "\n" + hint
             formatted += "<br><br>" + "<br>".join(html.escape(line) for line in lines)
