@@ -104,6 +104,7 @@ class PollsConfig:
     abstention: str = "excluded"
     proxy_cap: int = 2
     closing_notice_minutes: int = 60
+    slot_minutes: int = 120  # length of the event in a date poll's calendar file
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +280,7 @@ def _check(config: Config, where: _Where) -> None:
             "closing_notice_minutes",
             lambda: _check_range(config.polls.closing_notice_minutes, 0, 10080),
         ),
+        ("polls", "slot_minutes", lambda: _check_range(config.polls.slot_minutes, 5, 1440)),
     ]
     if config.telegram.enabled:
         checks += [

@@ -6,16 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
 
 from bot.context import Context, Services
 from bot.errors import Refusal, UsageError
-from bot.i18n import _, format_datetime, format_number
+from bot.i18n import _, format_date, format_datetime, format_number
 from bot.message import Attachment, Button, Outgoing, PollSpec
 from bot.router import Router, fold
-from bot.timeparse import parse_moment
+from bot.timeparse import WEEKDAYS, parse_moment
 from handlers.tally import (
     MotionCount,
     MotionResult,
@@ -101,6 +104,26 @@ _MOTION_WORDS = {
 }
 _WITHDRAW = ("retirer", "annuler", "remove", "withdraw", "cancel")
 _EXPORTS = {"csv": "csv", "md": "markdown", "markdown": "markdown"}
+_WEEKDAY_ABBREVIATIONS = {
+    "lun": "lundi",
+    "mar": "mardi",
+    "mer": "mercredi",
+    "jeu": "jeudi",
+    "ven": "vendredi",
+    "sam": "samedi",
+    "dim": "dimanche",
+    "mon": "monday",
+    "tue": "tuesday",
+    "tues": "tuesday",
+    "wed": "wednesday",
+    "thu": "thursday",
+    "thur": "thursday",
+    "thurs": "thursday",
+    "fri": "friday",
+    "sat": "saturday",
+    "sun": "sunday",
+}
+_LEADING_WORD = re.compile(r"^\s*([^\W\d_]+)\.?(?=[\s,]|$)")
 
 
 # Parsing ---------------------------------------------------------------------------------------
@@ -478,6 +501,139 @@ def summary(voice: Voice, tally: Tally) -> str:
     )
 
 
+# Calendar file of a date poll's slot ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A date-poll slot read as a moment: a start (UTC) with a time, or a whole day."""
+
+    start: datetime
+    timed: bool
+
+
+def read_slot(text: str, after: datetime, language: str, timezone: str) -> Slot | None:
+    """A slot's text (``lun 7/9 18h``, ``jeudi 10 septembre 19h``) as a moment after ``after``
+    (when the poll was created), or None when it cannot be read. A weekday that does not match
+    the date makes it unreadable: better no calendar file than a wrong one."""
+    weekday = None
+    match = _LEADING_WORD.match(text)
+    if match:
+        word = fold(match.group(1))
+        full = _WEEKDAY_ABBREVIATIONS.get(word, word)
+        weekday = WEEKDAYS.get(full)
+        if weekday is not None:
+            text = full + text[match.end() :]
+    try:
+        # Read twice with different default hours: if they differ, no time was given.
+        start = parse_moment(text, after, language, timezone, default_hour=9)
+        other = parse_moment(text, after, language, timezone, default_hour=10)
+    except UsageError:
+        return None
+    if weekday is not None and start.astimezone(ZoneInfo(timezone)).weekday() != weekday:
+        return None
+    return Slot(start, timed=start == other)
+
+
+def _file_name(poll: PollRecord) -> str:
+    words = re.findall(r"[a-z0-9]+", fold(poll.question))
+    name = "-".join(words)[:40].strip("-")
+    return f"{name or 'poll-' + str(poll.id)}.ics"
+
+
+def slot_calendar(poll: PollRecord, label: str, slot: Slot, minutes: int, timezone: str) -> bytes:
+    """An iCalendar file with one event: the poll's question at the chosen slot."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//assobot//polls//EN")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"assobot-poll-{poll.id}@assobot")
+    event.add("dtstamp", poll.closed_at or poll.created_at)
+    local = slot.start.astimezone(ZoneInfo(timezone))
+    if slot.timed:
+        event.add("dtstart", local)
+        event.add("dtend", local + timedelta(minutes=minutes))
+    else:
+        day: date = local.date()
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
+    event.add("summary", poll.question)
+    event.add("description", label)
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+def best_of(tally: Tally) -> list[int]:
+    """A date poll's best slots (most yes, then most maybe); several on a tie."""
+    positions = [o.position for o in tally.options]
+    yes = {p: tally.count(p) for p in positions}
+    maybe = {p: tally.count(p, MAYBE) for p in positions}
+    return best_slots(yes, maybe, positions)
+
+
+def _origin(services: Services, poll: PollRecord) -> tuple[str, str]:
+    """The language and timezone the slots were typed in (the poll's own room)."""
+    room = _room(services, poll.room_key)
+    if room is None:
+        return services.config.language, services.config.timezone
+    return room.language, room.timezone
+
+
+def calendar_for(
+    services: Services, poll: PollRecord, option: OptionRecord
+) -> tuple[Slot, Attachment] | None:
+    """The calendar file of one slot, or None when its date cannot be read."""
+    language, timezone = _origin(services, poll)
+    slot = read_slot(option.label, poll.created_at, language, timezone)
+    if slot is None:
+        return None
+    minutes = services.config.polls.slot_minutes
+    content = slot_calendar(poll, option.label, slot, minutes, timezone)
+    return slot, Attachment(_file_name(poll), content, "text/calendar")
+
+
+def _slot_when(voice: Voice, slot: Slot) -> str:
+    if slot.timed:
+        return voice.when(slot.start)
+    return format_date(slot.start, voice.room.language, voice.room.timezone)
+
+
+def close_calendar(
+    services: Services, tally: Tally
+) -> tuple[Attachment | None, list[Callable[[Voice], str]]]:
+    """What a closed date poll adds to its results: the chosen slot's calendar file, or why
+    there is none (a sentence per room language)."""
+    poll = tally.poll
+    best = best_of(tally)
+    if not best:
+        return None, []
+    if len(best) > 1:
+        return None, [
+            lambda voice: voice.t(
+                "Tie between slots: get the calendar file of the one you choose with "
+                "/{when} ics {id} N.",
+                when=voice.command("when"),
+                id=poll.id,
+            )
+        ]
+    option = next(o for o in tally.options if o.position == best[0])
+    found = calendar_for(services, poll, option)
+    if found is None:
+        return None, [
+            lambda voice: voice.t(
+                "The date of “{slot}” could not be read, so no calendar file is attached.",
+                slot=option.label,
+            )
+        ]
+    slot, attachment = found
+    return attachment, [
+        lambda voice: voice.t(
+            "📎 Calendar file of the chosen slot: {when}.", when=_slot_when(voice, slot)
+        )
+    ]
+
+
 def buttons(
     voice: Voice, poll: PollRecord, options: Sequence[OptionRecord]
 ) -> tuple[tuple[Button, ...], ...]:
@@ -663,6 +819,7 @@ async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> boo
         room = _room(services, room_key)
         if room is not None:
             await services.edit(room_key, message_id, outgoing(Voice(services, room), tally))
+    attachment, notes = close_calendar(services, tally) if closed.kind == "when" else (None, [])
     for room in _rooms_of(services, closed):
         voice = Voice(services, room)
         lines = [voice.t("🔒 Closed: {title}", title=_title(voice, closed))]
@@ -670,7 +827,8 @@ async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> boo
             lines.append(voice.t("(closed late: the bot was offline at the deadline)"))
         lines += _option_lines(voice, tally, hidden=False)
         lines.append(summary(voice, tally))
-        await services.send(room.key, Outgoing("\n".join(lines)))
+        lines += [note(voice) for note in notes]
+        await services.send(room.key, Outgoing("\n".join(lines), attachment=attachment))
     return True
 
 
@@ -813,15 +971,93 @@ async def poll_command(ctx: Context) -> None:
 @router.command(
     "when",
     "quand",
-    usage=_("question | slot | slot [| modifiers]"),
+    usage=_("question | slot | slot [| modifiers], or ics [ID] [N]"),
     help=_("Find a date: members answer yes, maybe or no for each slot."),
     examples=(
         _("/when Back-to-school meeting? | Mon 7/9 6pm | Tue 8/9 6pm | Thu 10/9 7pm"),
         _("Modifiers, after the slots: anonymous, hidden, everywhere, until friday 6pm."),
+        _("/when ics 12 (calendar file of the chosen slot, once closed)"),
     ),
 )
 async def when_command(ctx: Context) -> None:
+    if ctx.args and _norm(ctx.args[0]) == "ics" and "|" not in ctx.text:
+        await send_calendar(ctx, list(ctx.args[1:]))
+        return
     await start_poll(ctx, "when")
+
+
+async def send_calendar(ctx: Context, words: list[str]) -> None:
+    """``/when ics [ID] [N]``: the calendar file of a closed date poll's best slot (or slot N)."""
+    numbers = [w.lstrip("#") for w in words]
+    if len(numbers) > 2 or not all(n.isdecimal() for n in numbers):
+        raise UsageError(
+            "Give the number of a closed date poll, like /{when} ics 12.",
+            when=ctx.command_name("when"),
+        )
+    if numbers:
+        poll = _find_poll(ctx, int(numbers[0]))
+    else:
+        latest = [
+            p
+            for p in ctx.store.polls.closed_in_association(ctx.room.association_id, 50)
+            if p.kind == "when"
+        ]
+        if not latest:
+            raise Refusal("No date poll has been closed yet.")
+        poll = latest[0]
+    if poll.kind != "when":
+        raise Refusal(
+            "Poll #{id} is not a date poll: it has no slot to put in a calendar.", id=poll.id
+        )
+    if poll.is_open:
+        raise Refusal(
+            "Date poll #{id} is still open: its calendar file comes once it is closed.", id=poll.id
+        )
+    tally = load_tally(ctx.services, poll)
+    if len(numbers) == 2:
+        position = int(numbers[1])
+        if not 1 <= position <= len(tally.options):
+            raise UsageError(
+                "Poll #{id} has options 1 to {n}: “{value}” is not one of them.",
+                id=poll.id,
+                n=len(tally.options),
+                value=position,
+            )
+    else:
+        best = best_of(tally)
+        if not best:
+            raise Refusal(
+                "Nobody was available in date poll #{id}: there is no slot to put in a calendar.",
+                id=poll.id,
+            )
+        if len(best) > 1:
+            raise Refusal(
+                "Date poll #{id} ended in a tie between slots {slots}: choose one, like "
+                "/{when} ics {id} {first}.",
+                id=poll.id,
+                slots=", ".join(str(p) for p in best),
+                when=ctx.command_name("when"),
+                first=best[0],
+            )
+        position = best[0]
+    option = next(o for o in tally.options if o.position == position)
+    found = calendar_for(ctx.services, poll, option)
+    if found is None:
+        raise Refusal(
+            "The date of “{slot}” could not be read, so there is no calendar file.",
+            slot=option.label,
+        )
+    slot, attachment = found
+    voice = Voice(ctx.services, ctx.room)
+    await ctx.reply(
+        ctx.t(
+            "📎 Calendar file of “{slot}” (date poll #{id}): {when}.",
+            slot=option.label,
+            id=poll.id,
+            when=_slot_when(voice, slot),
+        ),
+        attachment=attachment,
+    )
 
 
 @router.command(
