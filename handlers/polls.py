@@ -44,6 +44,7 @@ MAX_LABEL = 100
 NATIVE_POLL_MAX_ANSWERS = 10  # Telegram's limit, the strictest of the platforms
 BUTTON_LABEL = 40
 RENDER_DELAY = timedelta(seconds=1)  # at most one edit per second per message
+NUDGE_EVERY = timedelta(hours=1)  # at most one nudge per poll per hour
 MAX_NAMES = 10  # voter names shown per option
 REGISTER_LINES = 20
 FOR, AGAINST, ABSTAIN = 1, 2, 3
@@ -762,16 +763,37 @@ def _rooms_of(services: Services, poll: PollRecord) -> list[RoomRecord]:
     return rooms
 
 
+def missing_voters(services: Services, poll: PollRecord) -> list[MemberRecord]:
+    """Members the bot knows in the association (seen in its rooms) who have not voted."""
+    store = services.store.polls
+    voted = store.voter_keys(poll.id)
+    return [m for m in store.association_members(poll.association_id) if m.key not in voted]
+
+
+def missing_line(voice: Voice, poll: PollRecord, missing: Sequence[MemberRecord]) -> str:
+    """How many have not voted, and who — only for a public poll (in an anonymous or secret
+    one, naming the members who have not voted would tell who has)."""
+    if poll.privacy != "public":
+        return voice.tn(
+            "{n} member has not voted yet.", "{n} members have not voted yet.", len(missing)
+        )
+    return voice.tn(
+        "{n} member has not voted yet: {names}.",
+        "{n} members have not voted yet: {names}.",
+        len(missing),
+        names=_names(voice, [m.handle for m in missing], len(missing)),
+    )
+
+
 async def send_notice(services: Services, poll_id: int) -> None:
-    """ "Closing soon", with who has not voted yet (names only when the poll is not secret)."""
+    """ "Closing soon", with who has not voted yet (names only when the poll is public)."""
     store = services.store.polls
     poll = store.get(poll_id)
     if poll is None or not poll.is_open or poll.closes_at is None:
         return
     if poll.closes_at <= services.clock.now() or not store.mark_notice_sent(poll_id):
         return
-    voted = store.voter_keys(poll_id)
-    missing = [m for m in store.association_members(poll.association_id) if m.key not in voted]
+    missing = missing_voters(services, poll)
     for room in _rooms_of(services, poll):
         voice = Voice(services, room)
         lines = [
@@ -781,23 +803,8 @@ async def send_notice(services: Services, poll_id: int) -> None:
                 when=voice.when(poll.closes_at),
             )
         ]
-        if missing and poll.secret:
-            lines.append(
-                voice.tn(
-                    "{n} member has not voted yet.",
-                    "{n} members have not voted yet.",
-                    len(missing),
-                )
-            )
-        elif missing:
-            lines.append(
-                voice.tn(
-                    "{n} member has not voted yet: {names}.",
-                    "{n} members have not voted yet: {names}.",
-                    len(missing),
-                    names=_names(voice, [m.handle for m in missing], len(missing)),
-                )
-            )
+        if missing:
+            lines.append(missing_line(voice, poll, missing))
         lines.append(how_to_vote(voice, poll))
         await services.send(room.key, Outgoing("\n".join(lines)))
 
@@ -1345,6 +1352,48 @@ async def extend_command(ctx: Context) -> None:
     await ctx.reply(
         ctx.t("Poll #{id} now closes on {when}.", id=poll.id, when=ctx.format_datetime(closes_at))
     )
+
+
+@router.command(
+    "nudge",
+    "relancer",
+    usage=_("[ID]"),
+    help=_("Remind the members who have not voted yet (at most once an hour per poll)."),
+    examples=(_("/nudge 12"),),
+)
+async def nudge_command(ctx: Context) -> None:
+    poll, words = _manage(ctx, list(ctx.args))
+    if words:
+        raise UsageError("Give a poll number, like /{nudge} 12.", nudge=ctx.command_name("nudge"))
+    if not poll.is_open:
+        raise Refusal("Poll #{id} is closed: votes are no longer accepted.", id=poll.id)
+    missing = missing_voters(ctx.services, poll)
+    if not missing:
+        await ctx.reply(ctx.t("Every member the bot knows has voted in poll #{id}.", id=poll.id))
+        return
+    store = ctx.store.polls
+    now = ctx.now()
+    if not store.claim_nudge(poll.id, now, now - NUDGE_EVERY):
+        last = (store.get(poll.id) or poll).nudged_at or now
+        raise Refusal(
+            "Poll #{id} was nudged less than an hour ago; to avoid spam, the next nudge is "
+            "possible from {when}.",
+            id=poll.id,
+            when=ctx.format_datetime(last + NUDGE_EVERY),
+        )
+    rooms = _rooms_of(ctx.services, poll)
+    for room in rooms:
+        voice = Voice(ctx.services, room)
+        lines = [
+            voice.t("🔔 {title}", title=_title(voice, poll)),
+            missing_line(voice, poll, missing),
+        ]
+        if poll.closes_at is not None:
+            lines.append(voice.t("Closes on {when}.", when=voice.when(poll.closes_at)))
+        lines.append(how_to_vote(voice, poll))
+        await ctx.send(room.key, Outgoing("\n".join(lines)))
+    if ctx.room.key not in {room.key for room in rooms}:
+        await ctx.reply(ctx.tn("Nudge sent to {n} room.", "Nudge sent to {n} rooms.", len(rooms)))
 
 
 def _member(ctx: Context, handle: str) -> MemberRecord:

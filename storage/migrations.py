@@ -280,3 +280,9 @@ def m010_reminders(db: Database) -> None:
             PRIMARY KEY (reminder_id, member_key)
         )"""
     )
+
+
+@MIGRATIONS()
+def m021_polls_nudge(db: Database) -> None:
+    """When a poll's non-voters were last nudged (at most one nudge an hour per poll)."""
+    db.execute("ALTER TABLE polls ADD COLUMN nudged_at TEXT")

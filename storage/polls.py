@@ -66,6 +66,7 @@ class PollRecord:
     closes_at: datetime | None
     notice_sent: bool
     closed_at: datetime | None
+    nudged_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -132,6 +133,7 @@ def _poll(row: Mapping[str, Any]) -> PollRecord:
         closes_at=_datetime(row["closes_at"]),
         notice_sent=bool(row["notice_sent"]),
         closed_at=_datetime(row["closed_at"]),
+        nudged_at=_datetime(row["nudged_at"]),
     )
 
 
@@ -276,6 +278,17 @@ class PollRepo:
         """Remember the "closing soon" notice went out; False when it already had."""
         cursor = self.db.execute(
             "UPDATE polls SET notice_sent = 1 WHERE id = ? AND notice_sent = 0", [poll_id]
+        )
+        self._cache.pop(poll_id, None)
+        return cursor.rowcount == 1
+
+    def claim_nudge(self, poll_id: int, now: datetime, not_since: datetime) -> bool:
+        """Record a nudge unless the last one is more recent than ``not_since``; False then
+        (one statement, so two nudges at once cannot both pass)."""
+        cursor = self.db.execute(
+            """UPDATE polls SET nudged_at = ?
+               WHERE id = ? AND (nudged_at IS NULL OR nudged_at <= ?)""",
+            [to_db(now), poll_id, to_db(not_since)],
         )
         self._cache.pop(poll_id, None)
         return cursor.rowcount == 1
