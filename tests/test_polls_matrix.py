@@ -1,0 +1,104 @@
+"""A poll from start to results on Matrix, against the session's real Synapse: a native
+MSC3381 poll, answers from real nio clients (unstable and stable event names), /cloturer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.matrix import MatrixAdapter
+from bot.app import App
+from tests.matrix_fixtures import (
+    BotAccount,
+    MemberFactory,
+    RunningBot,
+    Seen,
+    bot_config,
+    room_with,
+    wait_until,
+)
+from tests.synapse import Synapse
+
+pytestmark = pytest.mark.slow
+
+POLL_START = "org.matrix.msc3381.poll.start"
+POLL_END = "org.matrix.msc3381.poll.end"
+
+
+class PollsBot(RunningBot):
+    """The bot with every feature (the shared fixture runs a small test-only set)."""
+
+    async def start(self) -> PollsBot:
+        self.app = App(self.config)
+        self.adapter = MatrixAdapter(self.app)
+        self.app.add_adapter(self.adapter)
+        await self.app.start()
+        await wait_until(lambda: self.adapter and self.adapter.ready.is_set(), "the first sync")
+        return self
+
+
+@pytest.fixture
+async def polls_bot(
+    synapse: Synapse, bot_account: BotAccount, data_dir: Path
+) -> AsyncIterator[PollsBot]:
+    bot = PollsBot(bot_config(synapse, data_dir, bot_account))
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+async def test_native_poll_answers_add_up_and_close_ends_the_poll(
+    polls_bot: PollsBot, members: MemberFactory
+) -> None:
+    alice, bob, carol = await members("alice"), await members("bob"), await members("carol")
+    room_id = await room_with(polls_bot, alice, [bob, carol])
+
+    poll = await alice.reply_to(
+        room_id, polls_bot.user_id, "/sondage Où fait-on la fête ? | Salle des fêtes | Au parc"
+    )
+
+    assert POLL_START == poll.type
+    start = poll.content[POLL_START]
+    assert "Où fait-on la fête ?" == start["question"]["body"]
+    assert [("poll:1:1", "Salle des fêtes"), ("poll:1:2", "Au parc")] == [
+        (a["id"], a["org.matrix.msc1767.text"]) for a in start["answers"]
+    ]
+    assert 1 == start["max_selections"]
+
+    reference = {"rel_type": "m.reference", "event_id": poll.event_id}
+    await bob.send(
+        room_id,
+        "org.matrix.msc3381.poll.response",
+        {"m.relates_to": reference, "org.matrix.msc3381.poll.response": {"answers": ["poll:1:1"]}},
+    )
+    await carol.send(
+        room_id, "m.poll.response", {"m.relates_to": reference, "m.selections": ["poll:1:2"]}
+    )
+    voted = await alice.reply_to(room_id, polls_bot.user_id, "/voter 1")
+    assert "Vote enregistré pour le n°1 : Salle des fêtes." == voted.content["body"]
+    assert polls_bot.app is not None
+    store = polls_bot.app.store.polls
+    await wait_until(lambda: store.voter_count(1) == 3, "the three votes counted")
+
+    mark = len(alice.seen)
+    await alice.say(room_id, "/cloturer")
+
+    def after_close() -> tuple[Seen, Seen] | None:
+        seen = alice.from_bot(room_id, polls_bot.user_id, mark)
+        ends = [s for s in seen if s.type == POLL_END]
+        results = [s for s in seen if s.content.get("body", "").startswith("🔒")]
+        return (ends[0], results[0]) if ends and results else None
+
+    end, results = await wait_until(after_close, "the poll end and the results")
+    assert poll.event_id == end.content["m.relates_to"]["event_id"]
+    assert "org.matrix.msc3381.poll.end" in end.content
+    body = results.content["body"]
+    assert body.startswith("🔒 Clôturé : 📊 Sondage n°1 : Où fait-on la fête ?")
+    assert "1. Salle des fêtes\n   ▓▓▓▓▓▓▓░░░ 2 (67 %)" in body
+    assert "2. Au parc\n   ▓▓▓░░░░░░░ 1 (33 %)" in body
+    assert "Résultat : Salle des fêtes (2 voix)." in body
+    assert "m.notice" == results.content["msgtype"]
