@@ -1,4 +1,4 @@
-"""The ``assobot`` command: run, check-config, --version."""
+"""The ``assobot`` command: run, check-config, export --ics, --version."""
 
 from __future__ import annotations
 
@@ -27,7 +27,17 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="start the bot")
     check = commands.add_parser("check-config", help="validate the configuration and exit")
-    for sub in (run, check):
+    export = commands.add_parser(
+        "export",
+        help="write the .ics calendar of every event and reminder (works while the bot runs)",
+    )
+    export.add_argument(
+        "--ics", action="store_true", required=True, help="export as iCalendar (RFC 5545)"
+    )
+    export.add_argument(
+        "--output", type=Path, default=None, help="file to write (default: standard output)"
+    )
+    for sub in (run, check, export):
         sub.add_argument(
             "--config",
             type=Path,
@@ -75,8 +85,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"language {config.language}; timezone {config.timezone})"
         )
         return 0
+    if args.command == "export":
+        return _export(config, args.output)
     setup_logging(config.log_level, config.secrets())
     return _run(config, console=args.console)
+
+
+def _export(config: Config, output: Path | None) -> int:
+    """Read the database read-only (no lock: the bot may be running) and write the .ics."""
+    from datetime import UTC, datetime
+
+    from handlers.events import calendar_ics
+    from storage.events import EventRepo, open_read_only
+    from storage.reminders import ReminderRepo
+
+    try:
+        db = open_read_only(config.database_path)
+    except FileNotFoundError:
+        print(f"assobot: no database at {config.database_path}", file=sys.stderr)
+        return 2
+    try:
+        content = calendar_ics(
+            EventRepo(db).active(), ReminderRepo(db).active(), datetime.now(UTC)
+        )
+    except Exception as error:  # an old or damaged database: say so, no traceback
+        print(f"assobot: cannot read {config.database_path}: {error}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    if output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(content)
+        print(f"{output}: calendar written", file=sys.stderr)
+    return 0
 
 
 def _run(config: Config, *, console: bool) -> int:

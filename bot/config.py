@@ -92,6 +92,7 @@ class RemindersConfig:
     default_hour: int = 9
     late_after_minutes: int = 5
     schedule_ahead_minutes: int = 60
+    quiet_hours: str = ""  # "22:00-08:00": non-urgent reminders wait; "" = none
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +259,7 @@ def _check(config: Config, where: _Where) -> None:
             "schedule_ahead_minutes",
             lambda: _check_range(config.reminders.schedule_ahead_minutes, 1, 1440),
         ),
+        ("reminders", "quiet_hours", lambda: _check_quiet_hours(config.reminders.quiet_hours)),
         ("polls", "quorum_percent", lambda: _check_range(config.polls.quorum_percent, 0, 100)),
         (
             "polls",
@@ -373,6 +375,13 @@ def _check_name(value: str) -> str | None:
     if re.fullmatch(r"[\w.-]{1,32}", value):
         return None
     return f"expected a short name (letters, digits, . _ -), got {_show(value)}"
+
+
+def _check_quiet_hours(value: str) -> str | None:
+    clock = r"([01]?[0-9]|2[0-3])(?::[0-5][0-9]|h(?:[0-5][0-9])?)?"
+    if not value or re.fullmatch(rf"\s*{clock}\s*-\s*{clock}\s*", value):
+        return None
+    return f'expected "" or a span like "22:00-08:00", got {_show(value)}'
 
 
 def _check_range(value: int, low: int, high: int) -> str | None:

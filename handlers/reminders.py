@@ -9,8 +9,11 @@ transaction; a claim left by a crash is sent again at start (the only possible d
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_timedelta
 
 from bot.context import Context, Services
 from bot.errors import Refusal, UsageError
@@ -25,6 +28,11 @@ log = logging.getLogger(__name__)
 router = Router("reminders")
 
 PERSONAL_WORDS = ("moi", "me", "perso", "personnel", "personal", "private")
+URGENT_WORDS = ("urgent", "urgente")
+EVERYWHERE_WORDS = ("partout", "everywhere")
+QUIET_OFF_WORDS = ("off", "non", "no", "aucune", "none", "0")
+_CLOCK = r"([01]?[0-9]|2[0-3])(?:[:h]([0-5][0-9])?)?"
+_QUIET = re.compile(rf"^{_CLOCK}\s*-\s*{_CLOCK}$")
 JOB_PREFIX = "reminders:"
 BUTTON = "rem"
 
@@ -47,10 +55,22 @@ async def remind(ctx: Context) -> None:
     text = ctx.text.strip()
     if not text:
         raise UsageError("Say when, then what to remind.")
-    first_word, _sep, after = text.partition(" ")
     personal = ctx.room.private or not ctx.is_organizer
-    if first_word.casefold() in PERSONAL_WORDS:
-        personal, text = True, after.strip()
+    urgent = everywhere = False
+    while True:
+        first_word, _sep, after = text.partition(" ")
+        word = first_word.casefold()
+        if word in PERSONAL_WORDS:
+            personal = True
+        elif word in URGENT_WORDS:
+            urgent = True
+        elif word in EVERYWHERE_WORDS:
+            everywhere = True
+        else:
+            break
+        text = after.strip()
+    if everywhere and (personal or not ctx.is_organizer):
+        raise Refusal("Only an organizer's room reminder can go to every linked room.")
     settings = ctx.config.reminders
     when = parse_when(
         text, ctx.now(), ctx.lang, ctx.room.timezone, default_hour=settings.default_hour
@@ -70,8 +90,10 @@ async def remind(ctx: Context) -> None:
         timezone=ctx.room.timezone,
         first=when.first,
         now=ctx.now(),
+        urgent=urgent,
+        everywhere=everywhere,
     )
-    _arm(ctx.services, reminder)
+    arm(ctx.services, reminder)
     lines = [
         ctx.t(
             "Noted: {when} ({zone}). Reminder #{id}.",
@@ -86,9 +108,30 @@ async def remind(ctx: Context) -> None:
         )
     if personal and not ctx.room.private:
         lines.append(ctx.t("Personal reminder: only you will get it (others can join)."))
+    if everywhere:
+        rooms = ctx.store.rooms.linked_to(ctx.room.key) or [ctx.room]
+        lines.append(
+            ctx.tn(
+                "It will be sent in {n} room, each in its language and timezone.",
+                "It will be sent in all {n} rooms of the association, each in its language "
+                "and timezone.",
+                len(rooms),
+            )
+        )
+    release = None if urgent else quiet_release(ctx.services, ctx.room, when.first)
+    if release is not None:
+        lines.append(
+            ctx.t(
+                "That is in quiet hours: postponed to {time} (quiet hours). "
+                "Say “urgent” before the date to send it anyway.",
+                time=ctx.format_datetime(release),
+            )
+        )
+    elif urgent:
+        lines.append(ctx.t("Urgent: sent even in quiet hours."))
     buttons: list[list[Button]] = []
     if not ctx.room.private:
-        buttons.append([Button(ctx.t("Me too"), f"{BUTTON}:join:{reminder.id}")])
+        buttons.append([Button(ctx.t("Me too"), f"{BUTTON}:join:{reminder.id}", reaction="👍")])
     await ctx.reply("\n".join(lines), buttons)
 
 
@@ -124,6 +167,10 @@ def _line(ctx: Context, reminder: Reminder) -> str:
         parts.append(ctx.t("[personal]"))
     if reminder.status == PAUSED:
         parts.append(ctx.t("[paused]"))
+    if reminder.urgent:
+        parts.append(ctx.t("[urgent]"))
+    if reminder.everywhere:
+        parts.append(ctx.t("[every room]"))
     return " ".join(parts)
 
 
@@ -178,7 +225,7 @@ async def skip(ctx: Context) -> None:
     ctx.scheduler.cancel(f"{JOB_PREFIX}{reminder.id}")
     updated = ctx.store.reminders.get(reminder.id)
     if updated is not None:
-        _arm(ctx.services, updated)
+        arm(ctx.services, updated)
     if following is None:
         await ctx.reply(ctx.t("That was its last time: reminder #{id} is over.", id=reminder.id))
         return
@@ -241,7 +288,7 @@ async def unpause(ctx: Context) -> None:
     ctx.store.reminders.set_status(reminder.id, ACTIVE, now)
     updated = ctx.store.reminders.get(reminder.id)
     if updated is not None:
-        _arm(ctx.services, updated)
+        arm(ctx.services, updated)
     await ctx.reply(
         ctx.t(
             "Reminder #{id} resumed. Next: {when}.",
@@ -287,7 +334,7 @@ async def press(ctx: Context) -> None:
             first=due,
             now=ctx.now(),
         )
-        _arm(ctx.services, copy)
+        arm(ctx.services, copy)
         await ctx.reply(
             ctx.t(
                 "{name}: reminded again {when} (#{id}).",
@@ -320,22 +367,31 @@ def _snooze_time(ctx: Context, action: str) -> datetime:
 # Timers ---------------------------------------------------------------------------------------
 
 
-def _arm(services: Services, reminder: Reminder) -> None:
+def arm(services: Services, reminder: Reminder) -> None:
     """Give the reminder a timer if it is due within the window (the sweeper does the rest)."""
     job_id = f"{JOB_PREFIX}{reminder.id}"
     if reminder.status != ACTIVE or reminder.next_at is None:
         services.scheduler.cancel(job_id)
         return
+    due = _due_at(reminder)
     horizon = services.clock.now() + _window(services)
-    if reminder.next_at > horizon:
+    if due > horizon:
         return
-    if services.scheduler.pending().get(job_id) == reminder.next_at:
+    if services.scheduler.pending().get(job_id) == due:
         return
 
     async def fire() -> None:
         await fire_due(services, services.clock.now(), only=reminder.id)
 
-    services.scheduler.at(job_id, reminder.next_at, fire)
+    services.scheduler.at(job_id, due, fire)
+
+
+def _due_at(reminder: Reminder) -> datetime:
+    """When the reminder should go out: its next occurrence, or the end of its hold."""
+    assert reminder.next_at is not None
+    if reminder.hold_until is not None and reminder.hold_until > reminder.next_at:
+        return reminder.hold_until
+    return reminder.next_at
 
 
 def _window(services: Services) -> timedelta:
@@ -367,7 +423,7 @@ def _arm_window(services: Services, now: datetime) -> None:
             continue
         reminder = services.store.reminders.get(reminder_id)
         if reminder is not None:
-            _arm(services, reminder)
+            arm(services, reminder)
 
 
 @router.on_sweep
@@ -386,7 +442,7 @@ async def fire_due(services: Services, now: datetime, *, only: int | None = None
             one = services.store.reminders.get(only)
             due = (
                 [one]
-                if one and one.status == ACTIVE and one.next_at and one.next_at <= now
+                if one and one.status == ACTIVE and one.next_at and _due_at(one) <= now
                 else []
             )
         else:
@@ -398,6 +454,15 @@ async def fire_due(services: Services, now: datetime, *, only: int | None = None
         for reminder in due:
             assert reminder.next_at is not None
             tried.add(reminder.id)
+            if reminder.hold_until is None and not reminder.urgent:
+                room = services.store.rooms.get(reminder.room_key)
+                release = quiet_release(services, room, now) if room else None
+                if release is not None:  # quiet hours: wait until they end, then say so
+                    services.store.reminders.hold(reminder.id, release)
+                    held = services.store.reminders.get(reminder.id)
+                    if held is not None:
+                        arm(services, held)
+                    continue
             occurrence = _latest_occurrence(reminder, now)
             if services.store.reminders.claim(reminder.id, occurrence, now):
                 progressed = True
@@ -435,7 +500,8 @@ async def _deliver(
         following = next_occurrence(
             reminder.rule, reminder.start_local, reminder.timezone, max(occurrence, now)
         )
-    lateness = now - occurrence
+    held = reminder.hold_until is not None and reminder.hold_until > occurrence
+    lateness = now - (reminder.hold_until if held and reminder.hold_until else occurrence)
     if room is None or reminder.status == CANCELLED:
         store.complete(
             reminder.id,
@@ -452,7 +518,7 @@ async def _deliver(
         delivered = await _tell_missed(services, reminder, room, occurrence)
         state = MISSED
     else:
-        delivered = await _send_reminder(services, reminder, room, occurrence, late)
+        delivered = await _send_reminder(services, reminder, room, occurrence, late, held)
         state = SENT
     if delivered is None:
         store.release(reminder.id, occurrence)  # the platform refused: the next sweep retries
@@ -469,18 +535,87 @@ async def _deliver(
     if following is not None:
         updated = store.get(reminder.id)
         if updated is not None:
-            _arm(services, updated)
+            arm(services, updated)
 
 
 async def _send_reminder(
-    services: Services, reminder: Reminder, room: RoomRecord, occurrence: datetime, late: bool
+    services: Services,
+    reminder: Reminder,
+    room: RoomRecord,
+    occurrence: datetime,
+    late: bool,
+    held: bool = False,
 ) -> str | None:
-    """Post the reminder (room, or private chats for a personal one); the message id or None."""
+    """Post the reminder (room, every linked room, or private chats for a personal one);
+    the first message id, or None when nothing could be sent."""
+    subscribers = services.store.reminders.subscribers(reminder.id)
+    if not reminder.personal:
+        targets = [room]
+        if reminder.everywhere:
+            targets = services.store.rooms.linked_to(room.key) or [room]
+        first_id: str | None = None
+        for target in targets:
+            lines = _fired_lines(services, reminder, target, occurrence, late, held)
+            if subscribers and target.key == room.key:
+                lines.append(" ".join(s.name for s in subscribers))
+            out = Outgoing("\n".join(lines), _fired_buttons(services, reminder, target))
+            delivery = await services.send(target.key, out)
+            if delivery.ok and first_id is None:
+                first_id = delivery.message_id or "sent"
+        return first_id
+    lines = _fired_lines(services, reminder, room, occurrence, late, held)
+    buttons = _fired_buttons(services, reminder, room)
+    first_id = None
+    for member_key, name in [(reminder.creator_key, reminder.creator_name)] + [
+        (s.member_key, s.name) for s in subscribers
+    ]:
+        target_key = await services.private_room(member_key)
+        text = "\n".join(lines)
+        if target_key is None:
+            target_key, text = room.key, f"{name} {text}"
+        delivery = await services.send(target_key, Outgoing(text, buttons))
+        if delivery.ok and first_id is None:
+            first_id = delivery.message_id or "sent"
+    return first_id
+
+
+def _fired_lines(
+    services: Services,
+    reminder: Reminder,
+    room: RoomRecord,
+    occurrence: datetime,
+    late: bool,
+    held: bool,
+) -> list[str]:
+    """The text of a fired reminder (or event warning) in one room's language and timezone."""
     t = services.translator.t
     lang = room.language
-    subscribers = services.store.reminders.subscribers(reminder.id)
-    lines = [t(lang, _("⏰ Reminder: {text}"), text=reminder.text)]
-    if late:
+    event = services.store.events.get(reminder.event_id) if reminder.event_id else None
+    if event is not None:
+        left = event.starts_at - services.clock.now()
+        lines = [
+            t(
+                lang,
+                _("📅 {title}: {when} ({delay})."),
+                title=event.title,
+                when=format_datetime(event.starts_at, lang, room.timezone),
+                delay=format_timedelta(left, add_direction=True, locale=lang)
+                if left > timedelta(0)
+                else t(lang, _("started")),
+            )
+        ]
+    else:
+        lines = [t(lang, _("⏰ Reminder: {text}"), text=reminder.text)]
+    if held and reminder.hold_until is not None:
+        lines.append(
+            t(
+                lang,
+                _("(postponed to {time} (quiet hours); it was due {when})"),
+                time=reminder.hold_until.astimezone(ZoneInfo(room.timezone)).strftime("%H:%M"),
+                when=format_datetime(occurrence, lang, room.timezone),
+            )
+        )
+    elif late:
         lines.append(
             t(
                 lang,
@@ -488,30 +623,104 @@ async def _send_reminder(
                 when=format_datetime(occurrence, lang, room.timezone),
             )
         )
-    buttons = (
+    return lines
+
+
+def _fired_buttons(
+    services: Services, reminder: Reminder, room: RoomRecord
+) -> tuple[tuple[Button, ...], ...]:
+    if reminder.event_id is not None:
+        return ()
+    t = services.translator.t
+    lang = room.language
+    return (
         (
             Button(t(lang, _("+1 hour")), f"{BUTTON}:hour:{reminder.id}"),
             Button(t(lang, _("Tomorrow")), f"{BUTTON}:tomorrow:{reminder.id}"),
             Button(t(lang, _("Done")), f"{BUTTON}:done:{reminder.id}"),
         ),
     )
-    if not reminder.personal:
-        if subscribers:
-            lines.append(" ".join(s.name for s in subscribers))
-        delivery = await services.send(room.key, Outgoing("\n".join(lines), buttons))
-        return delivery.message_id if delivery.ok else None
-    first_id: str | None = None
-    for member_key, name in [(reminder.creator_key, reminder.creator_name)] + [
-        (s.member_key, s.name) for s in subscribers
-    ]:
-        target = await services.private_room(member_key)
-        text = "\n".join(lines)
-        if target is None:
-            target, text = room.key, f"{name} {text}"
-        delivery = await services.send(target, Outgoing(text, buttons))
-        if delivery.ok and first_id is None:
-            first_id = delivery.message_id or "sent"
-    return first_id
+
+
+# Quiet hours ----------------------------------------------------------------------------------
+
+
+def parse_quiet_hours(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """``22h-8h``, ``22:00-08:00``, ``22h30-7h`` → ((22, 0), (8, 0)); None if not a span."""
+    match = _QUIET.match(text.strip().casefold().replace(" ", ""))
+    if match is None:
+        return None
+    start_h, start_m, end_h, end_m = match.groups()
+    start = (int(start_h), int(start_m) if start_m else 0)
+    end = (int(end_h), int(end_m) if end_m else 0)
+    return (start, end) if start != end else None
+
+
+def room_quiet_hours(services: Services, room_key: str) -> str:
+    """The room's quiet hours (``22:00-08:00``) or ``""``: its own setting, else the default."""
+    own = services.store.reminders.quiet_hours(room_key)
+    return services.config.reminders.quiet_hours if own is None else own
+
+
+def quiet_release(services: Services, room: RoomRecord, moment: datetime) -> datetime | None:
+    """When the quiet hours around ``moment`` end in the room, or None if it is not quiet."""
+    span = parse_quiet_hours(room_quiet_hours(services, room.key))
+    if span is None:
+        return None
+    (start_h, start_m), (end_h, end_m) = span
+    zone = ZoneInfo(room.timezone)
+    local = moment.astimezone(zone)
+    minute = local.hour * 60 + local.minute
+    start, end = start_h * 60 + start_m, end_h * 60 + end_m
+    quiet = start <= minute < end if start < end else minute >= start or minute < end
+    if not quiet:
+        return None
+    day = local.date()
+    if start > end and minute >= start:
+        day += timedelta(days=1)
+    naive = datetime(day.year, day.month, day.day, end_h, end_m)
+    return naive.replace(tzinfo=zone).astimezone(moment.tzinfo)
+
+
+@router.command(
+    "quiet",
+    "silence",
+    usage=_("[start-end | off]"),
+    help=_("Set the room's quiet hours: reminders due then wait until they end."),
+    examples=(_("/quiet 22:00-08:00"), _("/quiet off")),
+)
+async def quiet(ctx: Context) -> None:
+    text = ctx.text.strip()
+    if not text:
+        current = room_quiet_hours(ctx.services, ctx.room.key)
+        if current:
+            await ctx.reply(ctx.t("Quiet hours here: {span}.", span=current))
+        else:
+            await ctx.reply(ctx.t("No quiet hours here."))
+        return
+    ctx.require_organizer()
+    if text.casefold() in QUIET_OFF_WORDS:
+        ctx.store.reminders.set_quiet_hours(ctx.room.key, "")
+        await ctx.reply(ctx.t("Quiet hours off: reminders go out at any hour."))
+        return
+    span = parse_quiet_hours(text)
+    if span is None:
+        raise UsageError(
+            "Give a span of hours like 22h-8h or 22:00-08:00 (or “off”), not “{value}”.",
+            value=text,
+        )
+    (start_h, start_m), (end_h, end_m) = span
+    value = f"{start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d}"
+    ctx.store.reminders.set_quiet_hours(ctx.room.key, value)
+    await ctx.reply(
+        ctx.t(
+            "Quiet hours: {span} ({zone}). Reminders due then wait until {end}, "
+            "unless marked urgent.",
+            span=value,
+            zone=ctx.room.timezone,
+            end=value[-5:],
+        )
+    )
 
 
 async def _tell_missed(

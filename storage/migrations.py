@@ -286,3 +286,39 @@ def m010_reminders(db: Database) -> None:
 def m021_polls_nudge(db: Database) -> None:
     """When a poll's non-voters were last nudged (at most one nudge an hour per poll)."""
     db.execute("ALTER TABLE polls ADD COLUMN nudged_at TEXT")
+
+
+@MIGRATIONS()
+def m011_events(db: Database) -> None:
+    """Events with warnings (each warning is a one-off reminder tied to its event, so it shares
+    the reminders' never-lost, never-twice machinery), urgent and everywhere reminders, reminders
+    held by quiet hours, and each room's quiet hours."""
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            room_key TEXT NOT NULL REFERENCES rooms(key) ON DELETE CASCADE,
+            creator_key TEXT NOT NULL,
+            creator_name TEXT NOT NULL,
+            title TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            warnings TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'active',
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX events_room ON events(room_key, status, starts_at)")
+    db.execute("ALTER TABLE reminders ADD COLUMN event_id INTEGER REFERENCES events(id)")
+    db.execute("ALTER TABLE reminders ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE reminders ADD COLUMN everywhere INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE reminders ADD COLUMN hold_until TEXT")
+    db.execute("CREATE INDEX reminders_event ON reminders(event_id) WHERE event_id IS NOT NULL")
+    db.execute("CREATE INDEX reminders_held ON reminders(hold_until) WHERE hold_until IS NOT NULL")
+    db.execute(
+        """
+        CREATE TABLE room_quiet_hours (
+            room_key TEXT PRIMARY KEY REFERENCES rooms(key) ON DELETE CASCADE,
+            quiet_hours TEXT NOT NULL
+        )"""
+    )

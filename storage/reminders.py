@@ -36,6 +36,10 @@ class Reminder:
     next_at: datetime | None
     status: str
     created_at: datetime
+    event_id: int | None = None  # a warning of this event
+    urgent: bool = False  # sent even in quiet hours
+    everywhere: bool = False  # sent to every room of the association
+    hold_until: datetime | None = None  # held by quiet hours until then
 
     @property
     def recurring(self) -> bool:
@@ -72,6 +76,10 @@ def _reminder(row: dict[str, Any]) -> Reminder:
         next_at=from_db(row["next_at"]) if row["next_at"] else None,
         status=row["status"],
         created_at=from_db(row["created_at"]),
+        event_id=row["event_id"],
+        urgent=bool(row["urgent"]),
+        everywhere=bool(row["everywhere"]),
+        hold_until=from_db(row["hold_until"]) if row["hold_until"] else None,
     )
 
 
@@ -100,12 +108,17 @@ class ReminderRepo:
         timezone: str,
         first: datetime,
         now: datetime,
+        urgent: bool = False,
+        everywhere: bool = False,
+        event_id: int | None = None,
+        commit: bool = True,
     ) -> Reminder:
         """Store a new active reminder whose next occurrence is ``first``."""
         cursor = self.db.conn.execute(
             """INSERT INTO reminders (room_key, creator_key, creator_name, personal, text, rule,
-               start_local, timezone, next_at, status, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               start_local, timezone, next_at, status, created_at, updated_at, urgent,
+               everywhere, event_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 room_key,
                 creator_key,
@@ -119,9 +132,13 @@ class ReminderRepo:
                 ACTIVE,
                 to_db(now),
                 to_db(now),
+                int(urgent),
+                int(everywhere),
+                event_id,
             ],
         )
-        self.db.conn.commit()
+        if commit:
+            self.db.conn.commit()
         found = self.get(int(cursor.lastrowid or 0))
         assert found is not None
         return found
@@ -136,7 +153,7 @@ class ReminderRepo:
         rows = _rows(
             self.db,
             """SELECT * FROM reminders WHERE room_key = ? AND status IN (?, ?)
-               AND (personal = 0 OR creator_key = ?
+               AND event_id IS NULL AND (personal = 0 OR creator_key = ?
                     OR id IN (SELECT reminder_id FROM reminder_subscribers WHERE member_key = ?))
                ORDER BY next_at IS NULL, next_at, id""",
             [room_key, ACTIVE, PAUSED, member_key, member_key],
@@ -144,12 +161,14 @@ class ReminderRepo:
         return [_reminder(row) for row in rows]
 
     def due(self, now: datetime, limit: int = 500) -> list[Reminder]:
-        """Active reminders whose next occurrence is at or before ``now``, oldest first."""
+        """Active reminders whose next occurrence is at or before ``now`` (and not held by quiet
+        hours beyond ``now``), oldest first."""
         rows = _rows(
             self.db,
             """SELECT * FROM reminders WHERE status = ? AND next_at <= ?
+               AND (hold_until IS NULL OR hold_until <= ?)
                ORDER BY next_at, id LIMIT ?""",
-            [ACTIVE, to_db(now), limit],
+            [ACTIVE, to_db(now), to_db(now), limit],
         )
         return [_reminder(row) for row in rows]
 
@@ -157,10 +176,63 @@ class ReminderRepo:
         """(id, next occurrence) of active reminders due in ``(after, until]``: the timers."""
         cursor = self.db.conn.execute(
             """SELECT id, next_at FROM reminders WHERE status = ? AND next_at > ?
-               AND next_at <= ? ORDER BY next_at""",
-            [ACTIVE, to_db(after), to_db(until)],
+               AND next_at <= ? AND hold_until IS NULL
+               UNION ALL SELECT id, hold_until FROM reminders WHERE hold_until > ?
+               AND hold_until <= ? AND status = ? ORDER BY 2""",
+            [ACTIVE, to_db(after), to_db(until), to_db(after), to_db(until), ACTIVE],
         )
         return [(int(row[0]), from_db(row[1])) for row in cursor.fetchall()]
+
+    def hold(self, reminder_id: int, until: datetime) -> None:
+        """Keep a due reminder until ``until`` (the end of quiet hours)."""
+        self.db.conn.execute(
+            "UPDATE reminders SET hold_until = ? WHERE id = ?", [to_db(until), reminder_id]
+        )
+        self.db.conn.commit()
+
+    def of_event(self, event_id: int) -> list[Reminder]:
+        """The warnings of one event, soonest first."""
+        rows = _rows(
+            self.db,
+            "SELECT * FROM reminders WHERE event_id = ? ORDER BY next_at IS NULL, next_at, id",
+            [event_id],
+        )
+        return [_reminder(row) for row in rows]
+
+    def cancel_event(self, event_id: int, now: datetime) -> None:
+        """Cancel every warning of an event that is not sent yet."""
+        self.db.conn.execute(
+            """UPDATE reminders SET status = ?, updated_at = ? WHERE event_id = ?
+               AND status IN (?, ?)""",
+            [CANCELLED, to_db(now), event_id, ACTIVE, PAUSED],
+        )
+        self.db.conn.commit()
+
+    def active(self) -> list[Reminder]:
+        """Every active or paused reminder that is not an event warning (the .ics export)."""
+        rows = _rows(
+            self.db,
+            """SELECT * FROM reminders WHERE status IN (?, ?) AND event_id IS NULL
+               ORDER BY id""",
+            [ACTIVE, PAUSED],
+        )
+        return [_reminder(row) for row in rows]
+
+    def quiet_hours(self, room_key: str) -> str | None:
+        """The room's own quiet hours (``22:00-08:00``, ``""`` for none), or None: the default."""
+        row = self.db.conn.execute(
+            "SELECT quiet_hours FROM room_quiet_hours WHERE room_key = ?", [room_key]
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def set_quiet_hours(self, room_key: str, quiet_hours: str) -> None:
+        """Set a room's quiet hours (``""``: none, whatever the default)."""
+        self.db.conn.execute(
+            """INSERT INTO room_quiet_hours (room_key, quiet_hours) VALUES (?, ?)
+               ON CONFLICT (room_key) DO UPDATE SET quiet_hours = excluded.quiet_hours""",
+            [room_key, quiet_hours],
+        )
+        self.db.conn.commit()
 
     def claim(self, reminder_id: int, occurrence: datetime, now: datetime) -> bool:
         """Reserve one occurrence for sending; False when it is already claimed or sent."""
@@ -201,7 +273,7 @@ class ReminderRepo:
             )
             self.db.conn.execute(
                 """UPDATE reminders SET next_at = ?, status = CASE WHEN ? IS NULL
-                   AND status = ? THEN ? ELSE status END, updated_at = ?
+                   AND status = ? THEN ? ELSE status END, updated_at = ?, hold_until = NULL
                    WHERE id = ? AND next_at <= ?""",
                 [
                     to_db(next_at) if next_at else None,
@@ -242,7 +314,7 @@ class ReminderRepo:
     def set_next(self, reminder_id: int, next_at: datetime | None, now: datetime) -> None:
         """Move the next occurrence (skip, resume); None finishes the reminder."""
         self.db.conn.execute(
-            """UPDATE reminders SET next_at = ?,
+            """UPDATE reminders SET next_at = ?, hold_until = NULL,
                status = CASE WHEN ? IS NULL THEN ? ELSE status END, updated_at = ?
                WHERE id = ?""",
             [

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from storage.adapters import AdapterStateRepo
 from storage.db import OwnedDatabase
+from storage.events import EventRepo
 from storage.members import MemberRepo, OrganizerRepo
 from storage.polls import PollRepo
 from storage.reminders import ReminderRepo
@@ -24,6 +25,7 @@ class Store:
         self.adapters = AdapterStateRepo(db)
         self.reminders = ReminderRepo(db)
         self.polls = PollRepo(db)
+        self.events = EventRepo(db)
 
     def close(self) -> None:
         """Close the database and release its lock."""

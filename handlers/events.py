@@ -1,0 +1,301 @@
+"""Events: an AG or a party with warnings (J-7, J-1, H-2), the agenda and its .ics file.
+
+Each warning is a one-off reminder tied to its event, so it is sent exactly once, survives
+restarts and is caught up after down-time by the reminders' machinery.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, vRecur
+from icalendar import Event as CalendarEvent
+
+from bot.context import Context
+from bot.errors import Refusal, UsageError
+from bot.i18n import _
+from bot.message import Attachment
+from bot.router import Router
+from bot.timeparse import next_occurrence, parse_moment
+from handlers.reminders import arm
+from storage.events import Event
+from storage.reminders import Reminder
+
+router = Router("events")
+
+WARNING_WORDS = ("rappels", "rappel", "reminders", "reminder", "alertes", "warnings")
+CANCEL_WORDS = ("annuler", "cancel", "supprimer", "remove")
+ICS_WORDS = ("ics", "ical", "calendrier", "calendar")
+DEFAULT_WARNINGS = (24 * 60,)  # J-1
+MAX_WARNINGS = 10
+_UNIT_MINUTES = {"j": 1440, "d": 1440, "h": 60, "m": 1, "min": 1, "w": 10080, "s": 10080}
+_BEFORE = re.compile(r"^(j|d|h|m|s|w)-([0-9]{1,4})$")  # J-7, H-2, D-1, S-1 (semaine), W-1
+_AFTER = re.compile(r"^([0-9]{1,4})(j|d|h|min|m|w)$")  # 7d, 2h, 30min
+
+
+def parse_warning(word: str) -> int | None:
+    """Minutes before the event: ``J-7`` / ``7d`` → 10080; None if not a warning."""
+    word = word.casefold().strip(",;")
+    match = _BEFORE.match(word)
+    if match is not None:
+        unit, number = match.groups()
+    else:
+        match = _AFTER.match(word)
+        if match is None:
+            return None
+        number, unit = match.groups()
+    if not number.isdecimal():
+        return None
+    return int(number) * _UNIT_MINUTES[unit]
+
+
+def _split_warnings(text: str) -> tuple[str, tuple[int, ...] | None]:
+    """The text before ``rappels J-7 J-1 …`` and the warnings (None when not given)."""
+    words = text.split()
+    for i in range(len(words) - 1, -1, -1):
+        if words[i].casefold() in WARNING_WORDS:
+            found: list[int] = []
+            for word in words[i + 1 :]:
+                minutes = parse_warning(word)
+                if minutes is None:
+                    raise UsageError(
+                        "“{value}” is not a warning: write J-7, J-1, H-2 (or 7d, 1d, 2h).",
+                        value=word,
+                    )
+                found.append(minutes)
+            if not found:
+                raise UsageError("Say which warnings after “{word}”: J-7 J-1 H-2.", word=words[i])
+            return " ".join(words[:i]), tuple(sorted(set(found), reverse=True))
+    return text, None
+
+
+def _title_and_start(ctx: Context, text: str) -> tuple[str, datetime]:
+    """Split ``AG annuelle le 12 décembre à 14h`` into the title and the moment (UTC)."""
+    words = text.split()
+    settings = ctx.config.reminders
+    error: UsageError | None = None
+    for i in range(1, len(words)):
+        try:
+            moment = parse_moment(
+                " ".join(words[i:]),
+                ctx.now(),
+                ctx.lang,
+                ctx.room.timezone,
+                default_hour=settings.default_hour,
+            )
+        except UsageError as problem:
+            error = error or problem
+            continue
+        return " ".join(words[:i]), moment
+    if error is not None and "past" in error.msgid:
+        raise error
+    raise UsageError("Write the event's name, then its date and time: “AG le 12 décembre à 14h”.")
+
+
+def describe_warning(minutes: int, lang: str) -> str:
+    """``J-7`` / ``H-2`` in French, ``7d`` / ``2h`` in English."""
+    if minutes % 1440 == 0:
+        return f"J-{minutes // 1440}" if lang == "fr" else f"{minutes // 1440}d"
+    if minutes % 60 == 0:
+        return f"H-{minutes // 60}" if lang == "fr" else f"{minutes // 60}h"
+    return f"{minutes} min"
+
+
+@router.command(
+    "event",
+    "evenement",
+    usage=_("name date [reminders 7d 1d 2h] | cancel number"),
+    help=_("Announce an event with warnings before it (organizers)."),
+    examples=(
+        _("/event Annual meeting on December 12 at 2pm reminders 7d 1d 2h"),
+        _("/event cancel 3"),
+    ),
+    organizer=True,
+)
+async def event(ctx: Context) -> None:
+    text = ctx.text.strip()
+    if not text:
+        raise UsageError(
+            "Write the event's name, then its date and time: “AG le 12 décembre à 14h”."
+        )
+    if ctx.args[0].casefold() in CANCEL_WORDS:
+        await _cancel(ctx)
+        return
+    head, warnings = _split_warnings(text)
+    title, starts_at = _title_and_start(ctx, head)
+    if len(title) > 200:
+        raise UsageError("An event's name is limited to 200 characters.")
+    warnings = DEFAULT_WARNINGS if warnings is None else warnings
+    if len(warnings) > MAX_WARNINGS:
+        raise UsageError("At most {n} warnings per event.", n=MAX_WARNINGS)
+    now = ctx.now()
+    record = ctx.store.events.add(
+        room_key=ctx.room.key,
+        creator_key=ctx.sender.key,
+        creator_name=ctx.sender.handle,
+        title=title,
+        starts_at=starts_at,
+        timezone=ctx.room.timezone,
+        warnings=warnings,
+        now=now,
+    )
+    planned: list[str] = []
+    skipped: list[str] = []
+    for minutes in warnings:
+        due = starts_at - timedelta(minutes=minutes)
+        if due <= now:
+            skipped.append(describe_warning(minutes, ctx.lang))
+            continue
+        reminder = ctx.store.reminders.add(
+            room_key=ctx.room.key,
+            creator_key=ctx.sender.key,
+            creator_name=ctx.sender.handle,
+            personal=False,
+            text=title,
+            rule=None,
+            start_local=None,
+            timezone=ctx.room.timezone,
+            first=due,
+            now=now,
+            event_id=record.id,
+        )
+        arm(ctx.services, reminder)
+        planned.append(f"{describe_warning(minutes, ctx.lang)} ({ctx.format_datetime(due)})")
+    lines = [
+        ctx.t(
+            "Event #{id}: {title}, {when} ({zone}).",
+            id=record.id,
+            title=title,
+            when=ctx.format_datetime(starts_at),
+            zone=ctx.room.timezone,
+        )
+    ]
+    if planned:
+        lines.append(ctx.t("Warnings: {list}.", list=", ".join(planned)))
+    if skipped:
+        lines.append(ctx.t("Already past, not sent: {list}.", list=", ".join(skipped)))
+    await ctx.reply("\n".join(lines))
+
+
+async def _cancel(ctx: Context) -> None:
+    if len(ctx.args) != 2 or not ctx.args[1].lstrip("#").isdecimal():
+        raise UsageError("Give the event's number, as shown by /{name}.", name=_agenda_name(ctx))
+    number = int(ctx.args[1].lstrip("#"))
+    record = ctx.store.events.get(number)
+    if record is None or record.room_key != ctx.room.key or record.status != "active":
+        raise Refusal("No event #{id} here.", id=number)
+    for warning in ctx.store.reminders.of_event(record.id):
+        ctx.scheduler.cancel(f"reminders:{warning.id}")
+    ctx.store.reminders.cancel_event(record.id, ctx.now())
+    ctx.store.events.cancel(record.id)
+    await ctx.reply(
+        ctx.t(
+            "Event #{id} cancelled: {title}. No more warnings.", id=record.id, title=record.title
+        )
+    )
+
+
+def _agenda_name(ctx: Context) -> str:
+    return ctx.command_name("calendar")
+
+
+@router.command(
+    "calendar",
+    "agenda",
+    "calendrier",
+    usage=_("[ics]"),
+    help=_("List the coming events; “ics” sends them as a calendar file."),
+    examples=(_("/calendar"), _("/calendar ics")),
+)
+async def agenda(ctx: Context) -> None:
+    found = ctx.store.events.upcoming(ctx.room.key, ctx.now())
+    if ctx.args and ctx.args[0].casefold() in ICS_WORDS:
+        content = calendar_ics(found, (), ctx.now())
+        await ctx.reply(
+            ctx.tn(
+                "assobot.ics: a calendar file with {n} event and its warnings; open it or "
+                "import it in your calendar app.",
+                "assobot.ics: a calendar file with {n} events and their warnings; open it or "
+                "import it in your calendar app.",
+                len(found),
+            ),
+            attachment=Attachment("assobot.ics", content, "text/calendar"),
+        )
+        return
+    if ctx.args:
+        raise UsageError(
+            "Unknown option “{value}”: write /{name} or /{name} ics.",
+            value=ctx.args[0],
+            name=_agenda_name(ctx),
+        )
+    if not found:
+        await ctx.reply(
+            ctx.t(
+                "No event coming. Organizers add one with /{name} AG on December 12 at 2pm.",
+                name=ctx.command_name("event"),
+            )
+        )
+        return
+    lines = [ctx.tn("{n} event coming:", "{n} events coming:", len(found))]
+    for record in found[:50]:
+        warnings = ", ".join(describe_warning(m, ctx.lang) for m in record.warnings)
+        line = f"#{record.id} — {ctx.format_datetime(record.starts_at)} — {record.title}"
+        if warnings:
+            line += " " + ctx.t("(warnings: {list})", list=warnings)
+        lines.append(line)
+    await ctx.reply("\n".join(lines))
+
+
+# iCalendar ------------------------------------------------------------------------------------
+
+
+def calendar_ics(events: Iterable[Event], reminders: Iterable[Reminder], now: datetime) -> bytes:
+    """An RFC 5545 calendar: events with a VALARM per warning, reminders with their RRULE."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//assobot//reminders and events//EN")
+    calendar.add("version", "2.0")
+    stamp = now.astimezone(UTC)
+    for record in events:
+        item = CalendarEvent()
+        item.add("uid", f"event-{record.id}@assobot")
+        item.add("dtstamp", stamp)
+        item.add("dtstart", record.starts_at.astimezone(ZoneInfo(record.timezone)))
+        item.add("summary", record.title)
+        for minutes in record.warnings:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", record.title)
+            alarm.add("trigger", timedelta(minutes=-minutes))
+            item.add_component(alarm)
+        calendar.add_component(item)
+    for reminder in reminders:
+        start = _reminder_start(reminder)
+        if start is None:
+            continue
+        item = CalendarEvent()
+        item.add("uid", f"reminder-{reminder.id}@assobot")
+        item.add("dtstamp", stamp)
+        item.add("dtstart", start.astimezone(ZoneInfo(reminder.timezone)))
+        item.add("summary", reminder.text)
+        if reminder.rule:
+            item.add("rrule", vRecur.from_ical(reminder.rule.removeprefix("RRULE:")))
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", reminder.text)
+        alarm.add("trigger", timedelta(0))
+        item.add_component(alarm)
+        calendar.add_component(item)
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+def _reminder_start(reminder: Reminder) -> datetime | None:
+    """A one-off: its time; a repeating one: the first occurrence of its rule."""
+    if reminder.rule is None or reminder.start_local is None:
+        return reminder.next_at
+    zone = ZoneInfo(reminder.timezone)
+    just_before = reminder.start_local.replace(tzinfo=zone) - timedelta(seconds=1)
+    return next_occurrence(reminder.rule, reminder.start_local, reminder.timezone, just_before)

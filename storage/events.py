@@ -1,0 +1,131 @@
+"""Events (an AG, a party) and their warnings; a read-only view of the database for exports."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.times import from_db, to_db
+
+ACTIVE = "active"
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event of a room; ``warnings`` are minutes before the start (``10080,1440,120``)."""
+
+    id: int
+    room_key: str
+    creator_key: str
+    creator_name: str
+    title: str
+    starts_at: datetime
+    timezone: str
+    warnings: tuple[int, ...]
+    status: str
+    created_at: datetime
+
+
+def _event(row: dict[str, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        room_key=row["room_key"],
+        creator_key=row["creator_key"],
+        creator_name=row["creator_name"],
+        title=row["title"],
+        starts_at=from_db(row["starts_at"]),
+        timezone=row["timezone"],
+        warnings=tuple(int(w) for w in row["warnings"].split(",") if w),
+        status=row["status"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = db.conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class EventRepo:
+    """Events; their warnings are reminders (``reminders.event_id``)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(
+        self,
+        *,
+        room_key: str,
+        creator_key: str,
+        creator_name: str,
+        title: str,
+        starts_at: datetime,
+        timezone: str,
+        warnings: tuple[int, ...],
+        now: datetime,
+    ) -> Event:
+        """Store a new event (the caller adds its warnings as reminders)."""
+        cursor = self.db.conn.execute(
+            """INSERT INTO events (room_key, creator_key, creator_name, title, starts_at,
+               timezone, warnings, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                room_key,
+                creator_key,
+                creator_name,
+                title,
+                to_db(starts_at),
+                timezone,
+                ",".join(str(w) for w in warnings),
+                ACTIVE,
+                to_db(now),
+            ],
+        )
+        self.db.conn.commit()
+        found = self.get(int(cursor.lastrowid or 0))
+        assert found is not None
+        return found
+
+    def get(self, event_id: int) -> Event | None:
+        """One event, or None."""
+        rows = _rows(self.db, "SELECT * FROM events WHERE id = ?", [event_id])
+        return _event(rows[0]) if rows else None
+
+    def upcoming(self, room_key: str, now: datetime) -> list[Event]:
+        """Active events of a room that have not started yet, soonest first."""
+        rows = _rows(
+            self.db,
+            """SELECT * FROM events WHERE room_key = ? AND status = ? AND starts_at > ?
+               ORDER BY starts_at, id""",
+            [room_key, ACTIVE, to_db(now)],
+        )
+        return [_event(row) for row in rows]
+
+    def active(self, room_key: str | None = None) -> list[Event]:
+        """Every active event (of one room, or of all rooms), soonest first."""
+        where, params = "status = ?", [ACTIVE]
+        if room_key is not None:
+            where, params = "status = ? AND room_key = ?", [ACTIVE, room_key]
+        rows = _rows(self.db, f"SELECT * FROM events WHERE {where} ORDER BY starts_at", params)
+        return [_event(row) for row in rows]
+
+    def cancel(self, event_id: int) -> None:
+        """Cancel an event (the caller cancels its warnings)."""
+        self.db.conn.execute("UPDATE events SET status = ? WHERE id = ?", [CANCELLED, event_id])
+        self.db.conn.commit()
+
+
+def open_read_only(path: Path) -> Database:
+    """Open the database for reading without taking the owner's lock (exports while the bot
+    runs): SQLite's read-only URI; WAL readers never block the writer."""
+    if not path.exists():
+        raise FileNotFoundError(path)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return Database(conn)
