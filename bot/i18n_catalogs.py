@@ -9,6 +9,7 @@ everything else is in ``core.po``.
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -96,17 +97,22 @@ def read_catalog(language: str, name: str = "core") -> Catalog:
 
 
 def update() -> None:
-    """Bring every catalog of both languages in step with the code."""
+    """Bring every catalog of both languages in step with the code.
+
+    Each file is replaced atomically (written aside, then renamed) and only a catalog whose
+    feature has no message left is removed, so a run never leaves a half-written or missing
+    catalog behind, even next to another run.
+    """
+    wanted = all_messages()
     for language in LANGUAGES:
+        folder = LOCALES_DIR / language / "LC_MESSAGES"
         # Translations are found in any catalog, so a message may move between them.
         known: dict[object, object] = {}
-        for path in sorted((LOCALES_DIR / language / "LC_MESSAGES").glob("*.po")):
+        for path in sorted(folder.glob("*.po")):
             for old in read_catalog(language, path.stem):
                 if old.id and old.string:
                     known.setdefault(old.id, old.string)
-        for path in (LOCALES_DIR / language / "LC_MESSAGES").glob("*.po"):
-            path.unlink()
-        for name, messages in all_messages().items():
+        for name, messages in wanted.items():
             # A fixed header date keeps catalogs free of churn between runs.
             new = Catalog(
                 locale=language,
@@ -119,8 +125,13 @@ def update() -> None:
                 new.add(message, known.get(message, ""))  # type: ignore[arg-type]
             path = catalog_path(language, name)
             path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("wb") as po_file:
+            aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with aside.open("wb") as po_file:
                 write_po(po_file, new, width=0, omit_header=False, sort_output=True)
+            aside.replace(path)
+        for path in folder.glob("*.po"):
+            if path.stem not in wanted:
+                path.unlink()
 
 
 def missing_french() -> list[tuple[str, str]]:
