@@ -10,6 +10,7 @@ kept in SQLite so that a restart neither replays nor runs commands sent long bef
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import time
@@ -24,6 +25,7 @@ from telegram import (
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     ReplyParameters,
     Update,
@@ -56,7 +58,7 @@ from telegram.ext import (
 from bot.adapters.base import Host
 from bot.config import ConfigError
 from bot.i18n import LANGUAGES, _
-from bot.message import Button, ButtonPress, Incoming, Member, Outgoing, Room
+from bot.message import Attachment, Button, ButtonPress, Incoming, Member, Outgoing, Room
 from bot.router import parse_command
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 ANONYMOUS_ADMIN_ID = 1087968824  # @GroupAnonymousBot: the sender of anonymous admins' messages
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 ADMIN_CACHE_SECONDS = 300.0
 LAST_UPDATE_KEY = "last_update_id"
 # Telegram allows about 30 messages/s overall; running exactly at the limit turns network
@@ -201,6 +204,7 @@ class TelegramAdapter:
         first_backoff: float = 0.5,
         max_backoff: float = 30.0,
         pacer: ChatPacer | None = None,
+        stop_grace: float = 10.0,
     ) -> None:
         self.app = app
         self.config = app.config.telegram
@@ -209,6 +213,7 @@ class TelegramAdapter:
         self.first_backoff = first_backoff
         self.max_backoff = max_backoff
         self.pacer = pacer or ChatPacer()
+        self.stop_grace = stop_grace
         self.application: PTBApplication = self._build()
         self._host: Host | None = None
         self._admins: dict[int, tuple[float, frozenset[int]]] = {}
@@ -217,6 +222,9 @@ class TelegramAdapter:
         self._told_away: set[int] = set()
         self._answering = asyncio.Semaphore(ANSWERS_AT_ONCE)
         self.username = ""
+        self._polling: asyncio.Task[None] | None = None
+        self._handling = False  # an update is being handled: let it finish before stopping
+        self._stopping = asyncio.Event()
 
     def _build(self) -> PTBApplication:
         base = self.config.api_base_url.rstrip("/")
@@ -258,6 +266,7 @@ class TelegramAdapter:
         stored = self.app.store.adapters.get(PLATFORM, LAST_UPDATE_KEY)
         self._last_update_id = int(stored) if stored and stored.isdecimal() else 0
         self._started_at = self.app.clock.now()
+        self._stopping.clear()
         try:
             await self._with_retries("connect", 0, self.application.initialize)
         except InvalidToken:
@@ -268,16 +277,13 @@ class TelegramAdapter:
         self.username = self.application.bot.username
         await self.application.start()
         await self.publish_commands()
-        updater = self.application.updater
-        assert updater is not None
         if self.config.mode == "webhook":
             await self._start_webhook()
         else:
-            await updater.start_polling(
-                timeout=timedelta(seconds=self.poll_timeout),
-                allowed_updates=Update.ALL_TYPES,
-                error_callback=self._polling_error,
-            )
+            # Polling: PTB's Updater sends the offset that confirms a batch as soon as it has
+            # queued it (before our handlers ran); our own loop confirms only handled updates.
+            await self._with_retries("deleteWebhook", 0, self.application.bot.delete_webhook)
+            self._polling = asyncio.create_task(self._poll(), name="telegram-polling")
         log.info("telegram: connected as @%s", self.username)
 
     async def _start_webhook(self) -> None:
@@ -300,13 +306,67 @@ class TelegramAdapter:
             ) from None
 
     async def stop(self) -> None:
-        """Stop fetching, handle what was fetched (and record it), then disconnect."""
+        """Stop fetching, handle what was fetched (and record it), then disconnect.
+
+        In webhook mode the webhook stays set: while we are down Telegram keeps the updates
+        and retries them, and the next start sets it again (deleting it would only make
+        Telegram hold them for getUpdates instead)."""
+        await self._stop_polling()
         application = self.application
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:
             await application.stop()
         await application.shutdown()
+
+    async def _poll(self) -> None:
+        """Long-poll getUpdates and handle each update, in order, before asking for more.
+
+        The offset that lets Telegram forget an update is sent only with the next request,
+        after the update was handled and its id recorded: a crash at any moment loses nothing
+        (the update being handled at that moment comes again, and runs again if the crash came
+        before it was recorded)."""
+        bot: ExtBot[None] = self.application.bot
+        offset = self._last_update_id + 1 if self._last_update_id else None
+        delay = self.first_backoff
+        while not self._stopping.is_set():
+            try:
+                updates = await bot.get_updates(
+                    offset=offset,
+                    timeout=timedelta(seconds=self.poll_timeout),
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            except RetryAfter as error:
+                await asyncio.sleep(_seconds(error) + 0.1)
+                continue
+            except Exception as error:  # network, 5xx, 409 Conflict...: wait and ask again
+                log.warning("telegram: polling failed (%s); retrying in %.1f s", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+                continue
+            delay = self.first_backoff
+            for update in updates:
+                if self._stopping.is_set():
+                    return
+                self._handling = True
+                try:
+                    await self.application.process_update(update)
+                finally:
+                    self._handling = False
+                offset = max(offset or 0, update.update_id + 1)
+
+    async def _stop_polling(self) -> None:
+        """Cancel a pending getUpdates at once; let the update being handled finish (for up to
+        ``stop_grace`` seconds): the rest of its batch is not confirmed and comes again."""
+        task, self._polling = self._polling, None
+        if task is None or task.done():
+            return
+        self._stopping.set()
+        if self._handling:
+            await asyncio.wait({task}, timeout=self.stop_grace)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def publish_commands(self) -> None:
         """The command menu (setMyCommands) in French, in English and for everyone else."""
@@ -331,13 +391,17 @@ class TelegramAdapter:
     # Sending -------------------------------------------------------------------------------
 
     async def send(self, room_id: str, out: Outgoing) -> str:
-        """Send (split when over 4,096 characters); return the id of the last piece, the one
+        """Send (split when over 4,096 characters; a file as a document, captioned with the
+        text when it fits 1,024 characters, else after the text); return the id of the message
         carrying the buttons; raise when Telegram refuses or stays unreachable."""
         chat_id = int(room_id)
         markup = keyboard(out.buttons)
+        reply_to = int(out.reply_to) if out.reply_to and out.reply_to.isdecimal() else None
+        attachment = out.attachment
+        if attachment is not None and len(out.text) <= MAX_CAPTION:
+            return await self._send_document(chat_id, attachment, out.text, markup, reply_to)
         pieces = split_text(out.text)
         message_id = ""
-        reply_to = int(out.reply_to) if out.reply_to and out.reply_to.isdecimal() else None
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
             reply = (
@@ -360,7 +424,37 @@ class TelegramAdapter:
 
             message = await self._with_retries("sendMessage", chat_id, call)
             message_id = str(message.message_id)
+        if attachment is not None:  # the text was too long for a caption: the file follows
+            await self._send_document(chat_id, attachment, "", None, None)
         return message_id
+
+    async def _send_document(
+        self,
+        chat_id: int,
+        attachment: Attachment,
+        caption: str,
+        markup: InlineKeyboardMarkup | None,
+        reply_to: int | None,
+    ) -> str:
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+
+        def call() -> Awaitable[Message]:
+            # A fresh InputFile per attempt: a retried upload must send the whole file again.
+            document = InputFile(attachment.content, filename=attachment.filename)
+            if attachment.mime:
+                document.mimetype = attachment.mime
+            bot: ExtBot[None] = self.application.bot
+            return bot.send_document(
+                chat_id,
+                document,
+                caption=render(caption) if caption.strip() else None,
+                parse_mode=ParseMode.HTML if caption.strip() else None,
+                reply_markup=markup,
+                reply_parameters=reply,
+            )
+
+        message = await self._with_retries("sendDocument", chat_id, call)
+        return str(message.message_id)
 
     async def edit(self, room_id: str, message_id: str, out: Outgoing) -> None:
         """Replace the text and buttons of one of our messages (in place)."""
@@ -544,6 +638,3 @@ class TelegramAdapter:
     async def _on_error(self, update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else "?"
         log.error("telegram: update %s failed", update_id, exc_info=ctx.error)
-
-    def _polling_error(self, error: TelegramError) -> None:
-        log.warning("telegram: polling failed, retrying: %s", error)

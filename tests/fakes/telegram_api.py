@@ -2,8 +2,9 @@
 
 It keeps users, chats, administrators and messages; serves ``getUpdates`` long polling from a
 queue that tests fill (``say``, ``tap``, ``member_changed``); records every call; answers with
-the Bot API's JSON envelope and objects in the shape PTB 22.8 parses; decodes form-encoded and
-JSON bodies; and can enforce a rate limit (429 + ``retry_after``) or simulate an outage (502).
+the Bot API's JSON envelope and objects in the shape PTB 22.8 parses; decodes form-encoded,
+multipart (``sendDocument``: name and bytes of the file kept) and JSON bodies; and can enforce a
+rate limit (429 + ``retry_after``) or simulate an outage (502).
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 TOKEN = "123456789:AAFakeTokenForTheTestsOnly_abcdefghij"
 BOT_ID = 123456789
 ANONYMOUS_ADMIN_ID = 1087968824
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 
 _JSON_FIELDS = {
     "reply_markup",
@@ -35,7 +37,16 @@ _JSON_FIELDS = {
     "link_preview_options",
     "entities",
 }
-_INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "user_id", "cache_time"}
+_INT_FIELDS = {
+    "chat_id",
+    "message_id",
+    "offset",
+    "limit",
+    "timeout",
+    "user_id",
+    "cache_time",
+    "max_connections",
+}
 _BOOL_FIELDS = {"drop_pending_updates", "show_alert", "disable_notification"}
 _HTML_TAGS = {
     "b",
@@ -77,6 +88,15 @@ class ApiError(Exception):
         self.status = status
         self.description = description
         self.parameters = parameters
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file the bot uploaded (a multipart part): its name, type and bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes
 
 
 @dataclass(slots=True)
@@ -163,6 +183,8 @@ class FakeTelegram:
         self.started: set[int] = set()  # users who started a private chat with the bot
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.files: dict[str, Upload] = {}  # by file_id
+        self.webhook: dict[str, Any] = {}  # setWebhook's parameters while one is set
         self.calls: list[Call] = []
         self.answered: list[str] = []
         self._updates: list[dict[str, Any]] = []
@@ -316,6 +338,27 @@ class FakeTelegram:
         }
         return self.push("chat_member", payload)
 
+    async def deliver_webhook(self, *, secret: str | None = None) -> list[int]:
+        """Like Telegram with a webhook set: POST each pending update to its URL (with the
+        registered secret, or ``secret`` when given; "" sends no secret header) and return the
+        HTTP statuses; an update answered 200 is delivered, any other stays pending."""
+        url = self.webhook["url"]
+        token = self.webhook.get("secret_token", "") if secret is None else secret
+        headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
+        statuses: list[int] = []
+        async with ClientSession() as session:
+            for update in [u for u in self._updates if u["update_id"] >= self._confirmed]:
+                async with session.post(url, json=update, headers=headers) as response:
+                    statuses.append(response.status)
+                if response.status == 200:
+                    self._confirmed = max(self._confirmed, update["update_id"] + 1)
+        return statuses
+
+    @property
+    def confirmed(self) -> int:
+        """Updates below this id were confirmed by an offset (Telegram forgets them)."""
+        return self._confirmed
+
     def forget_confirmations(self) -> None:
         """As if Telegram never received the offsets that confirmed the updates (a crash)."""
         self._confirmed = 0
@@ -348,7 +391,16 @@ class FakeTelegram:
         ]
 
     def texts(self, chat_id: int | None = None) -> list[str]:
-        return [m["text"] for m in self.sent(chat_id)]
+        """The text of our messages (a document's caption, "" when it has none)."""
+        return [m.get("text", m.get("caption", "")) for m in self.sent(chat_id)]
+
+    def documents(self, chat_id: int | None = None) -> list[tuple[dict[str, Any], Upload]]:
+        """Our document messages with the file each one carried, oldest first."""
+        return [
+            (m, self.files[m["document"]["file_id"]])
+            for m in self.sent(chat_id)
+            if "document" in m
+        ]
 
     def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
         return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
@@ -404,10 +456,11 @@ class FakeTelegram:
         return {
             "getme": self._get_me,
             "getupdates": self._get_updates,
-            "deletewebhook": self._true,
-            "setwebhook": self._true,
+            "deletewebhook": self._delete_webhook,
+            "setwebhook": self._set_webhook,
             "setmycommands": self._set_my_commands,
             "sendmessage": self._send_message,
+            "senddocument": self._send_document,
             "editmessagetext": self._edit_message_text,
             "answercallbackquery": self._answer_callback_query,
             "getchatadministrators": self._get_chat_administrators,
@@ -420,7 +473,23 @@ class FakeTelegram:
     async def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
         return self.bot
 
+    async def _set_webhook(self, params: dict[str, Any]) -> bool:
+        if not str(params.get("url", "")).startswith(("https://", "http://")):
+            raise ApiError(400, "Bad Request: bad webhook: an HTTPS URL must be provided")
+        self.webhook = dict(params)
+        return True
+
+    async def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {}
+        return True
+
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         if offset:
             self._confirmed = max(self._confirmed, offset)
@@ -487,6 +556,42 @@ class FakeTelegram:
         self.messages[(chat.id, message["message_id"])] = message
         return _public(message)
 
+    async def _send_document(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat_for_sending(params)
+        self._check_rate()
+        upload = params.get("document")
+        if not isinstance(upload, Upload):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        raw = str(params.get("caption") or "")
+        caption = visible_text(raw, str(params.get("parse_mode") or ""))
+        if len(caption) > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        file_id = f"BQAC{len(self.files) + 1:06d}"
+        self.files[file_id] = upload
+        message: dict[str, Any] = {
+            "message_id": self._message_id(chat),
+            "date": int(time.time()),
+            "chat": chat.as_json(),
+            "from": {k: self.bot[k] for k in ("id", "is_bot", "first_name", "username")},
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_name": upload.filename,
+                "mime_type": upload.content_type,
+                "file_size": len(upload.content),
+            },
+        }
+        if caption:
+            message.update(caption=caption, html=raw)
+        markup = _markup(params.get("reply_markup"))
+        if markup:
+            message["reply_markup"] = markup
+        reply = params.get("reply_parameters")
+        if isinstance(reply, dict) and (chat.id, reply.get("message_id")) in self.messages:
+            message["reply_to_message"] = self.messages[(chat.id, reply["message_id"])]
+        self.messages[(chat.id, message["message_id"])] = message
+        return _public(message)
+
     async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat_for_sending(params)
         self._check_rate()
@@ -494,6 +599,8 @@ class FakeTelegram:
         message = self.messages.get(key)
         if message is None:
             raise ApiError(400, "Bad Request: message to edit not found")
+        if "text" not in message:
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
         raw = str(params.get("text", ""))
         text = visible_text(raw, str(params.get("parse_mode") or ""))
         if len(text) > MAX_TEXT:
@@ -572,7 +679,8 @@ def _markup(value: object) -> dict[str, Any] | None:
 
 
 async def _decode(request: web.Request) -> dict[str, Any]:
-    """Parameters from the query string, a JSON body or a (multipart) form body."""
+    """Parameters from the query string, a JSON body or a (multipart) form body; an uploaded
+    file becomes an ``Upload``."""
     params: dict[str, Any] = dict(request.query)
     if request.can_read_body:
         if request.content_type == "application/json":
@@ -581,7 +689,12 @@ async def _decode(request: web.Request) -> dict[str, Any]:
                 params.update(body)
         else:
             form = await request.post()
-            params.update({k: v for k, v in form.items() if isinstance(v, str)})
+            for key, value in form.items():
+                if isinstance(value, str):
+                    params[key] = value
+                else:  # a multipart file part
+                    content = value.file.read()
+                    params[key] = Upload(value.filename, value.content_type, content)
     decoded: dict[str, Any] = {}
     for key, value in params.items():
         if isinstance(value, str):
