@@ -1,7 +1,9 @@
 """Matrix latency against a local Synapse: prints figures, asserts nothing about time.
 
 1. 200 ``!aide`` commands from a member: command → reply latency (p50, p99), and in the same run
-   the bare round trip of an echo between two plain nio clients, and the ratio of the two.
+   the bare round trip of an echo between two plain nio clients, and the ratio of the two. The
+   two alternate in the same room (command, ping, command, ping …), so both see the same load
+   on the machine and the same room.
 2. The same in a room that already holds 5,000 events (latency must not grow).
 3. 100 members answer one native poll at once: every vote counted once.
 
@@ -90,25 +92,30 @@ def _figures(latencies: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p99 * 1000
 
 
-async def _commands(member: Person, room_id: str, count: int) -> list[float]:
-    latencies = []
-    for _n in range(count):
-        member.arrived.clear()
-        start = time.perf_counter()
-        await member.say(room_id, "!aide")
-        await wait_until(lambda: member.arrived, "the reply")
-        latencies.append(min(member.arrived.values()) - start)
-    return latencies
+def _replies(member: Person) -> list[float]:
+    return [at for first_line, at in member.arrived.items() if not first_line.startswith("pong ")]
 
 
-async def _echoes(alice: Person, room_id: str, count: int) -> list[float]:
-    latencies = []
-    for n in range(count):
-        start = time.perf_counter()
-        await alice.say(room_id, f"ping {n}")
-        await wait_until(lambda n=n: f"pong {n}" in alice.arrived, "pong")
-        latencies.append(alice.arrived[f"pong {n}"] - start)
-    return latencies
+async def _rounds(
+    member: Person, echo: Person, room_id: str, count: int
+) -> tuple[list[float], list[float]]:
+    """``count`` times: a command to the bot, then a ping the echo client answers."""
+    commands, echoes = [], []
+    echo.echo_to = "yes"
+    try:
+        for n in range(count):
+            member.arrived.clear()
+            start = time.perf_counter()
+            await member.say(room_id, "!aide")
+            await wait_until(lambda: _replies(member), "the reply")
+            commands.append(min(_replies(member)) - start)
+            start = time.perf_counter()
+            await member.say(room_id, f"ping {n}")
+            await wait_until(lambda n=n: f"pong {n}" in member.arrived, "pong")
+            echoes.append(member.arrived[f"pong {n}"] - start)
+    finally:
+        echo.echo_to = None
+    return commands, echoes
 
 
 async def _fill(person: Person, room_id: str, count: int) -> None:
@@ -136,25 +143,21 @@ async def main(commands: int, filler: int, voters: int) -> None:
         await echo.client.join(room)
         await _joined(alice, room, bot.user_id)
         await _joined(alice, room, echo.client.user_id)
-        bot_ms = await _commands(alice, room, commands)
-        echo_room = (await alice.client.room_create(invite=[echo.client.user_id])).room_id
-        await echo.client.join(echo_room)
-        await _joined(alice, echo_room, echo.client.user_id)
-        echo.echo_to = "yes"
-        echo_ms = await _echoes(alice, echo_room, commands)
-        echo.echo_to = None
+        bot_ms, echo_ms = await _rounds(alice, echo, room, commands)
         _report("fresh room", bot_ms, echo_ms)
 
         # 2. The same in a room holding `filler` events.
-        busy = (await alice.client.room_create(invite=[bot.user_id])).room_id
+        busy = (await alice.client.room_create(invite=[bot.user_id, echo.client.user_id])).room_id
+        await echo.client.join(busy)
         await _joined(alice, busy, bot.user_id)
+        await _joined(alice, busy, echo.client.user_id)
         started = time.perf_counter()
         await _fill(alice, busy, filler)
         print(f"filled a room with {filler} events in {time.perf_counter() - started:.0f} s")
         await asyncio.sleep(2)
         alice.arrived.clear()
-        busy_ms = await _commands(alice, busy, commands)
-        _report(f"room with {filler} events", busy_ms, echo_ms)
+        busy_ms, busy_echo_ms = await _rounds(alice, echo, busy, commands)
+        _report(f"room with {filler} events", busy_ms, busy_echo_ms)
 
         # 3. Many members answer one native poll at once.
         VOTES.clear()
