@@ -47,7 +47,8 @@ class Command:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.name, self.name_fr, *self.aliases)
+        """Every name it answers to, once (French and English may be the same word)."""
+        return tuple(dict.fromkeys((self.name, self.name_fr, *self.aliases)))
 
     def localized_name(self, language: str) -> str:
         return self.name_fr if language == "fr" else self.name

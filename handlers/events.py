@@ -203,8 +203,9 @@ def _agenda_name(ctx: Context) -> str:
 
 
 @router.command(
-    "calendar",
     "agenda",
+    "agenda",
+    "calendar",
     "calendrier",
     usage=_("[ics]"),
     help=_("List the coming events; “ics” sends them as a calendar file."),

@@ -1068,8 +1068,9 @@ async def send_calendar(ctx: Context, words: list[str]) -> None:
 
 
 @router.command(
-    "resolution",
     "motion",
+    "motion",
+    "resolution",
     usage=_("text [| rules]"),
     help=_("Put a motion to the vote: for, against, abstain, with quorum and majority rules."),
     examples=(
@@ -1505,8 +1506,9 @@ def _kind_name(voice: Voice, kind: str) -> str:
 
 
 @router.command(
-    "register",
     "decisions",
+    "decisions",
+    "register",
     usage=_("[csv | markdown]"),
     help=_("List the closed polls and motions with their outcome, or export them."),
     examples=(_("/register"), _("/register csv")),

@@ -178,3 +178,13 @@ async def test_usage_error_replies_with_reason_usage_and_example(failing_bot: Ha
     replies = await failing_bot.say("/strict abc")
     assert ["Give a number.\nUtilisation : /strict_fr N\nExemple : /strict 3"] == replies
     assert ["got 4"] == await failing_bot.say("/strict 4")
+
+
+def test_a_command_may_have_the_same_name_in_both_languages() -> None:
+    router = Router("same")
+
+    @router.command("agenda2", "agenda2", "cal2", help="x")
+    async def agenda(ctx: Context) -> None:
+        return None
+
+    assert ("agenda2", "cal2") == router.commands[0].names
