@@ -158,7 +158,7 @@ class App:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter %s did not stop cleanly", adapter.platform)
-        self.scheduler.shutdown()
+        await self.scheduler.stop()
         self.store.close()
 
 

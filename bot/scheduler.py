@@ -65,12 +65,13 @@ class Scheduler:
         self._jobs: dict[str, _Job] = {}
         self._sweeps: list[SweepFunction] = []
         self._running = 0
+        self._tasks: set[asyncio.Task[object]] = set()
 
     def start(self) -> None:
         """Start the timers (inside the running event loop)."""
         self._aps.start()
         self._aps.add_job(
-            self.sweep,
+            self._sweep_job,
             IntervalTrigger(seconds=self.sweep_seconds, timezone=UTC),
             id=SWEEPER_ID,
             replace_existing=True,
@@ -80,6 +81,18 @@ class Scheduler:
         """Stop the timers; pending jobs are simply dropped (SQLite keeps the truth)."""
         if self._aps.running:
             self._aps.shutdown(wait=False)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop the timers and give running jobs ``grace`` seconds to finish; the rest are
+        interrupted (their features pick up from SQLite at the next start)."""
+        self.shutdown()
+        running = [task for task in self._tasks if not task.done()]
+        if running:
+            _done, late = await asyncio.wait(running, timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=grace)
 
     def at(self, job_id: str, due: datetime, function: JobFunction) -> None:
         """Run ``function`` at ``due`` (clock time); the same id replaces the earlier job."""
@@ -119,15 +132,30 @@ class Scheduler:
 
     async def _run(self, job_id: str) -> None:
         job = self._jobs.pop(job_id, None)
-        if job is None:
-            return
+        if job is not None:
+            await self._guarded(job_id, job.function)
+
+    async def _sweep_job(self) -> None:
+        await self._guarded(SWEEPER_ID, self.sweep)
+
+    async def _guarded(self, name: str, function: JobFunction) -> None:
+        """Run one timer's work: errors are logged, never raised into APScheduler."""
         self._running += 1
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         try:
-            await job.function()
+            await function()
+        except asyncio.CancelledError:
+            # Only stop() cancels a timer's work; SQLite still says what is due, so the next
+            # start finishes it. Returning normally keeps APScheduler from logging a traceback.
+            log.info("job %s interrupted by shutdown; it resumes at the next start", name)
         except Exception:
-            log.exception("job %s failed", job_id)
+            log.exception("job %s failed", name)
         finally:
             self._running -= 1
+            if task is not None:
+                self._tasks.discard(task)
 
     async def clock_moved(self) -> None:
         """Re-time every pending job after the clock moved, then sweep."""

@@ -150,3 +150,30 @@ async def test_console_time_command_moves_the_clock(timed_bot: tuple[Harness, li
 
 async def test_console_time_refuses_to_go_back(bot: Harness) -> None:
     assert ["L'horloge ne fait qu'avancer."] == await bot.say(":time 2026-01-01 09:00")
+
+
+async def test_stop_interrupts_a_long_job_without_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import asyncio
+    import logging
+
+    clock = Clock(START)
+    scheduler = Scheduler(clock)
+    scheduler.start()
+    started = asyncio.Event()
+    finished: list[str] = []
+
+    async def long_job() -> None:
+        started.set()
+        await asyncio.sleep(60)
+        finished.append("never")
+
+    scheduler.at("test:long", START, long_job)
+    await asyncio.wait_for(started.wait(), timeout=10)
+    with caplog.at_level(logging.INFO):
+        await scheduler.stop(grace=0.1)
+        await asyncio.sleep(0.05)
+    assert [] == finished
+    assert [] == [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("interrupted by shutdown" in r.getMessage() for r in caplog.records)
