@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
+LANGUAGE_NAMES = {"fr": "français", "en": "English"}  # each in its own language
 DEFAULT_LANGUAGE = "fr"
 LOCALES_DIR = Path(__file__).parent / "locales"
 

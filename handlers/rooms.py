@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.context import Context
 from bot.errors import Refusal, UsageError
-from bot.i18n import LANGUAGES, _
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, _
 from bot.message import Outgoing
 from bot.router import Router
 from storage.rooms import CODE_ALPHABET, CODE_LENGTH, RoomRecord
@@ -16,7 +16,6 @@ from storage.rooms import CODE_ALPHABET, CODE_LENGTH, RoomRecord
 router = Router("rooms")
 
 PLATFORM_NAMES = {"telegram": "Telegram", "matrix": "Matrix", "console": "console"}
-LANGUAGE_NAMES = {"fr": "français", "en": "English"}
 REVOKE_WORDS = ("retirer", "enlever", "remove", "revoke")
 _CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
-from bot.i18n import LANGUAGES, format_datetime
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, format_datetime
 from bot.message import Attachment, Button, ButtonPress, Incoming, Member, Outgoing, Room
 
 if TYPE_CHECKING:
@@ -295,7 +295,11 @@ class ConsoleAdapter:
             return
         room = self.app.store.rooms.ensure(self._room(), self.app.clock.now())
         self.app.store.rooms.set_language(room.key, value)
-        self._notice("Room {room} now speaks {language}.", room=self.state.room, language=value)
+        self._notice(
+            "Room {room} now speaks {language}.",
+            room=self.state.room,
+            language=LANGUAGE_NAMES.get(value, value),
+        )
 
     async def _meta_tap(self, value: str) -> None:
         press = self.tap(int(value)) if value.isdecimal() else None
