@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from storage.sql import fetch_all
-from storage.times import to_db
+from storage.times import from_db, to_db
 
 
 class AdapterStateRepo:
@@ -24,6 +24,15 @@ class AdapterStateRepo:
             [platform, key],
         )
         return str(rows[0]["value"]) if rows else None
+
+    def get_entry(self, platform: str, key: str) -> tuple[str, datetime] | None:
+        """A stored value and when it was stored, or None."""
+        rows = fetch_all(
+            self.db,
+            "SELECT value, updated_at FROM adapter_state WHERE platform = ? AND key = ?",
+            [platform, key],
+        )
+        return (str(rows[0]["value"]), from_db(rows[0]["updated_at"])) if rows else None
 
     def set(self, platform: str, key: str, value: str, now: datetime) -> None:
         """Store a value (after the events it covers have been handled)."""

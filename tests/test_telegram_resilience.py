@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,19 @@ async def test_token_never_appears_in_logs(
     assert world.fake.token not in err
     assert world.fake.token.split(":")[1] not in err
     assert "[REDACTED]" in err
+
+
+async def test_after_a_quiet_week_lower_update_ids_are_still_handled(
+    world: TelegramWorld,
+) -> None:
+    await world.start_bot()
+    await world.reply_to(world.group, world.bob, "/aide")
+    assert world.app is not None
+    world.app.clock.advance(timedelta(days=8))  # a week without a single update
+    world.fake.restart_update_ids(1_000)  # Telegram then picks new ids, here lower ones
+
+    replies = await world.reply_to(world.group, world.bob, "/salons")
+
+    assert replies[0].startswith("Ce salon n'est relié à aucun autre salon.")
+    later = await world.reply_to(world.group, world.bob, "/fuseau")
+    assert later[0].startswith("Le fuseau horaire de ce salon est Europe/Paris")

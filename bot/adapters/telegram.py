@@ -17,7 +17,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from telegram import (
@@ -72,6 +72,9 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 ADMIN_CACHE_SECONDS = 300.0
 LAST_UPDATE_KEY = "last_update_id"
+# After a week without updates Telegram picks the next update id at random (it may be lower):
+# an id older than this is no longer trusted to order updates or as a getUpdates offset.
+UPDATE_IDS_KEPT = timedelta(days=6)
 # Telegram allows about 30 messages/s overall; running exactly at the limit turns network
 # jitter into 429s, so we keep a little slack.
 OVERALL_PER_SECOND = 29.5
@@ -218,6 +221,7 @@ class TelegramAdapter:
         self._host: Host | None = None
         self._admins: dict[int, tuple[float, frozenset[int]]] = {}
         self._last_update_id = 0
+        self._last_update_at: datetime | None = None
         self._started_at = app.clock.now()
         self._told_away: set[int] = set()
         self._answering = asyncio.Semaphore(ANSWERS_AT_ONCE)
@@ -263,8 +267,9 @@ class TelegramAdapter:
     async def start(self, host: Host) -> None:
         """Connect (getMe), publish the command menu, then poll or open the webhook."""
         self._host = host
-        stored = self.app.store.adapters.get(PLATFORM, LAST_UPDATE_KEY)
-        self._last_update_id = int(stored) if stored and stored.isdecimal() else 0
+        stored = self.app.store.adapters.get_entry(PLATFORM, LAST_UPDATE_KEY)
+        if stored is not None and stored[0].isdecimal():
+            self._last_update_id, self._last_update_at = int(stored[0]), stored[1]
         self._started_at = self.app.clock.now()
         self._stopping.clear()
         try:
@@ -327,9 +332,10 @@ class TelegramAdapter:
         (the update being handled at that moment comes again, and runs again if the crash came
         before it was recorded)."""
         bot: ExtBot[None] = self.application.bot
-        offset = self._last_update_id + 1 if self._last_update_id else None
         delay = self.first_backoff
         while not self._stopping.is_set():
+            last = self._trusted_last_id()
+            offset = last + 1 if last else None
             try:
                 updates = await bot.get_updates(
                     offset=offset,
@@ -353,7 +359,8 @@ class TelegramAdapter:
                     await self.application.process_update(update)
                 finally:
                     self._handling = False
-                offset = max(offset or 0, update.update_id + 1)
+                if update.update_id > self._trusted_last_id():
+                    self._record_handled(update.update_id)
 
     async def _stop_polling(self) -> None:
         """Cancel a pending getUpdates at once; let the update being handled finish (for up to
@@ -523,16 +530,25 @@ class TelegramAdapter:
 
     async def _skip_handled(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
         """Updates handled before a restart are never run twice."""
-        if update.update_id <= self._last_update_id:
+        if update.update_id <= self._trusted_last_id():
             log.info("telegram: update %s already handled, skipped", update.update_id)
             raise ApplicationHandlerStop
 
     async def _mark_handled(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.update_id > self._last_update_id:
-            self._last_update_id = update.update_id
-            self.app.store.adapters.set(
-                PLATFORM, LAST_UPDATE_KEY, str(update.update_id), self.app.clock.now()
-            )
+        if update.update_id > self._trusted_last_id():
+            self._record_handled(update.update_id)
+
+    def _trusted_last_id(self) -> int:
+        """The last handled update id, or 0 once it is too old to order updates by."""
+        at = self._last_update_at
+        if at is None or self.app.clock.now() - at > UPDATE_IDS_KEPT:
+            return 0
+        return self._last_update_id
+
+    def _record_handled(self, update_id: int) -> None:
+        now = self.app.clock.now()
+        self._last_update_id, self._last_update_at = update_id, now
+        self.app.store.adapters.set(PLATFORM, LAST_UPDATE_KEY, str(update_id), now)
 
     async def _on_message(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message  # edits and channel posts are not commands: not run

@@ -359,6 +359,13 @@ class FakeTelegram:
         """Updates below this id were confirmed by an offset (Telegram forgets them)."""
         return self._confirmed
 
+    def restart_update_ids(self, start: int) -> None:
+        """As Telegram after a week without updates: the next ids start anew, possibly lower;
+        what was delivered and confirmed is gone."""
+        self._updates = [u for u in self._updates if u["update_id"] >= self._confirmed]
+        self._update_ids = itertools.count(start)
+        self._confirmed = 0
+
     def forget_confirmations(self) -> None:
         """As if Telegram never received the offsets that confirmed the updates (a crash)."""
         self._confirmed = 0
