@@ -18,7 +18,7 @@ from babel.dates import format_timedelta
 from bot.context import Context, Services
 from bot.errors import Refusal, UsageError
 from bot.i18n import _, format_datetime
-from bot.message import Button, Outgoing
+from bot.message import Button, Delivery, Outgoing
 from bot.router import Router
 from bot.timeparse import describe_rule, next_occurrence, parse_when
 from storage.reminders import ACTIVE, CANCELLED, MISSED, PAUSED, SENT, Reminder
@@ -108,6 +108,9 @@ async def remind(ctx: Context) -> None:
         )
     if personal and not ctx.room.private:
         lines.append(ctx.t("Personal reminder: only you will get it (others can join)."))
+        # Open the private chat now (on Matrix: a direct room the member is invited to), so
+        # the member can accept it before the reminder is due and can read it when it comes.
+        await ctx.private_room()
     if everywhere:
         rooms = ctx.store.rooms.linked_to(ctx.room.key) or [ctx.room]
         lines.append(
@@ -571,11 +574,15 @@ async def _send_reminder(
     ]:
         target_key = await services.private_room(member_key)
         text = "\n".join(lines)
-        if target_key is None:
-            target_key, text = room.key, f"{name} {text}"
-        delivery = await services.send(target_key, Outgoing(text, buttons))
-        if delivery.ok and first_id is None:
-            first_id = delivery.message_id or "sent"
+        private: Delivery | None = None
+        if target_key is not None:
+            private = await services.send(target_key, Outgoing(text, buttons))
+        if private is None or not private.ok:
+            # No private chat (or the platform refuses one, as Telegram does until the member
+            # has started the bot): in the room, with the member's name in front.
+            private = await services.send(room.key, Outgoing(f"{name} {text}", buttons))
+        if private.ok and first_id is None:
+            first_id = private.message_id or "sent"
     return first_id
 
 
