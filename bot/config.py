@@ -103,6 +103,7 @@ class PollsConfig:
     majority: str = "simple"
     majority_of: str = "cast"
     abstention: str = "excluded"
+    blank: str = "excluded"
     proxy_cap: int = 2
     closing_notice_minutes: int = 60
     slot_minutes: int = 120  # length of the event in a date poll's calendar file
@@ -276,6 +277,7 @@ def _check(config: Config, where: _Where) -> None:
             "abstention",
             lambda: _check_choice(config.polls.abstention, ("excluded", "cast")),
         ),
+        ("polls", "blank", lambda: _check_choice(config.polls.blank, ("excluded", "counted"))),
         ("polls", "proxy_cap", lambda: _check_range(config.polls.proxy_cap, 0, 20)),
         (
             "polls",

@@ -47,9 +47,10 @@ RENDER_DELAY = timedelta(seconds=1)  # at most one edit per second per message
 NUDGE_EVERY = timedelta(hours=1)  # at most one nudge per poll per hour
 MAX_NAMES = 10  # voter names shown per option
 REGISTER_LINES = 20
-FOR, AGAINST, ABSTAIN = 1, 2, 3
-MOTION_LABELS = {FOR: _("For"), AGAINST: _("Against"), ABSTAIN: _("Abstain")}
-MOTION_KEYS = ("majority", "majority_of", "abstention")
+FOR, AGAINST, ABSTAIN, BLANK = 1, 2, 3, 4
+MOTION_LABELS = {FOR: _("For"), AGAINST: _("Against"), ABSTAIN: _("Abstain"), BLANK: _("Blank")}
+MOTION_ICONS = {FOR: "✅", AGAINST: "❌", ABSTAIN: "⚪", BLANK: "⬜"}
+MOTION_KEYS = ("majority", "majority_of", "abstention", "blank")
 KIND_ICONS = {"choice": "📊", "when": "📅", "motion": "🗳"}
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
@@ -96,12 +97,25 @@ _MODIFIER_WORDS = (
         "excluded",
         "abstentions exclues|abstentions non comptees|abstentions excluded",
     ),
+    (
+        "blank",
+        "counted",
+        "blancs comptes|blanc compte|votes blancs comptes|blancs exprimes|blank counted"
+        "|blanks counted|blank votes counted|count blank votes|count blanks",
+    ),
+    (
+        "blank",
+        "excluded",
+        "blancs exclus|blancs non comptes|votes blancs exclus|blank excluded|blanks excluded"
+        "|blank votes excluded",
+    ),
 )
 _WORDS = {word: (key, value) for key, value, words in _MODIFIER_WORDS for word in words.split("|")}
 _MOTION_WORDS = {
     **{w: FOR for w in ("pour", "for", "oui", "yes", "1")},
     **{w: AGAINST for w in ("contre", "against", "non", "no", "2")},
-    **{w: ABSTAIN for w in ("abstention", "abstain", "abst", "blanc", "blank", "3")},
+    **{w: ABSTAIN for w in ("abstention", "abstentions", "abstain", "abst", "3")},
+    **{w: BLANK for w in ("blanc", "blank", "4")},
 }
 _WITHDRAW = ("retirer", "annuler", "remove", "withdraw", "cancel")
 _EXPORTS = {"csv": "csv", "md": "markdown", "markdown": "markdown"}
@@ -160,7 +174,10 @@ def _modifier(ctx: Context, segment: str, request: Request, motion: bool) -> boo
         return True
     at_most = _AT_MOST.match(word)
     if at_most and not motion:
-        request.settings["max"] = at_most.group(1) or at_most.group(2)
+        most = at_most.group(1) or at_most.group(2)
+        if int(most) < 1:
+            raise UsageError("“At most” needs a number of at least 1.")
+        request.settings["max"] = most
         return True
     quorum = _QUORUM.match(word)
     if quorum and motion:
@@ -176,6 +193,8 @@ def _modifier(ctx: Context, segment: str, request: Request, motion: bool) -> boo
 def parse_request(ctx: Context, kind: str) -> Request:
     """Split ``question | option | option | modifiers`` and check it."""
     segments = [s.strip() for s in ctx.text.split("|")]
+    while len(segments) > 1 and not segments[-1]:
+        segments.pop()  # a "|" left at the end adds nothing
     question = segments[0]
     if not question:
         raise UsageError("Write the question after the command.")
@@ -287,12 +306,12 @@ def load_tally(services: Services, poll: PollRecord) -> Tally:
     counts: dict[tuple[int, int], int] = {}
     names: dict[tuple[int, int], list[str]] = {}
     for ballot in ballots:
-        weight = 1 + extra.get(ballot.voter_key, 0)
+        held = extra.get(ballot.voter_key, 0)
+        weight = 1 + held
         for position, answer in ballot.choices.items():
             counts[(position, answer)] = counts.get((position, answer), 0) + weight
             shown = names.setdefault((position, answer), [])
-            if len(shown) <= MAX_NAMES:
-                shown.append(ballot.voter_name)
+            shown.append(ballot.voter_name + (f" (+{held})" if held else ""))
     if poll.privacy != "public":
         names = {}
     represented = sum(extra.values())
@@ -305,9 +324,15 @@ def motion_result(tally: Tally) -> MotionResult:
     """Adopted, rejected or quorum not reached."""
     poll = tally.poll
     count = MotionCount(
-        tally.count(FOR), tally.count(AGAINST), tally.count(ABSTAIN), tally.members
+        tally.count(FOR),
+        tally.count(AGAINST),
+        tally.count(ABSTAIN),
+        tally.members,
+        tally.count(BLANK),
     )
-    rules = MotionRules(poll.quorum_percent, poll.majority, poll.majority_of, poll.abstention)
+    rules = MotionRules(
+        poll.quorum_percent, poll.majority, poll.majority_of, poll.abstention, poll.blank
+    )
     return decide_motion(count, rules)
 
 
@@ -315,7 +340,9 @@ def _names(voice: Voice, names: list[str], total: int) -> str:
     shown = names[:MAX_NAMES]
     more = total - len(shown)
     text = ", ".join(shown)
-    return text + (voice.t(" and {n} more", n=voice.number(more)) if more > 0 else "")
+    if more <= 0:
+        return text
+    return text + voice.tn(" and {n} more", " and {n} more", more)
 
 
 def _title(voice: Voice, poll: PollRecord) -> str:
@@ -344,11 +371,24 @@ def rules_text(voice: Voice, poll: PollRecord) -> str:
     parts = [majority]
     if poll.quorum_percent:
         parts.insert(0, voice.t("quorum {n} % of the members", n=poll.quorum_percent))
-    parts.append(
-        voice.t("abstentions count as votes cast")
-        if poll.abstention == "cast"
-        else voice.t("abstentions are not votes cast")
-    )
+    abstentions_cast = poll.abstention == "cast"
+    if abstentions_cast == (poll.blank == "counted"):
+        parts.append(
+            voice.t("abstentions and blank votes count as votes cast")
+            if abstentions_cast
+            else voice.t("abstentions and blank votes are not votes cast")
+        )
+    else:
+        parts.append(
+            voice.t("abstentions count as votes cast")
+            if abstentions_cast
+            else voice.t("abstentions are not votes cast")
+        )
+        parts.append(
+            voice.t("blank votes count as votes cast")
+            if poll.blank == "counted"
+            else voice.t("blank votes are not votes cast")
+        )
     return voice.t("Rules: {rules}.", rules=", ".join(parts))
 
 
@@ -380,7 +420,8 @@ def _option_lines(voice: Voice, tally: Tally, hidden: bool) -> list[str]:
         line = f"   {bar(n, total)} {voice.number(n)} ({percent(n, total)} %)"
         who = tally.names.get((option.position, YES), [])
         if who:
-            line += f" — {_names(voice, who, n)}"
+            # A motion lists every ballot (with the proxies it carries); a poll, the first few.
+            line += f" — {_names(voice, who, len(who) if poll.kind == 'motion' else n)}"
         lines.append(line)
     return lines
 
@@ -435,13 +476,39 @@ def how_to_vote(voice: Voice, poll: PollRecord) -> str:
         )
     if poll.kind == "motion":
         return voice.t(
-            "Vote with the buttons, or type /{vote} {id} for|against|abstain.",
+            "Vote with the buttons, or type /{vote} {id} for|against|abstain|blank.",
             vote=vote,
             id=poll.id,
         )
     if poll.max_choices != 1:
         return voice.t("Vote with the buttons, or type /{vote} {id} 1,3.", vote=vote, id=poll.id)
     return voice.t("Vote with the buttons, or type /{vote} {id} N.", vote=vote, id=poll.id)
+
+
+def has_blank(tally: Tally) -> bool:
+    """Whether a motion offers the blank vote (motions created before it have three answers)."""
+    return any(o.position == BLANK for o in tally.options)
+
+
+def motion_figures(voice: Voice, tally: Tally, result: MotionResult) -> list[str]:
+    """``For: 6``, ``Against: 3``, ``Abstentions: 1``, ``Blank: 2``, the votes cast and who was
+    present or represented."""
+    figures = [
+        voice.t("For: {n}", n=voice.number(tally.count(FOR))),
+        voice.t("Against: {n}", n=voice.number(tally.count(AGAINST))),
+        voice.t("Abstentions: {n}", n=voice.number(tally.count(ABSTAIN))),
+    ]
+    if has_blank(tally):
+        figures.append(voice.t("Blank: {n}", n=voice.number(tally.count(BLANK))))
+    figures += [
+        voice.t("Votes cast: {n}", n=voice.number(result.cast)),
+        voice.t(
+            "Present or represented: {present} of {members} members",
+            present=voice.number(result.participants),
+            members=voice.number(tally.members),
+        ),
+    ]
+    return figures
 
 
 def summary(voice: Voice, tally: Tally) -> str:
@@ -451,24 +518,16 @@ def summary(voice: Voice, tally: Tally) -> str:
     by_position = {o.position: o for o in tally.options}
     if poll.kind == "motion":
         result = motion_result(tally)
-        figures = voice.t(
-            "{yes} for, {no} against, {abstain} abstaining; {present} present or represented "
-            "out of {members} members",
-            yes=voice.number(tally.count(FOR)),
-            no=voice.number(tally.count(AGAINST)),
-            abstain=voice.number(tally.count(ABSTAIN)),
-            present=voice.number(result.participants),
-            members=voice.number(tally.members),
-        )
+        figures = " · ".join(motion_figures(voice, tally, result))
         if result.outcome is Outcome.NO_QUORUM:
             return voice.t(
-                "Quorum not reached ({needed} needed): {figures}.",
+                "Quorum not reached ({needed} needed). {figures}.",
                 needed=voice.number(result.quorum_needed),
                 figures=figures,
             )
         if result.outcome is Outcome.ADOPTED:
-            return voice.t("Adopted: {figures}.", figures=figures)
-        return voice.t("Rejected: {figures}.", figures=figures)
+            return voice.t("Adopted. {figures}.", figures=figures)
+        return voice.t("Rejected. {figures}.", figures=figures)
     if poll.kind == "when":
         yes = {p: tally.count(p) for p in positions}
         maybe = {p: tally.count(p, MAYBE) for p in positions}
@@ -651,11 +710,10 @@ def buttons(
             for o in options
         )
     if poll.kind == "motion":
-        icons = {FOR: "✅", AGAINST: "❌", ABSTAIN: "⚪"}
         return (
             tuple(
                 Button(
-                    f"{icons[o.position]} {label(voice, poll, o)}",
+                    f"{MOTION_ICONS[o.position]} {label(voice, poll, o)}",
                     f"{PREFIX}:{poll.id}:{o.position}",
                 )
                 for o in options
@@ -864,6 +922,12 @@ async def close_overdue(services: Services, now: datetime) -> None:
 
 async def start_poll(ctx: Context, kind: str) -> None:
     """Store the poll, post it (everywhere when asked), tell the creator what they chose."""
+    if ctx.room.private:
+        raise Refusal(
+            "Polls and motions are voted in a group: start it in one of the association's "
+            "rooms. In a private chat you can vote in a secret ballot: /{vote} ID answer.",
+            vote=ctx.command_name("vote"),
+        )
     request = parse_request(ctx, kind)
     settings = request.settings
     rules = ctx.config.polls
@@ -871,11 +935,9 @@ async def start_poll(ctx: Context, kind: str) -> None:
     max_choices = int(settings.get("max", "1"))
     options = request.options
     if kind == "motion":
-        options = ["for", "against", "abstain"]
+        options = ["for", "against", "abstain", "blank"]
     if kind == "choice" and max_choices >= len(options):
         max_choices = 0
-    if "max" in settings and settings["max"] != "0" and int(settings["max"]) < 1:
-        raise UsageError("“At most” needs a number of at least 1.")
     if privacy == "secret" and kind == "when":
         raise UsageError("A date poll cannot be secret: members change their answers.")
     if privacy == "secret" and max_choices != 1:
@@ -904,6 +966,7 @@ async def start_poll(ctx: Context, kind: str) -> None:
             majority=settings.get("majority", rules.majority),
             majority_of=settings.get("majority_of", rules.majority_of),
             abstention=settings.get("abstention", rules.abstention),
+            blank=settings.get("blank", rules.blank),
             members=members,
         ),
         options,
@@ -1072,14 +1135,16 @@ async def send_calendar(ctx: Context, words: list[str]) -> None:
     "motion",
     "resolution",
     usage=_("text [| rules]"),
-    help=_("Put a motion to the vote: for, against, abstain, with quorum and majority rules."),
+    help=_(
+        "Put a motion to the vote: for, against, abstain or blank, with quorum and majority rules."
+    ),
     examples=(
         _("/resolution Approval of the 2025 accounts"),
         _("/resolution Amend the statutes | quorum 50% | two thirds | secret"),
         _(
             "Rules: quorum N%, simple / absolute / two thirds majority, of members (instead of "
-            "votes cast), abstentions counted, N members, secret, anonymous, hidden, "
-            "everywhere, until friday 6pm."
+            "votes cast), abstentions counted, blank counted (or blank excluded), N members, "
+            "secret, anonymous, hidden, everywhere, until friday 6pm."
         ),
     ),
     organizer=True,
@@ -1095,6 +1160,12 @@ def _find_poll(ctx: Context, poll_id: int | None) -> PollRecord:
     """A poll of this association by id, or the room's latest open poll."""
     store = ctx.store.polls
     if poll_id is None:
+        if ctx.room.private:
+            raise Refusal(
+                "In a private chat, give the poll's number, like /{vote} 12 2 (it is in the "
+                "poll's message).",
+                vote=ctx.command_name("vote"),
+            )
         poll = store.latest_open_in_room(ctx.room.key)
         if poll is None:
             raise Refusal(
@@ -1166,6 +1237,17 @@ def _check_choices(poll: PollRecord, options: int, positions: list[int]) -> None
         raise UsageError("Poll #{id} allows at most {n} choices.", id=poll.id, n=poll.max_choices)
 
 
+def _option_by_label(poll: PollRecord, options: Sequence[OptionRecord], words: list[str]) -> int:
+    """The option whose text was typed (``/vote Chez Paul``, ``/vote 🍕``), or 0."""
+    if poll.kind != "choice" or all(w.isdecimal() or "," in w for w in words):
+        return 0
+    typed = _norm(" ".join(words)).replace("\ufe0f", "")
+    for option in options:
+        if _norm(option.label).replace("\ufe0f", "") == typed:
+            return option.position
+    return 0
+
+
 def _parse_choices(poll: PollRecord, options: int, words: list[str]) -> dict[int, int]:
     items = [i for w in words for i in re.split(r"[,;+\s]+", w) if i]
     if not items:
@@ -1175,10 +1257,18 @@ def _parse_choices(poll: PollRecord, options: int, words: list[str]) -> dict[int
         for item in items:
             position = _MOTION_WORDS.get(_norm(item))
             if position is None:
-                raise UsageError("Answer a motion with for, against or abstain (or 1, 2, 3).")
+                raise UsageError(
+                    "Answer a motion with for, against, abstain or blank (or 1 to 4)."
+                )
             positions.append(position)
         if len(set(positions)) > 1:
             raise UsageError("Give one answer to a motion.")
+        if positions[0] > options:
+            raise Refusal(
+                "Motion #{id} has no blank vote (it was created before blank votes existed): "
+                "answer for, against or abstain.",
+                id=poll.id,
+            )
         return {positions[0]: YES}
     if poll.kind == "when":
         choices: dict[int, int] = {}
@@ -1193,7 +1283,10 @@ def _parse_choices(poll: PollRecord, options: int, words: list[str]) -> dict[int
     positions = []
     for item in items:
         if not item.isdecimal():
-            raise UsageError("Give option numbers, like /vote 2 (or /vote 1,3 for several).")
+            raise UsageError(
+                "Give option numbers, like /vote 2 (or /vote 1,3 for several), or an option's "
+                "exact text."
+            )
         positions.append(int(item))
     _check_choices(poll, options, positions)
     return {p: YES for p in positions}
@@ -1202,9 +1295,15 @@ def _parse_choices(poll: PollRecord, options: int, words: list[str]) -> dict[int
 @router.command(
     "vote",
     "voter",
-    usage=_("[ID] N | N,M | for/against/abstain | remove"),
+    usage=_("[ID] N | N,M | for/against/abstain/blank | remove"),
     help=_("Vote in the room's latest open poll, or in poll ID."),
-    examples=(_("/vote 2"), _("/vote 12 1,3"), _("/vote 14 for"), _("/vote 13 1,2?")),
+    examples=(
+        _("/vote 2"),
+        _("/vote 12 1,3"),
+        _("/vote 14 for"),
+        _("/vote 14 blank"),
+        _("/vote 13 1,2?"),
+    ),
 )
 async def vote_command(ctx: Context) -> None:
     words = list(ctx.args)
@@ -1223,7 +1322,8 @@ async def vote_command(ctx: Context) -> None:
         cast_vote(ctx, poll, {}, withdraw=True)
         await ctx.reply(ctx.t("Your vote in poll #{id} is withdrawn.", id=poll.id))
         return
-    choices = _parse_choices(poll, len(options), words)
+    by_label = _option_by_label(poll, options, words)
+    choices = {by_label: YES} if by_label else _parse_choices(poll, len(options), words)
     cast_vote(ctx, poll, choices)
     if poll.secret:
         await ctx.reply(ctx.t("Your secret ballot in poll #{id} is counted.", id=poll.id))
@@ -1333,7 +1433,11 @@ async def close_command(ctx: Context) -> None:
 async def extend_command(ctx: Context) -> None:
     poll, words = _manage(ctx, list(ctx.args))
     if not poll.is_open:
-        raise Refusal("Poll #{id} is closed: votes are no longer accepted.", id=poll.id)
+        raise Refusal(
+            "Poll #{id} is already closed: it can no longer be extended. Start a new one if "
+            "needed.",
+            id=poll.id,
+        )
     if not words:
         raise UsageError("Say until when, like: until sunday 8pm.")
     closes_at = parse_moment(
@@ -1420,6 +1524,10 @@ async def proxy_command(ctx: Context) -> None:
     store = ctx.store.polls
     association = ctx.room.association_id
     words = list(ctx.args)
+    if ctx.room.private:
+        raise Refusal(
+            "Give your proxy in one of the association's rooms, where the bot knows its members."
+        )
     if not words:
         given = [p for p in store.proxies(association) if p.giver_key == ctx.sender.key]
         held = [p for p in store.proxies(association) if p.holder_key == ctx.sender.key]
@@ -1497,6 +1605,15 @@ def _register_rows(ctx: Context, limit: int) -> list[tuple[PollRecord, Tally]]:
     return [(poll, load_tally(ctx.services, poll)) for poll in polls]
 
 
+def _motion_cells(tally: Tally) -> list[str]:
+    """A motion's for, against, abstention and blank figures (empty for other polls, and blank
+    empty for a motion created before blank votes existed)."""
+    if tally.poll.kind != "motion":
+        return ["", "", "", ""]
+    cells = [str(tally.count(p)) for p in (FOR, AGAINST, ABSTAIN)]
+    return [*cells, str(tally.count(BLANK)) if has_blank(tally) else ""]
+
+
 def _kind_name(voice: Voice, kind: str) -> str:
     return {
         "choice": voice.t("poll"),
@@ -1543,6 +1660,7 @@ async def register_command(ctx: Context) -> None:
             format_datetime(poll.created_at, ctx.lang, ctx.room.timezone),
             format_datetime(poll.closed_at, ctx.lang, ctx.room.timezone) if poll.closed_at else "",
             str(tally.voters),
+            *_motion_cells(tally),
             summary(voice, tally),
         ]
         for poll, tally in reversed(rows)
@@ -1554,6 +1672,10 @@ async def register_command(ctx: Context) -> None:
         ctx.t("opened"),
         ctx.t("closed"),
         ctx.t("voters"),
+        ctx.t("for"),
+        ctx.t("against"),
+        ctx.t("abstentions"),
+        ctx.t("blank"),
         ctx.t("outcome"),
     ]
     if wanted == "csv":

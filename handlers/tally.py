@@ -12,6 +12,7 @@ from enum import StrEnum
 MAJORITIES = ("simple", "absolute", "two_thirds")
 MAJORITY_BASES = ("cast", "members")
 ABSTENTION_RULES = ("excluded", "cast")
+BLANK_RULES = ("excluded", "counted")
 
 
 class Outcome(StrEnum):
@@ -28,14 +29,19 @@ class MotionRules:
 
     ``majority``: simple (more for than against), absolute (more than half), two_thirds.
     ``majority_of``: the half or two thirds of the votes cast, or of all the members.
-    ``abstention``: abstentions (and blank votes) are ``excluded`` from the votes cast, or
-    ``cast`` (then they weigh against an absolute or two-thirds majority).
+    ``abstention``: abstentions are ``excluded`` from the votes cast, or ``cast`` (then they
+    weigh against an absolute or two-thirds majority).
+    ``blank``: blank votes, likewise, are ``excluded`` from the votes cast (French general
+    assembly practice) or ``counted`` in them (against an absolute or two-thirds majority).
+    Under a simple majority (more for than against) neither changes the outcome. Members who
+    abstain or vote blank are present either way, for the quorum.
     """
 
     quorum_percent: int = 0
     majority: str = "simple"
     majority_of: str = "cast"
     abstention: str = "excluded"
+    blank: str = "excluded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +52,7 @@ class MotionCount:
     no: int
     abstain: int
     members: int
+    blank: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +83,11 @@ def yes_needed(base: int, majority: str, no: int) -> int:
 
 def decide_motion(count: MotionCount, rules: MotionRules) -> MotionResult:
     """Adopted, rejected or quorum not reached, with the figures."""
-    participants = count.yes + count.no + count.abstain
+    participants = count.yes + count.no + count.abstain + count.blank
     needed_present = quorum_needed(count.members, rules.quorum_percent)
-    cast = count.yes + count.no + (count.abstain if rules.abstention == "cast" else 0)
+    cast = count.yes + count.no
+    cast += count.abstain if rules.abstention == "cast" else 0
+    cast += count.blank if rules.blank == "counted" else 0
     base = count.members if rules.majority_of == "members" and count.members > 0 else cast
     needed = yes_needed(base, rules.majority, count.no)
     if participants < needed_present:

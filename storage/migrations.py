@@ -322,3 +322,10 @@ def m011_events(db: Database) -> None:
             quiet_hours TEXT NOT NULL
         )"""
     )
+
+
+@MIGRATIONS()
+def m022_polls_blank(db: Database) -> None:
+    """How a motion counts blank votes, apart from abstentions: "excluded" from the votes cast
+    or "counted" in them. Motions created before keep three answers (no blank vote)."""
+    db.execute("ALTER TABLE polls ADD COLUMN blank TEXT NOT NULL DEFAULT 'excluded'")

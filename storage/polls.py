@@ -40,6 +40,7 @@ class NewPoll:
     majority_of: str = "cast"
     abstention: str = "excluded"
     members: int | None = None
+    blank: str = "excluded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class PollRecord:
     notice_sent: bool
     closed_at: datetime | None
     nudged_at: datetime | None = None
+    blank: str = "excluded"
 
     @property
     def is_open(self) -> bool:
@@ -134,6 +136,7 @@ def _poll(row: Mapping[str, Any]) -> PollRecord:
         notice_sent=bool(row["notice_sent"]),
         closed_at=_datetime(row["closed_at"]),
         nudged_at=_datetime(row["nudged_at"]),
+        blank=row["blank"],
     )
 
 
@@ -154,8 +157,8 @@ class PollRepo:
             poll_id = self.db.execute(
                 """INSERT INTO polls (association_id, room_key, creator_key, creator_name, kind,
                    question, privacy, max_choices, hide_results, everywhere, quorum_percent,
-                   majority, majority_of, abstention, members, created_at, closes_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   majority, majority_of, abstention, blank, members, created_at, closes_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
                     poll.association_id,
                     poll.room_key,
@@ -171,6 +174,7 @@ class PollRepo:
                     poll.majority,
                     poll.majority_of,
                     poll.abstention,
+                    poll.blank,
                     poll.members,
                     to_db(now),
                     to_db(poll.closes_at) if poll.closes_at else None,

@@ -405,12 +405,12 @@ async def test_motion_adopted_with_figures(bot: Harness) -> None:
     line = poll_line(bot)
     assert replies[0].startswith("🗳 Motion n°1 : Approbation des comptes 2025\n1. Pour\n")
     assert (
-        "Règles : majorité simple (plus de pour que de contre), abstentions non comptées"
-        in (replies[0])
+        "Règles : majorité simple (plus de pour que de contre), abstentions et blancs non "
+        "comptés dans les exprimés." in replies[0]
     )
     assert (
-        "Adoptée : 2 pour, 1 contre, 1 abstentions ; 4 présents ou représentés sur 4"
-        in (closed[0])
+        "Adoptée. Pour : 2 · Contre : 1 · Abstentions : 1 · Blancs : 0 · Suffrages exprimés : 3"
+        " · Présents ou représentés : 4 sur 4 membres." in closed[0]
     )
     assert "Adoptée" in line.text
 
@@ -421,7 +421,9 @@ async def test_motion_in_english_with_buttons(bot: Harness) -> None:
     await bot.say("/resolution Approval of the accounts")
 
     line = poll_line(bot)
-    assert [["✅ For", "❌ Against", "⚪ Abstain"]] == [[b.label for b in r] for r in line.buttons]
+    assert [["✅ For", "❌ Against", "⚪ Abstain", "⬜ Blank"]] == [
+        [b.label for b in r] for r in line.buttons
+    ]
 
 
 async def test_motion_quorum_not_reached(bot: Harness) -> None:
@@ -434,8 +436,8 @@ async def test_motion_quorum_not_reached(bot: Harness) -> None:
     closed = await bot.say("/cloturer", member="alice")
 
     assert (
-        "Quorum non atteint (3 requis) : 2 pour, 0 contre, 0 abstentions ; 2 présents"
-        in (closed[0])
+        "Quorum non atteint (3 requis). Pour : 2 · Contre : 0 · Abstentions : 0 · Blancs : 0"
+        " · Suffrages exprimés : 2 · Présents ou représentés : 2 sur 4 membres." in closed[0]
     )
 
 
@@ -451,8 +453,8 @@ async def test_proxy_counts_for_both_and_reaches_quorum(bot: Harness) -> None:
 
     assert given[0].startswith("Bob vote désormais pour vous pour toutes les motions.")
     assert (
-        "Adoptée : 2 pour, 1 contre, 0 abstentions ; 3 présents ou représentés sur 4"
-        in (closed[0])
+        "Adoptée. Pour : 2 · Contre : 1 · Abstentions : 0 · Blancs : 0 · Suffrages exprimés : 3"
+        " · Présents ou représentés : 3 sur 4 membres." in closed[0]
     )
 
 
@@ -466,7 +468,7 @@ async def test_giver_who_votes_takes_her_vote_back(bot: Harness) -> None:
 
     closed = await bot.say("/cloturer", member="alice")
 
-    assert "Rejetée : 1 pour, 1 contre" in closed[0]
+    assert "Rejetée. Pour : 1 · Contre : 1 ·" in closed[0]
 
 
 async def test_proxy_cap_and_revocation(bot: Harness) -> None:
@@ -509,8 +511,8 @@ async def test_secret_motion_counts_the_proxy_and_blocks_the_giver(bot: Harness)
 
     assert blocked[0].startswith("Vous avez déjà voté à ce scrutin secret")
     assert (
-        "Adoptée : 2 pour, 0 contre, 0 abstentions ; 2 présents ou représentés sur 3"
-        in (closed[0])
+        "Adoptée. Pour : 2 · Contre : 0 · Abstentions : 0 · Blancs : 0 · Suffrages exprimés : 2"
+        " · Présents ou représentés : 2 sur 3 membres." in closed[0]
     )
 
 
@@ -634,7 +636,7 @@ async def test_register_lists_and_exports_decisions(bot: Harness) -> None:
     markdown = await bot.say("/decisions markdown")
 
     assert listing[0].startswith("Registre des décisions (les plus récentes d'abord) :\n#2 · ")
-    assert "motion « Comptes 2025 » → Adoptée : 1 pour" in listing[0]
+    assert "motion « Comptes 2025 » → Adoptée. Pour : 1 · Contre : 0" in listing[0]
     assert "sondage « Pizza ? » → Résultat : Reine (1 voix)." in listing[0]
     assert exported[0].startswith(
         "Registre des décisions en CSV : 2 sondages et motions, dans le fichier joint "
@@ -644,13 +646,19 @@ async def test_register_lists_and_exports_decisions(bot: Harness) -> None:
     assert csv_file is not None and md_file is not None
     assert ("decisions.csv", "text/csv") == (csv_file.filename, csv_file.mime)
     lines = csv_file.content.decode("utf-8-sig").splitlines()
-    assert "n°,type,question,ouverture,clôture,votants,résultat" == lines[0]
+    assert (
+        "n°,type,question,ouverture,clôture,votants,pour,contre,abstentions,blancs,résultat"
+        == lines[0]
+    )
     assert lines[1].startswith("1,sondage,Pizza ?,")
     assert lines[2].startswith("2,motion,Comptes 2025,")
     assert ("decisions.md", "text/markdown") == (md_file.filename, md_file.mime)
     assert markdown[0].startswith("Registre des décisions en Markdown : 2 sondages et motions")
     table = md_file.content.decode()
-    assert table.startswith("| n° | type | question | ouverture | clôture | votants | résultat |")
+    assert table.startswith(
+        "| n° | type | question | ouverture | clôture | votants | pour | contre | abstentions "
+        "| blancs | résultat |"
+    )
     assert "| 2 | motion | Comptes 2025 |" in table
 
 
@@ -668,7 +676,8 @@ async def test_register_export_in_english_is_a_file(bot: Harness) -> None:
     attachment = sent[0].attachment
     assert attachment is not None
     assert attachment.content.decode("utf-8-sig").startswith(
-        "id,kind,question,opened,closed,voters,outcome\n1,poll,Pizza?,"
+        "id,kind,question,opened,closed,voters,for,against,abstentions,blank,outcome\n"
+        "1,poll,Pizza?,"
     )
 
 

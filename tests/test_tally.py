@@ -1,4 +1,5 @@
-"""The pure vote arithmetic: quorum, majorities, abstentions, proxies, ties, best slot."""
+"""The pure vote arithmetic: quorum, majorities, abstentions, blank votes, proxies, ties, best
+slot."""
 
 from __future__ import annotations
 
@@ -71,6 +72,54 @@ def test_decide_motion(
     expected: Outcome, yes: int, no: int, abstain: int, members: int, rules: MotionRules
 ) -> None:
     assert expected == decide_motion(MotionCount(yes, no, abstain, members), rules).outcome
+
+
+@pytest.mark.parametrize(
+    ("expected", "yes", "no", "abstain", "blank", "rules"),
+    [
+        # blank votes excluded (the default): they are not votes cast
+        (A, 6, 5, 0, 4, MotionRules(majority="absolute")),  # 6 of 11
+        (A, 2, 1, 0, 9, MotionRules(majority="two_thirds")),  # 2 of 3
+        # blank votes counted: votes cast, so they weigh against adoption
+        (R, 6, 5, 0, 4, MotionRules(majority="absolute", blank="counted")),  # 6 of 15
+        (A, 8, 5, 0, 2, MotionRules(majority="absolute", blank="counted")),  # 8 of 15
+        (R, 2, 1, 0, 1, MotionRules(majority="two_thirds", blank="counted")),  # 2 of 4
+        # blank and abstention are separate rules
+        (A, 6, 5, 4, 0, MotionRules(majority="absolute", blank="counted")),  # abstentions out
+        (A, 6, 5, 0, 4, MotionRules(majority="absolute", abstention="cast")),  # blanks out
+        (A, 8, 5, 2, 9, MotionRules(majority="absolute", abstention="cast")),  # 8 of 15
+        (A, 6, 3, 2, 2, MotionRules(majority="absolute", abstention="cast")),  # 6 of 11
+        (R, 6, 3, 2, 2, MotionRules(majority="absolute", abstention="cast", blank="counted")),
+        # simple majority: more for than against, blank votes never matter
+        (A, 3, 2, 0, 10, MotionRules(blank="counted")),
+        (R, 2, 2, 0, 1, MotionRules(blank="counted")),
+        (R, 0, 0, 0, 5, MotionRules()),  # only blank votes: nothing adopted
+        # blank voters are present for the quorum
+        (A, 4, 0, 0, 1, MotionRules(quorum_percent=25)),
+        (Q, 3, 0, 0, 1, MotionRules(quorum_percent=25)),
+    ],
+)
+def test_decide_motion_with_blank_votes(
+    expected: Outcome, yes: int, no: int, abstain: int, blank: int, rules: MotionRules
+) -> None:
+    assert expected == decide_motion(MotionCount(yes, no, abstain, 20, blank), rules).outcome
+
+
+@pytest.mark.parametrize(
+    ("blank_rule", "abstention_rule", "cast"),
+    [
+        ("excluded", "excluded", 10),
+        ("counted", "excluded", 12),
+        ("excluded", "cast", 11),
+        ("counted", "cast", 13),
+    ],
+)
+def test_votes_cast_count_blank_and_abstention_apart(
+    blank_rule: str, abstention_rule: str, cast: int
+) -> None:
+    rules = MotionRules(abstention=abstention_rule, blank=blank_rule)
+    result = decide_motion(MotionCount(7, 3, 1, 40, blank=2), rules)
+    assert (cast, 13) == (result.cast, result.participants)
 
 
 def test_decide_motion_gives_its_figures() -> None:
