@@ -1218,7 +1218,10 @@ def cast_vote(
                 "proxy holder); a secret vote cannot be changed."
             ) from None
     elif withdraw:
-        store.withdraw(poll.id, ctx.sender.key)
+        if not store.withdraw(poll.id, ctx.sender.key):
+            raise Refusal(
+                "You have not voted in poll #{id}: there is nothing to withdraw.", id=poll.id
+            )
     else:
         store.cast(poll.id, ctx.sender.key, ctx.sender.name, choices, ctx.now())
     schedule_refresh(ctx.services, poll.id)
@@ -1233,6 +1236,8 @@ def _check_choices(poll: PollRecord, options: int, positions: list[int]) -> None
                 n=options,
                 value=position,
             )
+    if poll.max_choices == 1 and len(set(positions)) > 1:
+        raise UsageError("Poll #{id} is single choice: give one option number.", id=poll.id)
     if poll.max_choices != 0 and len(set(positions)) > poll.max_choices:
         raise UsageError("Poll #{id} allows at most {n} choices.", id=poll.id, n=poll.max_choices)
 
@@ -1563,6 +1568,12 @@ async def proxy_command(ctx: Context) -> None:
         poll = _find_poll(ctx, int(words[1].lstrip("#")))
         if poll.kind != "motion" or not poll.is_open:
             raise Refusal("Proxies are for open motions: #{id} is not one.", id=poll.id)
+        if store.has_voted(poll.id, ctx.sender.key):
+            raise Refusal(
+                "You have already voted in motion #{id}: your own vote counts, a proxy would "
+                "change nothing.",
+                id=poll.id,
+            )
         poll_id = poll.id
     proxies = store.proxies(association)
     if any(p.giver_key == holder.key for p in proxies):

@@ -150,3 +150,39 @@ async def test_quick_double_tap_counts_once(bot: Harness) -> None:
     text = poll_line(bot).text
     assert "2. Calzone\n   ▓▓▓▓▓▓▓▓▓▓ 1 (100 %) — Bob" in text
     assert "1 votant" in text
+
+
+async def test_several_options_in_a_single_choice_poll(bot: Harness) -> None:
+    await bot.say("/language en")
+    await bot.say("/poll Where? | Village hall | At Paul's | The park")
+
+    replies = await bot.say("/vote 1 2 3", member="bob")
+
+    assert replies[0].startswith("Poll #1 is single choice: give one option number.")
+
+
+async def test_withdrawing_twice_says_there_is_no_vote(bot: Harness) -> None:
+    await bot.say("/sondage Pizza ? | Reine | Calzone")
+    await bot.say("/voter 2", member="bob")
+
+    first = await bot.say("/voter retirer", member="bob")
+    second = await bot.say("/voter retirer", member="bob")
+
+    assert ["Votre vote au n°1 est retiré."] == first
+    assert ["Vous n'avez pas voté au n°1 : il n'y a rien à retirer."] == second
+
+
+async def test_proxy_for_a_motion_already_voted_is_refused(bot: Harness) -> None:
+    await bot.say("présent", member="bob")
+    await bot.say("/motion Budget", member="alice")
+    await bot.say("/voter pour", member="alice")
+
+    replies = await bot.say("/procuration @bob 1", member="alice")
+
+    assert [
+        "Vous avez déjà voté à la motion n°1 : votre propre vote compte, une procuration n'y "
+        "changerait rien."
+    ] == replies
+    assert ["Vous n'avez donné ni ne détenez aucune procuration."] == await bot.say(
+        "/procuration", member="alice"
+    )
