@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
@@ -405,11 +406,17 @@ def _window(services: Services) -> timedelta:
 async def restore(services: Services) -> None:
     """Finish sends a crash interrupted, then set timers for the next window only."""
     now = services.clock.now()
+    groups: dict[tuple[str, datetime], list[tuple[Reminder, datetime]]] = {}
     for claim in services.store.reminders.unconfirmed():
         reminder = services.store.reminders.get(claim.reminder_id)
         if reminder is None:
             continue
-        await _deliver(services, reminder, claim.occurrence, now)
+        if _groupable(services, reminder, claim.occurrence, now):
+            key = (reminder.room_key, claim.occurrence.replace(microsecond=0))
+            groups.setdefault(key, []).append((reminder, claim.occurrence))
+        else:
+            await _deliver(services, reminder, claim.occurrence, now)
+    await _send_groups(services, groups, now)
     _arm_window(services, now)
 
     async def catch_up() -> None:
@@ -437,7 +444,8 @@ async def sweep(services: Services, now: datetime) -> None:
 
 
 async def fire_due(services: Services, now: datetime, *, only: int | None = None) -> int:
-    """Send every due occurrence (or only reminder ``only``); return how many were handled."""
+    """Send every due occurrence (or only reminder ``only``, with the room reminders due in the
+    same second in its room); return how many were handled."""
     handled = 0
     tried: set[int] = set()
     while True:
@@ -454,25 +462,182 @@ async def fire_due(services: Services, now: datetime, *, only: int | None = None
         if not due:
             return handled
         progressed = False
+        # Room reminders due in the same second in one room go out as one message. No await
+        # between a claim and the claims of its companions: concurrent timers find them taken.
+        groups: dict[tuple[str, datetime], list[tuple[Reminder, datetime]]] = {}
         for reminder in due:
             assert reminder.next_at is not None
             tried.add(reminder.id)
-            if reminder.hold_until is None and not reminder.urgent:
-                room = services.store.rooms.get(reminder.room_key)
-                release = quiet_release(services, room, now) if room else None
-                if release is not None:  # quiet hours: wait until they end, then say so
-                    services.store.reminders.hold(reminder.id, release)
-                    held = services.store.reminders.get(reminder.id)
-                    if held is not None:
-                        arm(services, held)
-                    continue
+            if _held_by_quiet_hours(services, reminder, now):
+                continue
             occurrence = _latest_occurrence(reminder, now)
-            if services.store.reminders.claim(reminder.id, occurrence, now):
-                progressed = True
-                handled += 1
+            if not services.store.reminders.claim(reminder.id, occurrence, now):
+                continue
+            progressed = True
+            handled += 1
+            if not _groupable(services, reminder, occurrence, now):
                 await _deliver(services, reminder, occurrence, now)
+                continue
+            key = (reminder.room_key, occurrence.replace(microsecond=0))
+            group = groups.setdefault(key, [])
+            group.append((reminder, occurrence))
+            if only is not None:
+                companions = _claim_companions(services, reminder.room_key, key[1], now, tried)
+                group.extend(companions)
+                handled += len(companions)
+        await _send_groups(services, groups, now)
         if not progressed or only is not None:
             return handled
+
+
+async def _send_groups(
+    services: Services,
+    groups: dict[tuple[str, datetime], list[tuple[Reminder, datetime]]],
+    now: datetime,
+) -> None:
+    """Send claimed room reminders, one message per room and due second."""
+    for (room_key, _second), group in groups.items():
+        if len(group) == 1:
+            await _deliver(services, group[0][0], group[0][1], now)
+        else:
+            await _deliver_group(services, room_key, group, now)
+
+
+def _held_by_quiet_hours(services: Services, reminder: Reminder, now: datetime) -> bool:
+    """In the room's quiet hours (and not urgent): hold it until they end, and say True."""
+    if reminder.hold_until is not None or reminder.urgent:
+        return False
+    room = services.store.rooms.get(reminder.room_key)
+    release = quiet_release(services, room, now) if room else None
+    if release is None:
+        return False
+    services.store.reminders.hold(reminder.id, release)
+    held = services.store.reminders.get(reminder.id)
+    if held is not None:
+        arm(services, held)
+    return True
+
+
+def _groupable(
+    services: Services, reminder: Reminder, occurrence: datetime, now: datetime
+) -> bool:
+    """A plain room reminder, on time or within the grace window (not held, not an event's
+    warning, not personal, not for every room): it can share a message with others."""
+    grace = timedelta(hours=services.config.reminders.grace_hours)
+    return (
+        not reminder.personal
+        and not reminder.everywhere
+        and reminder.event_id is None
+        and reminder.hold_until is None
+        and now - occurrence <= grace
+    )
+
+
+def _claim_companions(
+    services: Services, room_key: str, second: datetime, now: datetime, tried: set[int]
+) -> list[tuple[Reminder, datetime]]:
+    """Claim the room's other reminders due in ``second``: they go in the same message."""
+    claimed = []
+    for other in services.store.reminders.due_in_room(room_key, now):
+        if other.id in tried:
+            continue
+        occurrence = _latest_occurrence(other, now)
+        if occurrence.replace(microsecond=0) != second:
+            continue
+        if not _groupable(services, other, occurrence, now):
+            continue
+        tried.add(other.id)
+        if _held_by_quiet_hours(services, other, now):
+            continue
+        if services.store.reminders.claim(other.id, occurrence, now):
+            claimed.append((other, occurrence))
+    return claimed
+
+
+async def _deliver_group(
+    services: Services, room_key: str, group: list[tuple[Reminder, datetime]], now: datetime
+) -> None:
+    """Send claimed room reminders due together as one message (several when it is long),
+    then record each occurrence once and move each reminder to its next one."""
+    store = services.store.reminders
+    room = services.store.rooms.get(room_key)
+    if room is None:
+        for reminder, occurrence in group:
+            await _deliver(services, reminder, occurrence, now)
+        return
+    group = sorted(group, key=lambda item: item[0].id)
+    late_after = timedelta(minutes=services.config.reminders.late_after_minutes)
+    late = any(now - occurrence > late_after for _reminder, occurrence in group)
+    for text, items in _group_messages(services, room, group, late):
+        delivery = await services.send(room.key, Outgoing(text))
+        if not delivery.ok:  # the platform refused: the next sweep retries these
+            for reminder, occurrence in items:
+                store.release(reminder.id, occurrence)
+            continue
+        records = [
+            (reminder.id, occurrence, _following(reminder, occurrence, now))
+            for reminder, occurrence in items
+        ]
+        store.complete_many(
+            records,
+            state=SENT,
+            late=late,
+            message_id=delivery.message_id or "sent",
+            now=services.clock.now(),
+        )
+        for reminder_id, _occurrence, following in records:
+            if following is not None:
+                updated = store.get(reminder_id)
+                if updated is not None:
+                    arm(services, updated)
+
+
+def _following(reminder: Reminder, occurrence: datetime, now: datetime) -> datetime | None:
+    if reminder.rule is None or reminder.start_local is None:
+        return None
+    return next_occurrence(
+        reminder.rule, reminder.start_local, reminder.timezone, max(occurrence, now)
+    )
+
+
+GROUP_MESSAGE_CHARS = 3500  # under Telegram's 4,096 and far under Matrix's 64 KB per event
+
+
+def _group_messages(
+    services: Services, room: RoomRecord, group: list[tuple[Reminder, datetime]], late: bool
+) -> list[tuple[str, list[tuple[Reminder, datetime]]]]:
+    """``⏰ 12 reminders:`` then one line each (with who joined it); split when too long."""
+    t = services.translator
+    lang = room.language
+    tn = partial(t.tn, lang)
+    footer = ""
+    if late:
+        footer = t.t(
+            lang,
+            _("(late: they were due {when}; the bot was unavailable)"),
+            when=format_datetime(group[0][1], lang, room.timezone),
+        )
+    chunks: list[list[tuple[str, tuple[Reminder, datetime]]]] = [[]]
+    size = 0
+    for item in group:
+        reminder = item[0]
+        line = f"• {reminder.text}"
+        subscribers = services.store.reminders.subscribers(reminder.id)
+        if subscribers:
+            line += " — " + " ".join(s.name for s in subscribers)
+        if chunks[-1] and size + len(line) + 1 > GROUP_MESSAGE_CHARS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append((line, item))
+        size += len(line) + 1
+    messages = []
+    for chunk in chunks:
+        header = tn("⏰ {n} reminder:", "⏰ {n} reminders:", len(chunk))
+        lines = [header, *(line for line, _item in chunk)]
+        if footer:
+            lines.append(footer)
+        messages.append(("\n".join(lines), [item for _line, item in chunk]))
+    return messages
 
 
 def _latest_occurrence(reminder: Reminder, now: datetime) -> datetime:

@@ -286,6 +286,51 @@ class ReminderRepo:
                 ],
             )
 
+    def complete_many(
+        self,
+        records: list[tuple[int, datetime, datetime | None]],
+        *,
+        state: str,
+        late: bool,
+        message_id: str,
+        now: datetime,
+    ) -> None:
+        """``complete`` for several (reminder, occurrence, next occurrence) sent in one message,
+        in one transaction."""
+        with self.db.atomic():
+            for reminder_id, occurrence, next_at in records:
+                self.db.conn.execute(
+                    """UPDATE reminder_sends SET state = ?, late = ?, message_id = ?,
+                       sent_at = ? WHERE reminder_id = ? AND occurrence = ?""",
+                    [state, int(late), message_id, to_db(now), reminder_id, to_db(occurrence)],
+                )
+                self.db.conn.execute(
+                    """UPDATE reminders SET next_at = ?, status = CASE WHEN ? IS NULL
+                       AND status = ? THEN ? ELSE status END, updated_at = ?, hold_until = NULL
+                       WHERE id = ? AND next_at <= ?""",
+                    [
+                        to_db(next_at) if next_at else None,
+                        to_db(next_at) if next_at else None,
+                        ACTIVE,
+                        FINISHED,
+                        to_db(now),
+                        reminder_id,
+                        to_db(occurrence),
+                    ],
+                )
+
+    def due_in_room(self, room_key: str, now: datetime, limit: int = 5000) -> list[Reminder]:
+        """A room's due room reminders (not personal, not for every room, not event warnings,
+        not held), oldest first: the ones a fired reminder can share its message with."""
+        rows = _rows(
+            self.db,
+            """SELECT * FROM reminders WHERE room_key = ? AND status = ? AND next_at <= ?
+               AND hold_until IS NULL AND personal = 0 AND everywhere = 0
+               AND event_id IS NULL ORDER BY next_at, id LIMIT ?""",
+            [room_key, ACTIVE, to_db(now), limit],
+        )
+        return [_reminder(row) for row in rows]
+
     def unconfirmed(self) -> list[Claim]:
         """Claims left by a process that died between claiming and recording the send."""
         cursor = self.db.conn.execute(
@@ -302,6 +347,14 @@ class ReminderRepo:
             [reminder_id],
         )
         return [(from_db(row[0]), str(row[1]), bool(row[2])) for row in cursor.fetchall()]
+
+    def sent_count(self, occurrence: datetime) -> int:
+        """How many occurrences due at ``occurrence`` are recorded as sent (benchmarks)."""
+        row = self.db.conn.execute(
+            "SELECT count(*) FROM reminder_sends WHERE occurrence = ? AND state = ?",
+            [to_db(occurrence), SENT],
+        ).fetchone()
+        return int(row[0])
 
     def set_status(self, reminder_id: int, status: str, now: datetime) -> None:
         """Pause, resume or cancel."""

@@ -182,3 +182,56 @@ async def test_catch_up_repeating_sends_only_the_latest_missed(data_dir: Path) -
         assert 2 == len(fired(again, "Ping"))
     finally:
         await again.stop()
+
+
+async def test_reminders_due_together_in_a_room_go_out_as_one_message(bot: Harness) -> None:
+    await bot.say("/rappel demain 18h Apporter les clés")
+    await bot.say("/rappel demain 18h Réserver la salle")
+    await bot.say(":as bob")
+    await bot.say(":tap 1")  # Bob joins the second one
+    await bot.say(":as alice")
+    await bot.say("/rappel demain 18h30 Fermer la salle")
+
+    await bot.advance(timedelta(days=1, hours=9))  # Wednesday 18:00
+    await bot.advance(timedelta(hours=1))
+
+    sent = [line.text for line in bot.replies if line.text.startswith("⏰")]
+    assert [
+        "⏰ 2 rappels :\n• Apporter les clés\n• Réserver la salle — @bob",
+        "⏰ Rappel : Fermer la salle",
+    ] == sent
+    store = bot.app.store.reminders
+    assert [["sent"], ["sent"], ["sent"]] == [
+        [state for _occurrence, state, _late in store.sends(n)] for n in (1, 2, 3)
+    ]
+
+
+async def test_grouped_reminders_late_after_down_time_say_so_once(data_dir: Path) -> None:
+    first = await Harness.start(make_config(data_dir))
+    await first.say("/rappel dans 1 heure Appeler la mairie")
+    await first.say("/rappel dans 1 heure Poster le courrier")
+    await first.stop()
+    again = await Harness.start(make_config(data_dir), start=START + timedelta(hours=3))
+    try:
+        await again.advance(timedelta(seconds=1))
+        await again.advance(timedelta(minutes=5))
+        sent = [line.text for line in again.replies if line.text.startswith("⏰")]
+        assert [
+            "⏰ 2 rappels :\n• Appeler la mairie\n• Poster le courrier\n(en retard : prévus "
+            "mardi 1 décembre 2026 à 10:00 ; le bot était indisponible)"
+        ] == sent
+    finally:
+        await again.stop()
+
+
+async def test_personal_reminders_due_together_stay_separate(bot: Harness) -> None:
+    await bot.say("/rappel moi demain 18h Acheter du pain")
+    await bot.say("/rappel demain 18h Apporter les clés")
+
+    await bot.advance(timedelta(days=1, hours=9, minutes=1))
+
+    sent = sorted((line.room, line.text) for line in bot.replies if line.text.startswith("⏰"))
+    assert [
+        ("asso", "⏰ Rappel : Apporter les clés"),
+        ("dm-alice", "⏰ Rappel : Acheter du pain"),
+    ] == sent
