@@ -145,6 +145,13 @@ async def test_after_a_quiet_week_lower_update_ids_are_still_handled(
     await world.reply_to(world.group, world.bob, "/aide")
     assert world.app is not None
     world.app.clock.advance(timedelta(days=8))  # a week without a single update
+    asked = len(world.fake.calls_to("getUpdates"))
+    # The bot stops trusting its old offset: its next long poll carries none. (Waiting for it
+    # also makes sure no request with the old offset is still on its way.)
+    await world.fake.wait_for(
+        lambda: any(not c.params.get("offset") for c in world.fake.calls_to("getUpdates")[asked:]),
+        what="a getUpdates without the old offset",
+    )
     world.fake.restart_update_ids(1_000)  # Telegram then picks new ids, here lower ones
 
     replies = await world.reply_to(world.group, world.bob, "/salons")
