@@ -23,6 +23,20 @@ SweepFunction = Callable[[datetime], Awaitable[None]]
 SWEEPER_ID = "core:sweeper"
 
 
+class _CancelledAtShutdown(logging.Filter):
+    """APScheduler logs "Error running job" when shutdown cancels a job that had not started
+    yet; nothing failed (SQLite still holds the work), so that record is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, asyncio.CancelledError)
+
+
+_APS_EXECUTOR_LOG = logging.getLogger("apscheduler.executors.default")
+if not any(isinstance(f, _CancelledAtShutdown) for f in _APS_EXECUTOR_LOG.filters):
+    _APS_EXECUTOR_LOG.addFilter(_CancelledAtShutdown())
+
+
 class Clock:
     """Wall-clock time plus an offset that only moves forward."""
 

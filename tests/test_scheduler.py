@@ -177,3 +177,24 @@ async def test_stop_interrupts_a_long_job_without_an_error(
     assert [] == finished
     assert [] == [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("interrupted by shutdown" in r.getMessage() for r in caplog.records)
+
+
+def test_a_job_cancelled_before_it_started_is_not_logged_as_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import asyncio
+    import logging
+
+    import bot.scheduler  # noqa: F401  (installs the filter)
+
+    executor_log = logging.getLogger("apscheduler.executors.default")
+    with caplog.at_level(logging.ERROR):
+        try:
+            raise asyncio.CancelledError
+        except asyncio.CancelledError:
+            executor_log.exception("Error running job %s", "reminders:catch-up")
+        try:
+            raise RuntimeError("a real failure")
+        except RuntimeError:
+            executor_log.exception("Error running job %s", "polls:close:1")
+    assert ["Error running job polls:close:1"] == [r.getMessage() for r in caplog.records]
