@@ -139,6 +139,10 @@ DAY_WORDS = {
     "tomorrow": 1,
     "apres-demain": 2,
     "apres-demains": 2,
+    # Understood so that they are refused as past with the date, not as unreadable.
+    "hier": -1,
+    "yesterday": -1,
+    "avant-hier": -2,
 }
 PERIODS = {  # period of the day: default time, and whether an hour < 12 means pm
     "matin": (9, False),
