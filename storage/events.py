@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.sql import fetch_all
 from storage.times import from_db, to_db
 
 ACTIVE = "active"
@@ -45,12 +46,6 @@ def _event(row: dict[str, Any]) -> Event:
         status=row["status"],
         created_at=from_db(row["created_at"]),
     )
-
-
-def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = db.conn.execute(sql, params)
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 class EventRepo:
@@ -94,12 +89,12 @@ class EventRepo:
 
     def get(self, event_id: int) -> Event | None:
         """One event, or None."""
-        rows = _rows(self.db, "SELECT * FROM events WHERE id = ?", [event_id])
+        rows = fetch_all(self.db, "SELECT * FROM events WHERE id = ?", [event_id])
         return _event(rows[0]) if rows else None
 
     def upcoming(self, room_key: str, now: datetime) -> list[Event]:
         """Active events of a room that have not started yet, soonest first."""
-        rows = _rows(
+        rows = fetch_all(
             self.db,
             """SELECT * FROM events WHERE room_key = ? AND status = ? AND starts_at > ?
                ORDER BY starts_at, id""",
@@ -112,7 +107,7 @@ class EventRepo:
         where, params = "status = ?", [ACTIVE]
         if room_key is not None:
             where, params = "status = ? AND room_key = ?", [ACTIVE, room_key]
-        rows = _rows(self.db, f"SELECT * FROM events WHERE {where} ORDER BY starts_at", params)
+        rows = fetch_all(self.db, f"SELECT * FROM events WHERE {where} ORDER BY starts_at", params)
         return [_event(row) for row in rows]
 
     def cancel(self, event_id: int) -> None:

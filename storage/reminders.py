@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.sql import fetch_all
 from storage.times import from_db, to_db
 
 ACTIVE = "active"
@@ -83,12 +84,6 @@ def _reminder(row: dict[str, Any]) -> Reminder:
     )
 
 
-def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = db.conn.execute(sql, params)
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 class ReminderRepo:
     """Reminders: SQLite is the truth, timers only wake the feature up."""
 
@@ -145,12 +140,12 @@ class ReminderRepo:
 
     def get(self, reminder_id: int) -> Reminder | None:
         """One reminder, or None."""
-        rows = _rows(self.db, "SELECT * FROM reminders WHERE id = ?", [reminder_id])
+        rows = fetch_all(self.db, "SELECT * FROM reminders WHERE id = ?", [reminder_id])
         return _reminder(rows[0]) if rows else None
 
     def visible_to(self, room_key: str, member_key: str) -> list[Reminder]:
         """Active and paused reminders of a room, plus the member's own personal ones there."""
-        rows = _rows(
+        rows = fetch_all(
             self.db,
             """SELECT * FROM reminders WHERE room_key = ? AND status IN (?, ?)
                AND event_id IS NULL AND (personal = 0 OR creator_key = ?
@@ -163,7 +158,7 @@ class ReminderRepo:
     def due(self, now: datetime, limit: int = 500) -> list[Reminder]:
         """Active reminders whose next occurrence is at or before ``now`` (and not held by quiet
         hours beyond ``now``), oldest first."""
-        rows = _rows(
+        rows = fetch_all(
             self.db,
             """SELECT * FROM reminders WHERE status = ? AND next_at <= ?
                AND (hold_until IS NULL OR hold_until <= ?)
@@ -192,7 +187,7 @@ class ReminderRepo:
 
     def of_event(self, event_id: int) -> list[Reminder]:
         """The warnings of one event, soonest first."""
-        rows = _rows(
+        rows = fetch_all(
             self.db,
             "SELECT * FROM reminders WHERE event_id = ? ORDER BY next_at IS NULL, next_at, id",
             [event_id],
@@ -210,7 +205,7 @@ class ReminderRepo:
 
     def active(self) -> list[Reminder]:
         """Every active or paused reminder that is not an event warning (the .ics export)."""
-        rows = _rows(
+        rows = fetch_all(
             self.db,
             """SELECT * FROM reminders WHERE status IN (?, ?) AND event_id IS NULL
                ORDER BY id""",
@@ -322,7 +317,7 @@ class ReminderRepo:
     def due_in_room(self, room_key: str, now: datetime, limit: int = 5000) -> list[Reminder]:
         """A room's due room reminders (not personal, not for every room, not event warnings,
         not held), oldest first: the ones a fired reminder can share its message with."""
-        rows = _rows(
+        rows = fetch_all(
             self.db,
             """SELECT * FROM reminders WHERE room_key = ? AND status = ? AND next_at <= ?
                AND hold_until IS NULL AND personal = 0 AND everywhere = 0
