@@ -566,33 +566,29 @@ def _one_off(
 
 def _canonical_date_word(word: str) -> str:
     if word in MONTHS:
-        return str(
-            [
-                "",
-                "january",
-                "february",
-                "march",
-                "april",
-                "may",
-                "june",
-                "july",
-                "august",
-                "september",
-                "october",
-                "november",
-                "december",
-            ][MONTHS[word]]
-        )
+        return _MONTH_NAMES[MONTHS[word] - 1]
     if word in WEEKDAYS:
-        return ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[
-            WEEKDAYS[word]
-        ]
+        return _ENGLISH_DAYS[WEEKDAYS[word]]
     match = _DAY_ORDINAL.match(word)
     if match:
         return match.group(1)
     return word
 
 
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _ENGLISH_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -630,22 +626,6 @@ def _read_date(words: list[str], language: str, today: date) -> date | None:
                     found = candidate
                     break
     return found
-
-
-_MONTH_NAMES = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 
 
 # Repeating rules -----------------------------------------------------------------------------

@@ -260,26 +260,13 @@ class ReminderRepo:
     ) -> None:
         """Record the occurrence as sent (or missed) and move the reminder to its next one,
         in one transaction: the record exists before the next occurrence is scheduled."""
-        with self.db.atomic():
-            self.db.conn.execute(
-                """UPDATE reminder_sends SET state = ?, late = ?, message_id = ?, sent_at = ?
-                   WHERE reminder_id = ? AND occurrence = ?""",
-                [state, int(late), message_id, to_db(now), reminder_id, to_db(occurrence)],
-            )
-            self.db.conn.execute(
-                """UPDATE reminders SET next_at = ?, status = CASE WHEN ? IS NULL
-                   AND status = ? THEN ? ELSE status END, updated_at = ?, hold_until = NULL
-                   WHERE id = ? AND next_at <= ?""",
-                [
-                    to_db(next_at) if next_at else None,
-                    to_db(next_at) if next_at else None,
-                    ACTIVE,
-                    FINISHED,
-                    to_db(now),
-                    reminder_id,
-                    to_db(occurrence),
-                ],
-            )
+        self.complete_many(
+            [(reminder_id, occurrence, next_at)],
+            state=state,
+            late=late,
+            message_id=message_id,
+            now=now,
+        )
 
     def complete_many(
         self,
