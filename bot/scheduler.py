@@ -124,6 +124,11 @@ class Scheduler:
         if self._jobs.pop(job_id, None) is not None and self._aps.get_job(job_id):
             self._aps.remove_job(job_id)
 
+    def due_of(self, job_id: str) -> datetime | None:
+        """When a pending job is due (clock time), or None when there is no such job."""
+        job = self._jobs.get(job_id)
+        return job.due if job is not None else None
+
     def pending(self) -> dict[str, datetime]:
         """Pending jobs and when they are due (clock time)."""
         return {job_id: job.due for job_id, job in self._jobs.items()}

@@ -781,7 +781,7 @@ async def refresh(services: Services, poll_id: int) -> None:
 def schedule_refresh(services: Services, poll_id: int) -> None:
     """Debounce: the first vote schedules an edit one second later; votes until then join it."""
     job = f"polls:render:{poll_id}"
-    if job in services.scheduler.pending():
+    if services.scheduler.due_of(job) is not None:
         return
 
     async def run() -> None:

@@ -381,7 +381,7 @@ def arm(services: Services, reminder: Reminder) -> None:
     horizon = services.clock.now() + _window(services)
     if due > horizon:
         return
-    if services.scheduler.pending().get(job_id) == due:
+    if services.scheduler.due_of(job_id) == due:
         return
 
     async def fire() -> None:
@@ -429,7 +429,7 @@ async def restore(services: Services) -> None:
 def _arm_window(services: Services, now: datetime) -> None:
     for reminder_id, due in services.store.reminders.due_between(now, now + _window(services)):
         job_id = f"{JOB_PREFIX}{reminder_id}"
-        if services.scheduler.pending().get(job_id) == due:
+        if services.scheduler.due_of(job_id) == due:
             continue
         reminder = services.store.reminders.get(reminder_id)
         if reminder is not None:
