@@ -132,6 +132,8 @@ async def test_reaction_with_a_number_presses_that_button(
     assert "1️⃣ Pizza" in question.content["body"]
     assert "2️⃣ Pasta" in question.content["body"]
 
+    # Bob's own sync may lag behind Alice's: mark only once he has the question too.
+    await wait_until(lambda: any(s.event_id == question.event_id for s in bob.seen), "Bob sync")
     mark = len(bob.seen)
     await bob.send(
         room_id,

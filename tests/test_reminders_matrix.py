@@ -99,7 +99,11 @@ async def test_room_reminder_is_sent_once_as_a_notice_with_who_joined_it(
     assert "(👍)" in body  # the "me too" button has its own reaction
     assert "m.notice" == confirmation.content["msgtype"]
 
-    # Bob taps 👍 under the confirmation: he joins the reminder.
+    # Bob taps 👍 under the confirmation: he joins the reminder. (Bob's sync may lag behind
+    # Alice's: mark only once he has the confirmation too.)
+    await wait_until(
+        lambda: any(s.event_id == confirmation.event_id for s in bob.seen), "Bob sync"
+    )
     mark = len(bob.seen)
     await bob.send(
         room_id,
