@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.config import Config
-from bot.errors import Refusal
+from bot.errors import Refusal, UsageError
 from bot.i18n import Translator, format_date, format_datetime
 from bot.message import Attachment, Button, Delivery, Incoming, Member, Outgoing
 from bot.router import split_arguments
 from bot.scheduler import Clock, Scheduler
+from bot.text import MAX_NUMBER, clip, read_number
 from storage.rooms import RoomRecord
 from storage.store import Store
 
@@ -108,6 +109,51 @@ class Context:
         """Stop with a clear reply unless the sender is an organizer."""
         if not self.is_organizer:
             raise Refusal("Only organizers can do this.")
+
+    def may_act_on(self, room_key: str, creator_key: str | None = None) -> bool:
+        """May the sender manage an object (poll, reminder, event…) that lives in ``room_key``?
+
+        Its creator may; otherwise an organizer of the room where it lives or of a room linked
+        to it (linking needed an organizer in each room). A role holds only where it was earned:
+        a private chat, where everyone is "organizer" of their own things, never acts on a
+        room's objects.
+        """
+        if creator_key is not None and creator_key == self.sender.key:
+            return True
+        if self.room.private or not self.is_organizer:
+            return False
+        if room_key == self.room.key:
+            return True
+        home = self.store.rooms.get(room_key)
+        return home is not None and home.association_id == self.room.association_id
+
+    def require_may_act_on(self, room_key: str, creator_key: str | None = None) -> None:
+        """Stop with a clear reply unless ``may_act_on`` holds."""
+        if not self.may_act_on(room_key, creator_key):
+            raise Refusal(
+                "Only its creator or an organizer of the room where it was created can do this."
+            )
+
+    def number(self, text: str, *, low: int = 0, high: int = MAX_NUMBER) -> int:
+        """A number typed by a member (``12`` or ``#12``), bounded; a clear UsageError otherwise
+        (never an OverflowError from SQLite nor a traceback in the log)."""
+        value = read_number(text, low=low, high=high)
+        if value is not None:
+            return value
+        if read_number(text, low=0, high=10**20) is None:
+            raise UsageError(
+                "{text} is not a number: write it with digits, like 3.", text=clip(text, 24)
+            )
+        if high >= MAX_NUMBER:
+            raise UsageError(
+                "{text} is too large: no item has such a number.", text=clip(text, 24)
+            )
+        raise UsageError(
+            "{text} is out of range: write a number from {low} to {high}.",
+            text=clip(text, 24),
+            low=low,
+            high=high,
+        )
 
     def now(self) -> datetime:
         return self.services.clock.now()

@@ -26,6 +26,9 @@ HEADER_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 # Calls whose first literal argument is a message id (``tn`` also has a plural second).
 SINGULAR_CALLS = {"_", "t", "UsageError", "Refusal", "_notice"}
 PLURAL_CALLS = {"tn"}
+# Pinned plural rules: Babel 2.19 gives French a third CLDR form ("many", for millions) that
+# gettext catalogs never had; a newer Babel must not add empty forms to every plural message.
+PLURAL_FORMS = {"fr": "nplurals=2; plural=(n > 1);", "en": "nplurals=2; plural=(n != 1);"}
 
 
 def _call_name(node: ast.Call) -> str:
@@ -121,6 +124,7 @@ def update() -> None:
                 creation_date=HEADER_DATE,
                 revision_date=HEADER_DATE,
             )
+            new.mime_headers = [("Plural-Forms", PLURAL_FORMS[language])]
             for _key, message in sorted(messages.items()):
                 new.add(message, known.get(message, ""))  # type: ignore[arg-type]
             path = catalog_path(language, name)
