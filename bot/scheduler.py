@@ -10,7 +10,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -20,7 +22,61 @@ log = logging.getLogger(__name__)
 
 JobFunction = Callable[[], Awaitable[None]]
 SweepFunction = Callable[[datetime], Awaitable[None]]
+PeriodicFunction = Callable[[datetime], Awaitable[None]]
+Recurrence = Callable[[datetime], datetime]
 SWEEPER_ID = "core:sweeper"
+_EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday, 00:00 UTC: anchors interval jobs
+_MAX_CATCH_UP_STEPS = 100_000
+
+
+def every(interval: timedelta) -> Recurrence:
+    """Occurrences every ``interval``, anchored at a fixed epoch (so a restart does not shift
+    them): ``every(timedelta(hours=1))`` runs on the hour."""
+    if interval <= timedelta(0):
+        raise ValueError("a periodic job needs a positive interval")
+
+    def following(moment: datetime) -> datetime:
+        steps = (moment - _EPOCH) // interval + 1
+        return _EPOCH + steps * interval
+
+    return following
+
+
+def daily(at: time, timezone: str = "UTC", *, weekday: int | None = None) -> Recurrence:
+    """Occurrences at local time ``at`` in an IANA ``timezone`` every day, or on one ``weekday``
+    (0 = Monday): 09:00 stays 09:00 across daylight-saving changes."""
+    zone = ZoneInfo(timezone)
+
+    def following(moment: datetime) -> datetime:
+        local = moment.astimezone(zone)
+        day = local.date()
+        for _ in range(9):
+            candidate = datetime.combine(day, at, tzinfo=zone)
+            # A time skipped by a spring-forward change happens at the first valid instant.
+            candidate = candidate.astimezone(UTC).astimezone(zone)
+            if (weekday is None or day.weekday() == weekday) and candidate > local:
+                return candidate.astimezone(UTC)
+            day += timedelta(days=1)
+        raise AssertionError("unreachable: a week always has the wanted day")
+
+    return following
+
+
+class RunLog(Protocol):
+    """Where periodic jobs' claims are kept (``storage.jobs.JobRunRepo``)."""
+
+    def last_due(self, name: str) -> datetime | None: ...
+
+    def claim(self, name: str, due: datetime, now: datetime) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """A declared periodic job: its name, when it recurs, what it runs."""
+
+    name: str
+    recurrence: Recurrence
+    function: PeriodicFunction
 
 
 class _CancelledAtShutdown(logging.Filter):
@@ -132,6 +188,38 @@ class Scheduler:
     def pending(self) -> dict[str, datetime]:
         """Pending jobs and when they are due (clock time)."""
         return {job_id: job.due for job_id, job in self._jobs.items()}
+
+    def periodic(self, job: Periodic, runs: RunLog) -> None:
+        """Run ``job`` at each occurrence, each occurrence at most once (claimed in ``runs``
+        before it runs). An occurrence missed while the bot was down runs once now — only the
+        latest, however many were missed; a job never seen before starts from now."""
+        now = self.clock.now()
+        last = runs.last_due(job.name)
+        if last is None:
+            runs.claim(job.name, now, now)  # a baseline: down-time from here on is caught up
+            self._arm(job, runs, job.recurrence(now))
+            return
+        missed: datetime | None = None
+        upcoming = job.recurrence(last)
+        for _ in range(_MAX_CATCH_UP_STEPS):
+            if upcoming > now:
+                break
+            missed, upcoming = upcoming, job.recurrence(upcoming)
+        else:  # an absurdly long down-time: skip straight to the latest occurrence before now
+            missed, upcoming = now, job.recurrence(now)
+        self._arm(job, runs, missed if missed is not None else upcoming)
+
+    def _arm(self, job: Periodic, runs: RunLog, due: datetime) -> None:
+        async def fire() -> None:
+            if runs.claim(job.name, due, self.clock.now()):
+                try:
+                    await job.function(due)
+                except Exception:
+                    log.exception("periodic job %s failed for %s", job.name, due.isoformat())
+            # Not reached when stop() cancels the run: the next start re-arms from SQLite.
+            self._arm(job, runs, job.recurrence(max(due, self.clock.now())))
+
+        self.at(f"periodic:{job.name}", due, fire)
 
     def add_sweep(self, function: SweepFunction) -> None:
         """Register a feature's sweep hook (sends anything due and unsent)."""

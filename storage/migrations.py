@@ -329,3 +329,17 @@ def m022_polls_blank(db: Database) -> None:
     """How a motion counts blank votes, apart from abstentions: "excluded" from the votes cast
     or "counted" in them. Motions created before keep three answers (no blank vote)."""
     db.execute("ALTER TABLE polls ADD COLUMN blank TEXT NOT NULL DEFAULT 'excluded'")
+
+
+@MIGRATIONS()
+def m050_job_runs(db: Database) -> None:
+    """The last occurrence each periodic job (feeds, digests, retention, backups) was claimed
+    for, so a run missed while the bot was down is caught up once, never twice."""
+    db.execute(
+        """
+        CREATE TABLE job_runs (
+            name TEXT PRIMARY KEY,
+            due_at TEXT NOT NULL,
+            claimed_at TEXT NOT NULL
+        )"""
+    )
