@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import UsageError
 from bot.i18n import _
-from bot.router import Command, Router, fold, usage_line
+from bot.router import COMMAND_NAME, Command, Router, fold, usage_line
 
 router = Router("help")
 
@@ -30,7 +30,10 @@ def _find(ctx: Context, name: str) -> Command:
     for command in ctx.commands:
         if wanted in command.names:
             return command
-    raise UsageError("There is no command /{name}.", name=wanted)
+    if COMMAND_NAME.match(wanted):  # at most 32 letters, digits and _: safe to echo
+        raise UsageError("There is no command /{name}.", name=wanted)
+    # Anything else (10,000 characters, control or bidi characters) is not repeated back.
+    raise UsageError("There is no such command: command names are letters, digits and _.")
 
 
 def _line(ctx: Context, command: Command) -> str:
@@ -38,13 +41,20 @@ def _line(ctx: Context, command: Command) -> str:
 
 
 def command_list(ctx: Context) -> str:
-    """Every command in the room's language, organizer-only ones last."""
+    """Every command in the room's language; organizer-only ones last, in full for organizers
+    and as a list of names marked "for organizers only" for the other members."""
     everyone = [_line(ctx, c) for c in ctx.commands if not c.organizer_only]
-    organizers = [_line(ctx, c) for c in ctx.commands if c.organizer_only]
+    reserved = [c for c in ctx.commands if c.organizer_only]
     help_name = ctx.command_name("help")
     parts = [ctx.t("assobot commands:"), *everyone]
-    if organizers:
-        parts += ["", ctx.t("For organizers:"), *organizers]
+    if reserved and ctx.is_organizer:
+        parts += ["", ctx.t("For organizers:"), *(_line(ctx, c) for c in reserved)]
+    elif reserved:
+        names = ", ".join(f"/{c.localized_name(ctx.lang)}" for c in reserved)
+        parts += [
+            "",
+            ctx.t("For organizers only (not for you in this room): {names}", names=names),
+        ]
     parts += [
         "",
         ctx.t("Details: /{help} command. On Matrix, ! works too: !{help}", help=help_name),

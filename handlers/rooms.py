@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import cache
+from zoneinfo import available_timezones
 
 from bot.context import Context
 from bot.errors import Refusal, UsageError
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, _
-from bot.message import Outgoing
+from bot.message import Button, Outgoing
 from bot.router import Router
+from bot.text import ECHO_LIMIT, clip, read_number
 from storage.rooms import CODE_ALPHABET, CODE_LENGTH, RoomRecord
 
 router = Router("rooms")
@@ -18,6 +20,8 @@ router = Router("rooms")
 PLATFORM_NAMES = {"telegram": "Telegram", "matrix": "Matrix", "console": "console"}
 REVOKE_WORDS = ("retirer", "enlever", "remove", "revoke")
 _CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+# How long the first room's organizers have to confirm a room that typed its code.
+LINK_REQUEST_TTL = timedelta(days=2)
 
 
 def room_label(room: RoomRecord) -> str:
@@ -35,6 +39,12 @@ def room_label(room: RoomRecord) -> str:
     organizer=True,
 )
 async def pair(ctx: Context) -> None:
+    if ctx.room.private:
+        # Everyone is "organizer" of their own private chat: it must never join a group.
+        raise Refusal(
+            "A private chat cannot be linked: ask for the code in a group of the "
+            "association, and type it in the other group."
+        )
     if not ctx.args:
         minutes = ctx.config.rooms.pairing_code_minutes
         code = ctx.store.rooms.create_pairing_code(
@@ -44,7 +54,8 @@ async def pair(ctx: Context) -> None:
         await ctx.reply(
             ctx.t(
                 "Linking code: {code} (valid {minutes} minutes). In the other room, an "
-                "organizer types:\n/{name} {code}",
+                "organizer types:\n/{name} {code}\nIf someone else types it, an organizer "
+                "of this room is asked to confirm which room joins.",
                 code=code,
                 minutes=minutes,
                 name=name,
@@ -58,38 +69,131 @@ async def pair(ctx: Context) -> None:
         )
     if ctx.store.rooms.pairing_code_room(code, ctx.now()) == ctx.room.key:
         raise Refusal("This code comes from this room: type it in the other room.")
-    origin_key = ctx.store.rooms.take_pairing_code(code, ctx.now())
-    if origin_key is None:
+    taken = ctx.store.rooms.take_pairing_code(code, ctx.now())
+    if taken is None:
         raise Refusal(
             "This code is unknown or has expired. Ask for a new one with /{name} "
             "in the other room.",
             name=ctx.command_name("pair"),
         )
-    origin = ctx.store.rooms.get(origin_key)
-    if origin is None:
+    origin = ctx.store.rooms.get(taken.room_key)
+    if origin is None or origin.private:
         raise Refusal("The room that gave this code no longer exists.")
-    if not ctx.store.rooms.link(origin_key, ctx.room.key):
+    if origin.association_id == ctx.room.association_id:
         await ctx.reply(ctx.t("This room is already linked with {room}.", room=room_label(origin)))
         return
-    here = ctx.store.rooms.get(ctx.room.key) or ctx.room
-    await ctx.reply(
-        ctx.t(
-            "Linked with {room}. Polls, reminders, announcements and digests "
-            "can now serve both. /rooms lists the linked rooms.",
-            room=room_label(origin),
+    if taken.created_by == ctx.sender.key:
+        # The organizer who asked for the code typed it here: they chose both rooms.
+        ctx.store.rooms.link(origin.key, ctx.room.key)
+        here = ctx.store.rooms.get(ctx.room.key) or ctx.room
+        await ctx.reply(_linked_text(ctx, origin, ctx.lang))
+        await ctx.send(
+            origin.key,
+            Outgoing(
+                ctx.t(
+                    "{room} is now linked with this room (by {member}).",
+                    lang=origin.language,
+                    room=room_label(here),
+                    member=ctx.sender.name,
+                )
+            ),
         )
+        return
+    # Anyone who read the code in the group could type it: an organizer there confirms.
+    request = ctx.store.rooms.request_link(
+        origin.key, ctx.room.key, ctx.sender, ctx.now(), LINK_REQUEST_TTL
     )
-    await ctx.send(
+    here = ctx.store.rooms.get(ctx.room.key) or ctx.room
+    lang = origin.language
+    delivery = await ctx.send(
         origin.key,
         Outgoing(
             ctx.t(
-                "{room} is now linked with this room (by {member}).",
-                lang=origin.language,
+                "{room} wants to join this room's association (code typed there by {member}). "
+                "Linked rooms share announcements, polls and the register of decisions. "
+                "An organizer of this room confirms or refuses:",
+                lang=lang,
                 room=room_label(here),
                 member=ctx.sender.name,
-            )
+            ),
+            buttons=(
+                (
+                    Button(ctx.t("✅ Confirm", lang=lang), f"pair:yes:{request}"),
+                    Button(ctx.t("❌ Refuse", lang=lang), f"pair:no:{request}"),
+                ),
+            ),
         ),
     )
+    if not delivery.ok:
+        raise Refusal(
+            "I could not ask {room} to confirm ({error}). Try again later.",
+            room=room_label(origin),
+            error=delivery.error,
+        )
+    await ctx.reply(
+        ctx.t(
+            "Asked the organizers of {room} to confirm. The rooms are linked once one of "
+            "them does.",
+            room=room_label(origin),
+        )
+    )
+
+
+def _linked_text(ctx: Context, other: RoomRecord, lang: str) -> str:
+    return ctx.t(
+        "Linked with {room}. Polls, reminders, announcements and digests "
+        "can now serve both. /{rooms} lists the linked rooms.",
+        lang=lang,
+        room=room_label(other),
+        rooms=_name_in(ctx, "rooms", lang),
+    )
+
+
+def _name_in(ctx: Context, name: str, lang: str) -> str:
+    """A command's name in a given language (the other room may speak another one)."""
+    for command in ctx.commands:
+        if command.name == name:
+            return command.localized_name(lang)
+    return name
+
+
+@router.button("pair")
+async def answer_link_request(ctx: Context) -> None:
+    """An organizer of the first room confirms or refuses the room that typed its code."""
+    answer, _sep, number = (ctx.args[0] if ctx.args else "").partition(":")
+    request_id = read_number(number, low=1)
+    if answer not in ("yes", "no") or request_id is None:
+        return
+    if ctx.room.private or not ctx.is_organizer:
+        raise Refusal("Only an organizer of this room can answer this request.")
+    request = ctx.store.rooms.take_link_request(request_id, ctx.room.key, ctx.now())
+    joining = ctx.store.rooms.get(request.joining_key) if request else None
+    if request is None or joining is None:
+        raise Refusal("This request has already been answered or has expired.")
+    here = ctx.store.rooms.get(ctx.room.key) or ctx.room
+    if answer == "no":
+        outcome = ctx.t(
+            "{room} was not linked: {member} refused.",
+            room=room_label(joining),
+            member=ctx.sender.name,
+        )
+        notice = ctx.t(
+            "{room} refused to link with this room.", lang=joining.language, room=room_label(here)
+        )
+    else:
+        if joining.private or not ctx.store.rooms.link(ctx.room.key, joining.key):
+            raise Refusal("This room is already linked with {room}.", room=room_label(joining))
+        outcome = ctx.t(
+            "{room} is now linked with this room (confirmed by {member}).",
+            room=room_label(joining),
+            member=ctx.sender.name,
+        )
+        notice = _linked_text(ctx, here, joining.language)
+    if ctx.message.message_id:
+        await ctx.edit(ctx.room.key, ctx.message.message_id, Outgoing(outcome))
+    else:
+        await ctx.reply(outcome)
+    await ctx.send(joining.key, Outgoing(notice))
 
 
 @router.command(
@@ -192,7 +296,7 @@ async def language(ctx: Context) -> None:
     }
     wanted = aliases.get(wanted, wanted)
     if wanted not in LANGUAGES or len(ctx.args) > 1:
-        raise UsageError("Unknown language “{value}”: choose fr or en.", value=ctx.text)
+        raise UsageError("Unknown language “{value}”: choose fr or en.", value=_echo(ctx.text))
     ctx.require_organizer()
     ctx.store.rooms.set_language(ctx.room.key, wanted)
     await ctx.reply(
@@ -200,19 +304,46 @@ async def language(ctx: Context) -> None:
     )
 
 
+# IANA areas: a timezone members may choose is Area/Location in one of them, or UTC. This
+# leaves out the system's copies (posix/…, right/… which counts leap seconds), localtime,
+# Factory, posixrules, and the old backward-compatible names (US/Eastern, Japan, EST, CET…).
+ZONE_AREAS = frozenset(
+    [
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+        "Etc",
+    ]
+)
+SYSTEM_COPIES = ("posix/", "right/")
+
+
+@cache
+def canonical_zones() -> dict[str, str]:
+    """The timezone names a room may use, by their case-folded spelling."""
+    names = {
+        zone
+        for zone in available_timezones()
+        if zone == "UTC" or (zone.partition("/")[0] in ZONE_AREAS and "/" in zone)
+    }
+    return {zone.casefold(): zone for zone in names | {"UTC"}}
+
+
 def _zone(name: str) -> str | None:
-    """The IANA name for ``name``, matched without regard to case."""
-    try:
-        ZoneInfo(name)
-        if "/" in name or name == "UTC":
-            return name
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
-    folded = name.casefold()
-    for zone in available_timezones():
-        if zone.casefold() == folded:
-            return zone
-    return None
+    """The canonical IANA name for ``name``, matched without regard to case."""
+    return canonical_zones().get(name.casefold())
+
+
+def _echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """User text repeated in a reply: control and bidi-override characters dropped, clipped."""
+    return clip("".join(c for c in text if c.isprintable() or c.isspace()), limit)
 
 
 @router.command(
@@ -234,9 +365,18 @@ async def timezone(ctx: Context) -> None:
         return
     zone = _zone(ctx.args[0]) if len(ctx.args) == 1 else None
     if zone is None:
+        copy = ctx.args[0].casefold()
+        for prefix in SYSTEM_COPIES:
+            original = _zone(copy.removeprefix(prefix)) if copy.startswith(prefix) else None
+            if original is not None and len(ctx.args) == 1:
+                raise UsageError(
+                    "“{value}” is the system's copy of {zone}, not a timezone name: write {zone}.",
+                    value=_echo(ctx.text),
+                    zone=original,
+                )
         raise UsageError(
             "Unknown timezone “{value}”: write it like Europe/Paris or America/Montreal.",
-            value=ctx.text,
+            value=_echo(ctx.text),
         )
     ctx.require_organizer()
     ctx.store.rooms.set_timezone(ctx.room.key, zone)
@@ -276,9 +416,13 @@ async def organizer(ctx: Context) -> None:
     ctx.require_organizer()
     found = ctx.store.members.find_in_room(ctx.room.key, handles[0])
     if not found:
-        raise Refusal("Nobody called {name} has written in this room yet.", name=handles[0])
+        raise Refusal(
+            "Nobody called {name} has written in this room yet.", name=_echo(handles[0], 40)
+        )
     if len(found) > 1:
-        raise Refusal("Several members are called {name}: use their @username.", name=handles[0])
+        raise Refusal(
+            "Several members are called {name}: use their @username.", name=_echo(handles[0], 40)
+        )
     member = found[0]
     if revoke:
         if ctx.store.organizers.revoke(ctx.room.key, member.key):

@@ -343,3 +343,43 @@ def m050_job_runs(db: Database) -> None:
             claimed_at TEXT NOT NULL
         )"""
     )
+
+
+@MIGRATIONS()
+def m045_link_requests(db: Database) -> None:
+    """Linking asks the first room's organizers to confirm (a room typing a code is a request,
+    not a link); and a private chat never belongs to an association with other rooms: those a
+    code once linked get an association of their own again, with the polls created in them."""
+    db.execute(
+        """
+        CREATE TABLE link_requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            origin_key TEXT NOT NULL REFERENCES rooms(key) ON DELETE CASCADE,
+            joining_key TEXT NOT NULL REFERENCES rooms(key) ON DELETE CASCADE,
+            requested_by TEXT NOT NULL,
+            requested_by_name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )"""
+    )
+    linked_private = db.execute(
+        """SELECT r.key, r.created_at FROM rooms r
+           WHERE r.private = 1 AND EXISTS (SELECT 1 FROM rooms o
+               WHERE o.association_id = r.association_id AND o.key != r.key)"""
+    ).fetchall()
+    for key, created_at in linked_private:
+        new = db.execute(
+            "INSERT INTO associations (created_at) VALUES (?)", [created_at]
+        ).lastrowid
+        db.execute("UPDATE rooms SET association_id = ? WHERE key = ?", [new, key])
+    # Linking and unlinking used to leave polls and motion proxies behind: each goes back to
+    # the association its room belongs to now.
+    db.execute(
+        """UPDATE polls SET association_id =
+               (SELECT association_id FROM rooms WHERE rooms.key = polls.room_key)"""
+    )
+    db.execute(
+        """UPDATE OR IGNORE proxies SET association_id =
+               (SELECT association_id FROM polls WHERE polls.id = proxies.poll_id)
+           WHERE poll_id IS NOT NULL"""
+    )

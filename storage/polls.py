@@ -201,6 +201,10 @@ class PollRepo:
         self._cache[poll_id] = record
         return record
 
+    def forget_cached(self) -> None:
+        """Drop the cached records: another repository moved poll rows (linking rooms)."""
+        self._cache.clear()
+
     def delete(self, poll_id: int) -> bool:
         """Remove a poll with everything attached to it (options, ballots, counts, proxies)."""
         self._cache.pop(poll_id, None)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
-from bot.message import Room
+from bot.message import Member, Room
 from storage.sql import fetch_all
 from storage.times import from_db, to_db
 
@@ -29,6 +30,25 @@ class RoomRecord:
     association_id: int
     language: str
     timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class PairingCode:
+    """A used-up linking code: the room that gave it and the organizer who asked for it."""
+
+    room_key: str
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRequest:
+    """A room asking to join another room's association, until an organizer there answers."""
+
+    id: int
+    origin_key: str
+    joining_key: str
+    requested_by: str
+    requested_by_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +83,9 @@ class RoomRepo:
         self.default_language = language
         self.default_timezone = timezone
         self._cache: dict[str, RoomRecord] = {}
+        # Called after linking or unlinking moved rows of other repositories (polls, proxies),
+        # so they drop what they cached.
+        self.on_move: list[Callable[[], None]] = []
 
     def ensure(self, room: Room, now: datetime) -> RoomRecord:
         """Return the stored room, creating it (and its own association) on first sight."""
@@ -157,22 +180,25 @@ class RoomRepo:
         )
         return str(rows[0]["room_key"]) if rows else None
 
-    def take_pairing_code(self, code: str, now: datetime) -> str | None:
-        """Use up a code: return the room that issued it, or None if unknown or expired."""
+    def take_pairing_code(self, code: str, now: datetime) -> PairingCode | None:
+        """Use up a code: the room that issued it and who asked for it, or None if unknown or
+        expired."""
         # A write: db.query commits it (fetch_all is for reads only).
         rows = list(
             self.db.query(
-                "DELETE FROM pairing_codes WHERE code = ? RETURNING room_key, expires_at",
+                """DELETE FROM pairing_codes WHERE code = ?
+                   RETURNING room_key, created_by, expires_at""",
                 [code.upper()],
             )
         )
         if not rows or from_db(rows[0]["expires_at"]) <= now:
             return None
-        return str(rows[0]["room_key"])
+        return PairingCode(str(rows[0]["room_key"]), str(rows[0]["created_by"]))
 
     def link(self, origin_key: str, joining_key: str) -> bool:
         """Move the joining room, and every room already linked to it, into the origin's
-        association. Return False when they were already linked."""
+        association, with their polls, motions and proxies (the register follows the rooms).
+        Return False when they were already linked."""
         with self.db.atomic():
             origin = self.get(origin_key)
             joining = self.get(joining_key)
@@ -180,27 +206,95 @@ class RoomRepo:
                 raise KeyError(origin_key if origin is None else joining_key)
             if origin.association_id == joining.association_id:
                 return False
+            if origin.private or joining.private:
+                raise ValueError("a private chat never joins an association")
+            moving = [origin.association_id, joining.association_id]
+            self.db.execute("UPDATE rooms SET association_id = ? WHERE association_id = ?", moving)
+            self.db.execute("UPDATE polls SET association_id = ? WHERE association_id = ?", moving)
+            # A member who gave a general proxy in both keeps the one of the room that asked.
             self.db.execute(
-                "UPDATE rooms SET association_id = ? WHERE association_id = ?",
-                [origin.association_id, joining.association_id],
+                "UPDATE OR IGNORE proxies SET association_id = ? WHERE association_id = ?", moving
             )
-            self.db.execute("DELETE FROM associations WHERE id = ?", [joining.association_id])
-        self._cache.clear()
+            self.db.execute("DELETE FROM proxies WHERE association_id = ?", moving[1:])
+            self.db.execute("DELETE FROM associations WHERE id = ?", moving[1:])
+        self._moved()
         return True
 
     def unlink(self, key: str, now: datetime) -> bool:
-        """Give the room an association of its own again. Return False if it was alone."""
-        if len(self.linked_to(key)) <= 1:
-            return False
+        """Give the room an association of its own again, taking with it the polls and motions
+        created in it, their proxies, and a copy of the general proxies its members gave.
+        Return False if it was alone."""
         with self.db.atomic():
-            association = self.db.execute(
+            room = self.get(key)
+            if room is None or len(self.linked_to(key)) <= 1:
+                return False
+            old = room.association_id
+            new = self.db.execute(
                 "INSERT INTO associations (created_at) VALUES (?)", [to_db(now)]
             ).lastrowid
+            self.db.execute("UPDATE rooms SET association_id = ? WHERE key = ?", [new, key])
             self.db.execute(
-                "UPDATE rooms SET association_id = ? WHERE key = ?", [association, key]
+                "UPDATE polls SET association_id = ? WHERE association_id = ? AND room_key = ?",
+                [new, old, key],
             )
-        self._cache.pop(key, None)
+            self.db.execute(
+                """UPDATE proxies SET association_id = ? WHERE association_id = ?
+                   AND poll_id IN (SELECT id FROM polls WHERE room_key = ?)""",
+                [new, old, key],
+            )
+            # A general proxy belongs to the giver's membership: it stays valid on both sides
+            # for a giver seen in the leaving room (and only there: no vote for a stranger).
+            self.db.execute(
+                """INSERT INTO proxies (association_id, giver_key, giver_name, holder_key,
+                       holder_name, poll_id, created_at)
+                   SELECT ?, giver_key, giver_name, holder_key, holder_name, NULL, created_at
+                   FROM proxies WHERE association_id = ? AND poll_id IS NULL
+                   AND giver_key IN (SELECT member_key FROM room_members WHERE room_key = ?)""",
+                [new, old, key],
+            )
+        self._moved()
         return True
+
+    def _moved(self) -> None:
+        self._cache.clear()
+        for forget in self.on_move:
+            forget()
+
+    def request_link(
+        self, origin_key: str, joining_key: str, member: Member, now: datetime, ttl: timedelta
+    ) -> int:
+        """Record that ``joining_key`` asks to join ``origin_key``'s association; an organizer
+        of the origin confirms it (``take_link_request``). Returns the request's id."""
+        self.db.execute("DELETE FROM link_requests WHERE expires_at <= ?", [to_db(now)])
+        cursor = self.db.execute(
+            """INSERT INTO link_requests (origin_key, joining_key, requested_by,
+                   requested_by_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)""",
+            [origin_key, joining_key, member.key, member.name, to_db(now), to_db(now + ttl)],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def take_link_request(
+        self, request_id: int, origin_key: str, now: datetime
+    ) -> LinkRequest | None:
+        """Use up a pending request made to ``origin_key``: None if unknown, already answered,
+        expired, or made to another room."""
+        # A write: db.query commits it (fetch_all is for reads only).
+        rows = list(
+            self.db.query(
+                "DELETE FROM link_requests WHERE id = ? AND origin_key = ? RETURNING *",
+                [request_id, origin_key],
+            )
+        )
+        if not rows or from_db(rows[0]["expires_at"]) <= now:
+            return None
+        row = rows[0]
+        return LinkRequest(
+            id=row["id"],
+            origin_key=row["origin_key"],
+            joining_key=row["joining_key"],
+            requested_by=row["requested_by"],
+            requested_by_name=row["requested_by_name"],
+        )
 
     def add_announcement(
         self, room_key: str, author_key: str, author_name: str, text: str, now: datetime

@@ -26,6 +26,7 @@ class Store:
         self.reminders = ReminderRepo(db)
         self.polls = PollRepo(db)
         self.events = EventRepo(db)
+        self.rooms.on_move.append(self.polls.forget_cached)
 
     def close(self) -> None:
         """Close the database and release its lock."""

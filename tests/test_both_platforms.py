@@ -71,12 +71,44 @@ async def test_one_process_links_a_telegram_group_and_a_matrix_room(
     match = re.search(r"Code de liaison : ([A-Z0-9]{8})", fake_telegram.texts(group)[-1])
     assert match, fake_telegram.texts(group)
 
-    # ...typed in the Matrix room by its creator (an organizer there) links both.
-    linked = await alice_mx.reply_to(room_id, bot_account.user_id, f"!lier {match.group(1)}")
-    assert linked.content["body"].startswith("Relié à Asso des Tilleuls (Telegram).")
+    # ...typed in the Matrix room by its creator (an organizer there, another account) asks
+    # the Telegram group's organizers to confirm which room joins...
+    asked = await alice_mx.reply_to(room_id, bot_account.user_id, f"!lier {match.group(1)}")
+    assert asked.content["body"].startswith(
+        "J'ai demandé aux organisateurs de Asso des Tilleuls (Telegram) de confirmer."
+    )
     await fake_telegram.wait_for(
-        lambda: "est maintenant relié à ce salon" in fake_telegram.texts(group)[-1],
-        what="the link notice in Telegram",
+        lambda: "demande à rejoindre l'association" in fake_telegram.texts(group)[-1],
+        what="the request in Telegram",
+    )
+    request = fake_telegram.sent(group)[-1]
+    # The platform and the room's name say which room asks.
+    assert fake_telegram.texts(group)[-1].startswith(
+        "Asso test (Matrix) demande à rejoindre l'association de ce salon (code tapé là-bas par"
+    )
+    buttons = [
+        b["callback_data"] for row in request["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert ["pair:yes:1", "pair:no:1"] == buttons
+
+    # ...and an organizer of the group confirming links both.
+    mark = len(alice_mx.seen)
+    fake_telegram.tap(group, alice_tg, request["message_id"], "pair:yes:1")
+    linked = await wait_until(
+        lambda: [
+            s
+            for s in alice_mx.from_bot(room_id, bot_account.user_id, mark)
+            if s.content.get("body", "").startswith("Relié à Asso des Tilleuls (Telegram).")
+        ],
+        "the link notice in Matrix",
+    )
+    assert linked
+    await fake_telegram.wait_for(
+        lambda: (
+            "est maintenant relié à ce salon (confirmé par Alice)"
+            in fake_telegram.sent(group)[-1]["text"]
+        ),
+        what="the request turned into the link notice in Telegram",
     )
 
     # An announcement from Telegram reaches the Matrix room too.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from tests.harness import Harness
 
 
@@ -138,6 +140,65 @@ async def test_timezone_changes_how_dates_are_written(bot: Harness) -> None:
 async def test_timezone_unknown_is_explained(bot: Harness) -> None:
     replies = await bot.say("/fuseau Mars/Olympus")
     assert replies[0].startswith("Fuseau horaire inconnu « Mars/Olympus »")
+
+
+UNKNOWN_ZONE = (
+    "Fuseau horaire inconnu « {value} » : écrivez-le comme Europe/Paris ou America/Montreal.\n"
+    "Utilisation : /fuseau [Zone/Ville]\nExemple : /fuseau America/Montreal"
+)
+
+
+@pytest.mark.parametrize(
+    ("expected", "value"),
+    [
+        (
+            "« right/Europe/Paris » est la copie système de Europe/Paris, pas un nom de fuseau "
+            "horaire : écrivez Europe/Paris.",
+            "right/Europe/Paris",
+        ),
+        (
+            "« posix/America/Montreal » est la copie système de America/Montreal, pas un nom de "
+            "fuseau horaire : écrivez America/Montreal.",
+            "posix/America/Montreal",
+        ),
+        (UNKNOWN_ZONE.format(value="localtime").split("\n")[0], "localtime"),
+        (UNKNOWN_ZONE.format(value="Factory").split("\n")[0], "Factory"),
+        (UNKNOWN_ZONE.format(value="posixrules").split("\n")[0], "posixrules"),
+        (UNKNOWN_ZONE.format(value="US/Eastern").split("\n")[0], "US/Eastern"),
+        (UNKNOWN_ZONE.format(value="EST").split("\n")[0], "EST"),
+    ],
+)
+async def test_timezone_accepts_canonical_iana_names_only(
+    bot: Harness, expected: str, value: str
+) -> None:
+    replies = await bot.say(f"/fuseau {value}")
+
+    assert expected == replies[0].split("\n")[0]
+    assert "Europe/Paris" == bot.app.store.rooms.get("console:asso").timezone  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("expected", "value"), [("UTC", "utc"), ("Etc/UTC", "Etc/UTC"), ("Asia/Tokyo", "ASIA/TOKYO")]
+)
+async def test_timezone_keeps_utc_and_any_case(bot: Harness, expected: str, value: str) -> None:
+    replies = await bot.say(f"/fuseau {value}")
+    assert replies[0].startswith(f"Le fuseau horaire de ce salon est maintenant {expected} :")
+
+
+async def test_timezone_hostile_value_is_clipped_and_cleaned(bot: Harness) -> None:
+    replies = await bot.say("/fuseau Europe/\u202eParis" + "x" * 10_000 + "\x1b[2J")
+
+    first = replies[0].split("\n")[0]
+    assert len(first) < 200
+    assert "\u202e" not in first and "\x1b" not in first
+    assert first.startswith("Fuseau horaire inconnu « Europe/Parisxxx")
+
+
+@pytest.mark.parametrize("command", ["/langue", "/organisateur"])
+async def test_room_commands_do_not_echo_10000_characters(bot: Harness, command: str) -> None:
+    replies = await bot.say(f"{command} \u202e{'y' * 10_000}")
+    assert len(replies[0]) < 300
+    assert "\u202e" not in replies[0]
 
 
 async def test_organizer_role_can_be_granted_and_revoked(bot: Harness) -> None:
