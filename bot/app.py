@@ -59,6 +59,8 @@ class App:
             self.store.close()
             raise
         self.services.commands = self.dispatcher.commands
+        self.services.reply_privately = self.reply_privately
+        self.services.redact = self.redact
         self.adapters: dict[str, Adapter] = {}
         self._stop = asyncio.Event()
         self._started = False
@@ -123,6 +125,35 @@ class App:
             log.exception("could not open a private chat with %s", member_key)
             return None
         return f"{platform}:{room_id}" if room_id else None
+
+    async def reply_privately(self, room_key: str, member_key: str, token: str, text: str) -> bool:
+        """Answer a member where only they see it: the adapter's own private answer to a tap
+        (``reply_privately``), else a private chat; never the room. False when neither exists."""
+        platform, _sep, room_id = room_key.partition(":")
+        adapter = self.adapters.get(platform)
+        answer = getattr(adapter, "reply_privately", None)
+        if answer is not None:
+            try:
+                if await answer(room_id, member_key.partition(":")[2], token, text):
+                    return True
+            except Exception:
+                log.exception("could not answer %s privately", member_key)
+        private = await self.private_room(member_key)
+        if private is None:
+            return False
+        return (await self.send(private, Outgoing(text))).ok
+
+    async def redact(self, room_key: str, event_id: str) -> bool:
+        """Remove a member's event (a public reaction) where the adapter can and may."""
+        platform, _sep, room_id = room_key.partition(":")
+        remover = getattr(self.adapters.get(platform), "redact", None)
+        if remover is None:
+            return False
+        try:
+            return bool(await remover(room_id, event_id))
+        except Exception:
+            log.exception("could not redact %s in %s", event_id, room_key)
+            return False
 
     # Life cycle -------------------------------------------------------------------------
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 Sender = Callable[[str, Outgoing], Awaitable[Delivery]]
 Editor = Callable[[str, str, Outgoing], Awaitable[Delivery]]
 PrivateOpener = Callable[[str], Awaitable[str | None]]
+PrivateReplier = Callable[[str, str, str, str], Awaitable[bool]]
+Redactor = Callable[[str, str], Awaitable[bool]]
 
 
 @dataclass(slots=True)
@@ -38,6 +40,8 @@ class Services:
     edit: Editor
     private_room: PrivateOpener
     commands: tuple[Command, ...] = field(default=())
+    reply_privately: PrivateReplier | None = None
+    redact: Redactor | None = None
 
 
 class Context:
@@ -208,3 +212,22 @@ class Context:
         """The key of a private chat with a member (the sender by default), or None where the
         platform cannot open one."""
         return await self.services.private_room(member_key or self.sender.key)
+
+    # Private answers to a tap or a poll answer (a choice that must stay private) -------------
+
+    async def reply_privately(self, text: str) -> bool:
+        """Answer the sender where only they see it: the tap's own answer where the platform
+        has one, else a private chat; never the room. False when no private way exists."""
+        replier = self.services.reply_privately
+        if replier is None:
+            return False
+        token = self.message.gesture.token if self.message.gesture else ""
+        return await replier(self.room.key, self.sender.key, token, text)
+
+    async def remove_gesture(self) -> bool:
+        """Remove the public gesture (a reaction, a poll response) this event came from, where
+        the platform lets the bot; True when it is gone."""
+        gesture = self.message.gesture
+        if gesture is None or not gesture.event_id or self.services.redact is None:
+            return False
+        return await self.services.redact(self.room.key, gesture.event_id)

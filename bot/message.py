@@ -55,6 +55,22 @@ class Incoming:
     message_id: str = ""
     sender_is_admin: bool = False
     bot_username: str = ""
+    gesture: Gesture | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Gesture:
+    """How a tap or a poll answer was made, for the handler that must keep a choice private.
+
+    ``public``: the other members of the room saw it (a Matrix reaction or poll response in a
+    group room); a Telegram button tap is seen by the bot alone. ``event_id`` is the gesture's
+    own platform id (the reaction event), which an adapter may be able to redact. ``token`` is
+    the adapter's handle to answer the tapper privately (a Telegram callback query id).
+    """
+
+    public: bool = False
+    event_id: str = ""
+    token: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +114,18 @@ class PollSpec:
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """A message to send: plain text (adapters escape it), optional button rows, and
-    optionally a native poll (adapters without native polls ignore it)."""
+    optionally a native poll (adapters without native polls ignore it).
+
+    ``private_choice``: pressing a button must not show the choice to the room. Where a press
+    is seen by everyone (Matrix reactions in a group room) the adapter lists the choices
+    without inviting public presses, and offers a private ballot instead."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     reply_to: str | None = None
     poll: PollSpec | None = None
     attachment: Attachment | None = None
+    private_choice: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +138,7 @@ class ButtonPress:
     message_id: str
     at: datetime
     sender_is_admin: bool = False
+    gesture: Gesture = Gesture()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +152,7 @@ class Vote:
     choices: tuple[str, ...]
     at: datetime
     sender_is_admin: bool = False
+    gesture: Gesture = Gesture()
 
 
 @dataclass(frozen=True, slots=True)

@@ -295,6 +295,7 @@ class Dispatcher:
             at=event.at,
             message_id=event.message_id,
             sender_is_admin=event.sender_is_admin,
+            gesture=event.gesture,
         )
         try:
             room = self.services.store.rooms.ensure(event.room, event.at)

@@ -1,11 +1,16 @@
 """Open the database: one owner process (lock file), WAL, busy timeout, foreign keys.
 
-Migrations are applied on open."""
+Migrations are applied on open. Secret ballots leave no history in the files: deleted and
+replaced content is zeroed (``secure_delete``), temporary tables stay in memory, the WAL is
+checkpointed and truncated after each secret vote (``forget_history``), and backups go through
+SQLite's online backup API (``OwnedDatabase.backup``), never a copy of the files."""
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -15,6 +20,8 @@ from sqlite_utils import Database
 from storage.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 5000
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseLocked(Exception):
@@ -56,7 +63,24 @@ def configure(db: Database) -> None:
     db.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.conn.execute("PRAGMA foreign_keys = ON")
     db.conn.execute("PRAGMA synchronous = NORMAL")
+    # Zero what a delete or an update frees, so no page keeps an earlier count; and never
+    # spill a sort or a temporary index (a list of voters, say) into a file.
+    db.conn.execute("PRAGMA secure_delete = ON")
+    db.conn.execute("PRAGMA temp_store = MEMORY")
     db.enable_wal()
+
+
+def forget_history(db: Database) -> None:
+    """Copy the WAL into the database and cut it to zero bytes.
+
+    The WAL keeps every version of each page a transaction wrote, one commit after another:
+    replayed, it would show a secret voter's row and their option's count changing together.
+    Called right after a secret vote is committed (the count is then only in the database
+    file, with ``secure_delete`` zeroing the older version). Cheap: the WAL holds the few pages
+    written since the last checkpoint."""
+    busy, _log_frames, _copied = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        log.warning("the WAL could not be truncated after a secret vote (a reader is busy)")
 
 
 class OwnedDatabase:
@@ -73,6 +97,17 @@ class OwnedDatabase:
         except BaseException:
             self.close()
             raise
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the live database in one file, through SQLite's online
+        backup API: it holds the current state only (copying ``assobot.db`` with its ``-wal``
+        would also copy the WAL's recent history)."""
+        destination = sqlite3.connect(target)
+        try:
+            self.db.conn.backup(destination)
+            destination.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        finally:
+            destination.close()
 
     def close(self) -> None:
         """Close the connection and release the lock (safe to call twice)."""

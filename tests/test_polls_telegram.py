@@ -91,3 +91,29 @@ async def test_poll_with_taps_live_tally_and_close(world: TelegramWorld) -> None
     await fake.wait_for(lambda: len(fake.answered) > late, what="the late tap answered")
     assert "Résultat : Salle des fêtes (2 voix)." in closed[0]
     assert "2. Au parc\n   ▓▓▓░░░░░░░ 1 (33 %) — Carol" in message(world, poll_id)["text"]
+
+
+async def test_poll_anonymous_tap_beyond_at_most_is_answered_to_the_tapper_alone(
+    world: TelegramWorld,
+) -> None:
+    fake = world.fake
+    await world.start_bot()
+    await world.reply_to(
+        world.group,
+        world.alice,
+        "/sondage Garnitures ? | Jambon | Olives | Ananas | au plus 2 | anonyme",
+    )
+    poll_id = fake.sent(world.group)[0]["message_id"]
+    sent_before = len(fake.sent(world.group))
+
+    for n in (1, 2, 3):  # callback query ids 1, 2, 3
+        fake.tap(world.group, world.bob, poll_id, f"poll:1:{n}")
+        await fake.wait_for(lambda n=n: len(fake.answered) == n, what=f"tap {n} answered")
+
+    third = fake.callback_answers["3"]
+    assert "Bob : le sondage n°1 permet au plus 2 choix" in third.text
+    assert third.show_alert
+    assert "" == fake.callback_answers["1"].text
+    assert [] == [
+        m["text"] for m in fake.sent(world.group)[sent_before:] if "au plus 2" in m["text"]
+    ]

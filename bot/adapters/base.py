@@ -44,3 +44,8 @@ class Adapter(Protocol):
 # Optional capabilities an adapter may add (the app looks them up with getattr and falls back
 # to text when they are missing; handlers never test the platform):
 #   async def private_room(self, member_id: str) -> str | None   a direct chat's room id
+#   async def reply_privately(self, room_id: str, member_id: str, token: str, text: str) -> bool
+#       answer a tap where only the tapper sees it (``token``: the Gesture's; Telegram answers
+#       the callback query); False lets the app fall back to a private chat
+#   async def redact(self, room_id: str, event_id: str) -> bool
+#       remove a member's event (a public reaction on a secret ballot) where the bot may

@@ -45,6 +45,7 @@ class Line:
     buttons: tuple[tuple[Button, ...], ...] = ()
     message_id: str = ""
     notice: bool = False
+    private_to: str = ""  # a notice only this member sees (an answer to their tap)
 
 
 @dataclass(slots=True)
@@ -155,6 +156,11 @@ class ConsoleAdapter:
                 line.text, line.buttons = out.text, out.buttons
         self._show(Line(room_id, out.text, out.buttons, message_id), edited=True)
 
+    async def reply_privately(self, room_id: str, member_id: str, token: str, text: str) -> bool:
+        """A private notice: only the member who tapped sees it (never the room's messages)."""
+        self._show(Line(room_id, text, notice=True, private_to=member_id))
+        return True
+
     async def private_room(self, member_id: str) -> str:
         """The console's private chat with a member is a room named ``dm-<member>``."""
         return f"dm-{member_id}"
@@ -200,7 +206,9 @@ class ConsoleAdapter:
             self.lines.append(line)
         if self.output is None:
             return
-        if line.notice:
+        if line.private_to:
+            text = f"  🔒 {line.private_to}: " + line.text.replace("\n", "\n    ")
+        elif line.notice:
             text = "  · " + line.text.replace("\n", "\n    ")
         else:
             where = "" if line.room == self.state.room else f"[{line.room}] "

@@ -31,6 +31,7 @@ from nio import (
     RoomCreateEvent,
     RoomCreateResponse,
     RoomMessageText,
+    RoomRedactResponse,
     RoomSendResponse,
     SyncError,
     SyncResponse,
@@ -44,6 +45,7 @@ from bot.message import (
     Attachment,
     Button,
     ButtonPress,
+    Gesture,
     Incoming,
     Member,
     Outgoing,
@@ -68,6 +70,8 @@ NUMBERS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7�
 _EMOJI_VARIANTS = dict.fromkeys(
     map(ord, "\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
 )
+# The one reaction a group message of a secret ballot offers: it asks for a private ballot.
+BALLOT = "🗳️"
 SYNC_TIMEOUT_MS = 30_000
 # A generous timeline so a burst (100 votes at once) never leaves a gap in one sync.
 SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 500}}}
@@ -264,10 +268,23 @@ class MatrixAdapter:
             event_id = event_id or file_id
         return event_id
 
-    async def _send_text(self, room_id: str, out: Outgoing) -> str:
+    def _public_buttons(self, room_id: str, out: Outgoing) -> bool:
+        """Buttons whose press must stay private, in a room where a reaction is seen by all."""
+        return out.private_choice and self._state_get(f"direct:{room_id}") is None
+
+    def _reactions_of(self, room_id: str, out: Outgoing) -> tuple[list[Button], dict[str, str]]:
+        """The numbered buttons and the named reactions of a message. A private choice in a
+        group room gets one reaction, 🗳️, that asks for a private ballot (any reaction there
+        still reaches the handler, which refuses to count it)."""
         buttons = numbered_buttons(out.buttons)
-        named = named_reactions(out.buttons)
-        content = self._message_content(room_id, out.text, buttons, named)
+        if buttons and self._public_buttons(room_id, out):
+            return buttons, {BALLOT: buttons[0].data}
+        return buttons, named_reactions(out.buttons)
+
+    async def _send_text(self, room_id: str, out: Outgoing) -> str:
+        buttons, named = self._reactions_of(room_id, out)
+        private = self._public_buttons(room_id, out)
+        content = self._message_content(room_id, out.text, buttons, named, private=private)
         if out.reply_to:
             content["m.relates_to"] = {"m.in_reply_to": {"event_id": out.reply_to}}
         event_id = await self._send_event(room_id, "m.room.message", content)
@@ -275,8 +292,9 @@ class MatrixAdapter:
             self._state_set(f"buttons:{event_id}", json.dumps([b.data for b in buttons]))
         if named:
             self._state_set(f"reactions:{event_id}", json.dumps(named))
-        # Ready-made reactions, the named ones (👍) first: a member taps one instead of typing.
-        for key in (*named, *NUMBERS[: len(buttons)]):
+        # Ready-made reactions, the named ones (👍) first: a member taps one instead of typing
+        # (never the numbers of a private choice: reacting with them would show the choice).
+        for key in (*named, *(() if private else NUMBERS[: len(buttons)])):
             await self._send_event(
                 room_id,
                 "m.reaction",
@@ -321,9 +339,9 @@ class MatrixAdapter:
                 await self._end_poll(room_id, message_id, out.text)
             # A native poll shows its own live tally: nothing to replace while it is open.
             return
-        buttons = numbered_buttons(out.buttons)
-        named = named_reactions(out.buttons)
-        new = self._message_content(room_id, out.text, buttons, named)
+        buttons, named = self._reactions_of(room_id, out)
+        private = self._public_buttons(room_id, out)
+        new = self._message_content(room_id, out.text, buttons, named, private=private)
         content = {
             **{k: v for k, v in new.items() if k != "m.mentions"},
             "body": "* " + new["body"],
@@ -337,6 +355,17 @@ class MatrixAdapter:
             self._state_set(f"buttons:{message_id}", json.dumps([b.data for b in buttons]))
         if named or self._state_get(f"reactions:{message_id}") is not None:
             self._state_set(f"reactions:{message_id}", json.dumps(named))
+
+    async def redact(self, room_id: str, event_id: str) -> bool:
+        """Remove a member's event (a public reaction to a secret ballot); False when the bot
+        lacks the power level to redact others' events, or the homeserver refused."""
+        answer = await self._client().room_redact(
+            room_id, event_id, reason="assobot: a secret choice is not shown to the room"
+        )
+        if isinstance(answer, RoomRedactResponse):
+            return True
+        log.info("matrix: could not redact %s in %s: %s", event_id, room_id, answer)
+        return False
 
     async def private_room(self, member_id: str) -> str | None:
         """A direct room with ``member_id``: the one we already share, or a new one."""
@@ -608,6 +637,7 @@ class MatrixAdapter:
             message_id=event.reacts_to,
             at=self._now(),
             sender_is_admin=self._is_organizer(room, event.sender),
+            gesture=self._gesture(room, event),
         )
         await self._host().press(press)
 
@@ -643,6 +673,7 @@ class MatrixAdapter:
             choices=choices,
             at=self._now(),
             sender_is_admin=self._is_organizer(room, event.sender),
+            gesture=self._gesture(room, event),
         )
         await self._host().vote(vote)
 
@@ -661,6 +692,12 @@ class MatrixAdapter:
     def _room(self, room: Any) -> Room:
         private = self._state_get(f"direct:{room.room_id}") is not None
         return Room(PLATFORM, room.room_id, title=room.display_name or "", private=private)
+
+    def _gesture(self, room: Any, event: Any) -> Gesture:
+        """A reaction or poll response is a room event: every member of a group room sees it
+        (in a direct room, only the bot does)."""
+        direct = self._state_get(f"direct:{room.room_id}") is not None
+        return Gesture(public=not direct, event_id=str(event.event_id))
 
     def _member(self, room: Any, user_id: str) -> Member:
         name = room.user_name(user_id) or _localpart(user_id)
@@ -683,9 +720,24 @@ class MatrixAdapter:
         text: str,
         buttons: list[Button],
         named: dict[str, str] | None = None,
+        *,
+        private: bool = False,
     ) -> dict[str, Any]:
         body, formatted = render(text)
-        if buttons:
+        if buttons and private:
+            lines = [f"{i}. {b.label}" for i, b in enumerate(buttons, start=1)]
+            hint = self._translate(
+                room_id,
+                _(
+                    "Your choice stays private: react with 🗳️ and the bot sends you your ballot "
+                    "in a direct chat. Any other reaction here is seen by everyone, so it is not "
+                    "counted."
+                ),
+            )
+            body += "\n\n" + "\n".join(lines) + "\n" + hint
+            formatted += "<br><br>" + "<br>".join(html.escape(line) for line in lines)
+            formatted += "<br><i>" + html.escape(hint) + "</i>"
+        elif buttons:
             own = {data: emoji for emoji, data in (named or {}).items()}
             lines = [
                 f"{NUMBERS[i]} {b.label}" + (f" ({own[b.data]})" if b.data in own else "")

@@ -58,8 +58,18 @@ from telegram.ext import (
 from bot.adapters.base import Host
 from bot.config import ConfigError
 from bot.i18n import LANGUAGES, _
-from bot.message import Attachment, Button, ButtonPress, Incoming, Member, Outgoing, Room
+from bot.message import (
+    Attachment,
+    Button,
+    ButtonPress,
+    Gesture,
+    Incoming,
+    Member,
+    Outgoing,
+    Room,
+)
 from bot.router import parse_command
+from bot.text import clip
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -70,6 +80,7 @@ PLATFORM = "telegram"
 ANONYMOUS_ADMIN_ID = 1087968824  # @GroupAnonymousBot: the sender of anonymous admins' messages
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_ALERT = 200  # the Bot API cuts a callback answer's text at 200 characters
 ADMIN_CACHE_SECONDS = 300.0
 LAST_UPDATE_KEY = "last_update_id"
 # After a week without updates Telegram picks the next update id at random (it may be lower):
@@ -225,6 +236,7 @@ class TelegramAdapter:
         self._started_at = app.clock.now()
         self._told_away: set[int] = set()
         self._answering = asyncio.Semaphore(ANSWERS_AT_ONCE)
+        self._private_answers: dict[str, str] = {}  # callback query id -> private answer
         self.username = ""
         self._polling: asyncio.Task[None] | None = None
         self._handling = False  # an update is being handled: let it finish before stopping
@@ -607,20 +619,40 @@ class TelegramAdapter:
         query = update.callback_query
         if query is None or self._host is None:
             return
-        # Answer at once (Telegram shows a spinner until then), without waiting for it.
-        self.application.create_task(self._answer(query.answer()), update=update)
         message = query.message
         if message is None or not query.data:
+            self.application.create_task(self._answer(query.answer()), update=update)
             return
-        press = ButtonPress(
-            room=room_of(message.chat),
-            sender=member_of(query.from_user),
-            data=query.data,
-            message_id=str(message.message_id),
-            at=self.app.clock.now(),
-            sender_is_admin=await self._is_admin(message.chat, query.from_user.id),
-        )
-        await self._host.press(press)
+        # The handler may answer the tapper privately (an error on a secret ballot): the
+        # callback answer is that private channel, so it is sent once the handler has run
+        # (handlers are quick; Telegram shows a spinner until then).
+        self._private_answers[query.id] = ""
+        try:
+            press = ButtonPress(
+                room=room_of(message.chat),
+                sender=member_of(query.from_user),
+                data=query.data,
+                message_id=str(message.message_id),
+                at=self.app.clock.now(),
+                sender_is_admin=await self._is_admin(message.chat, query.from_user.id),
+                gesture=Gesture(public=False, token=query.id),  # only the bot sees a tap
+            )
+            await self._host.press(press)
+        finally:
+            text = self._private_answers.pop(query.id, "")
+            answering = (
+                query.answer(clip(text, MAX_ALERT), show_alert=True) if text else query.answer()
+            )
+            self.application.create_task(self._answer(answering), update=update)
+
+    async def reply_privately(self, room_id: str, member_id: str, token: str, text: str) -> bool:
+        """Answer a tap in its callback answer (an alert only the tapper sees); False when the
+        tap was already answered, so the app writes in the private chat instead."""
+        if token not in self._private_answers:
+            return False
+        earlier = self._private_answers[token]
+        self._private_answers[token] = f"{earlier}\n{text}" if earlier else text
+        return True
 
     async def _answer(self, answering: Awaitable[bool]) -> None:
         try:

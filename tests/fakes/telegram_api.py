@@ -80,6 +80,14 @@ _PERMISSIONS = (
 )
 
 
+@dataclass(frozen=True)
+class CallbackAnswer:
+    """What answerCallbackQuery showed the tapper alone (a toast, or an alert to dismiss)."""
+
+    text: str
+    show_alert: bool
+
+
 class ApiError(Exception):
     """An error answer of the Bot API: HTTP status, description, optional parameters."""
 
@@ -187,6 +195,7 @@ class FakeTelegram:
         self.webhook: dict[str, Any] = {}  # setWebhook's parameters while one is set
         self.calls: list[Call] = []
         self.answered: list[str] = []
+        self.callback_answers: dict[str, CallbackAnswer] = {}  # query id -> what the tapper read
         self._updates: list[dict[str, Any]] = []
         self._confirmed = 0
         self._update_ids = itertools.count(500_000)
@@ -627,7 +636,13 @@ class FakeTelegram:
         return _public(message)
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
+        text = str(params.get("text", ""))
+        if len(text) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.answered.append(str(params["callback_query_id"]))
+        self.callback_answers[str(params["callback_query_id"])] = CallbackAnswer(
+            text, str(params.get("show_alert", "")).lower() in ("true", "1")
+        )
         return True
 
     def _member_json(self, chat: Chat, user_id: int) -> dict[str, Any]:
