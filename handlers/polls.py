@@ -3,21 +3,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
 from bot.context import Context, Services
+from bot.csvsafe import write_csv
 from bot.errors import Refusal, UsageError
 from bot.i18n import _, format_date, format_datetime, format_number
 from bot.message import Attachment, Button, Outgoing, PollSpec
 from bot.router import Router, fold
+from bot.text import clip, comparable, read_number
 from bot.timeparse import WEEKDAYS, parse_moment
 from handlers.tally import (
     MotionCount,
@@ -32,7 +32,15 @@ from handlers.tally import (
     proxy_weights,
 )
 from storage.members import MemberRecord
-from storage.polls import MAYBE, YES, AlreadyVoted, NewPoll, OptionRecord, PollRecord
+from storage.polls import (
+    MAYBE,
+    YES,
+    AlreadyVoted,
+    FrozenResult,
+    NewPoll,
+    OptionRecord,
+    PollRecord,
+)
 from storage.rooms import RoomRecord
 
 router = Router("polls")
@@ -41,6 +49,7 @@ PREFIX = "poll"
 MAX_OPTIONS = 20
 MAX_QUESTION = 300
 MAX_LABEL = 100
+MAX_MEMBERS = 100_000  # the electorate a motion may state ("N members")
 NATIVE_POLL_MAX_ANSWERS = 10  # Telegram's limit, the strictest of the platforms
 BUTTON_LABEL = 40
 RENDER_DELAY = timedelta(seconds=1)  # at most one edit per second per message
@@ -58,13 +67,14 @@ _DEADLINE = re.compile(
     r"^(?:jusqu'\s?(?:a|au|à)|until|till|avant|before|deadline|cloture|closes?)\s+\S", re.I
 )
 _AT_MOST = re.compile(
-    r"^(?:max(?:imum)?|au plus|at most|up to)\s*(\d+)(?:\s*(?:choix|choices|options|reponses))?$"
-    r"|^(\d+)\s*(?:max|choix max|choices max|choix au plus)$"
+    r"^(?:max(?:imum)?|au plus|at most|up to)\s*([0-9]+)"
+    r"(?:\s*(?:choix|choices|options|reponses))?$"
+    r"|^([0-9]+)\s*(?:max|choix max|choices max|choix au plus)$"
 )
-_QUORUM = re.compile(r"^quorum\s*:?\s*(\d+)\s*%?$")
+_QUORUM = re.compile(r"^quorum\s*:?\s*([0-9]+)\s*%?$")
 _MEMBERS = re.compile(
-    r"^(?:(\d+)\s*(?:membres|members|inscrits|electeurs|voters)"
-    r"|(?:membres|members|inscrits|electorate)\s*:?\s*(\d+))$"
+    r"^(?:([0-9]+)\s*(?:membres|members|inscrits|electeurs|voters)"
+    r"|(?:membres|members|inscrits|electorate)\s*:?\s*([0-9]+))$"
 )
 _MODIFIER_WORDS = (
     ("max", "0", "multi|multiple|plusieurs|choix multiple|multiple choice|multiple choices"),
@@ -158,6 +168,12 @@ def _norm(text: str) -> str:
     return " ".join(fold(text.translate(_APOSTROPHES)).split())
 
 
+def _comparable(label: str) -> str:
+    """An option as members read it: ``a`` and ``a`` + zero-width space, 🍕 and 🍕 + U+FE0F,
+    ``Café`` and ``cafe`` are the same option."""
+    return _norm(comparable(label))
+
+
 def _modifier(ctx: Context, segment: str, request: Request, motion: bool) -> bool:
     """Apply one modifier segment to the request; False when it is not a modifier."""
     word = _norm(segment)
@@ -174,18 +190,31 @@ def _modifier(ctx: Context, segment: str, request: Request, motion: bool) -> boo
         return True
     at_most = _AT_MOST.match(word)
     if at_most and not motion:
-        most = at_most.group(1) or at_most.group(2)
-        if int(most) < 1:
+        most = read_number(at_most.group(1) or at_most.group(2), high=MAX_OPTIONS)
+        if most == 0:
             raise UsageError("“At most” needs a number of at least 1.")
-        request.settings["max"] = most
+        if most is None:
+            raise UsageError(
+                "“At most” counts choices: at most the number of options ({n} at the most).",
+                n=MAX_OPTIONS,
+            )
+        request.settings["max"] = str(most)
         return True
     quorum = _QUORUM.match(word)
     if quorum and motion:
-        request.settings["quorum"] = quorum.group(1)
+        percent = read_number(quorum.group(1), high=100)
+        if percent is None:
+            raise UsageError("A quorum is a percentage from 0 to 100.")
+        request.settings["quorum"] = str(percent)
         return True
     members = _MEMBERS.match(word)
     if members and motion:
-        request.settings["members"] = members.group(1) or members.group(2)
+        count = read_number(members.group(1) or members.group(2), high=MAX_MEMBERS)
+        if count is None:
+            raise UsageError(
+                "The number of members is from 1 to {n}.", n=format_number(MAX_MEMBERS, ctx.lang)
+            )
+        request.settings["members"] = str(count)
         return True
     return False
 
@@ -223,7 +252,7 @@ def parse_request(ctx: Context, kind: str) -> Request:
         raise UsageError("A poll needs at least two options.")
     if len(rest) > MAX_OPTIONS:
         raise UsageError("A poll can have at most {n} options.", n=MAX_OPTIONS)
-    folded = [_norm(o) for o in rest]
+    folded = [_comparable(o) for o in rest]
     for number, option in enumerate(folded):
         if option in folded[:number]:
             raise UsageError("The option “{option}” is given twice.", option=rest[number])
@@ -278,12 +307,73 @@ class Tally:
     names: dict[tuple[int, int], list[str]]
     represented: int = 0
     members: int = 0
+    result: MotionResult | None = None  # a closed motion's decision, as frozen at close
 
     def count(self, position: int, answer: int = YES) -> int:
         return self.counts.get((position, answer), 0)
 
 
 def load_tally(services: Services, poll: PollRecord) -> Tally:
+    """An open poll's live counts; a closed poll's result as frozen at close (a proxy given
+    or taken back afterwards changes no decision). A poll closed before results were frozen
+    is frozen the first time it is read."""
+    if poll.is_open:
+        return _live_tally(services, poll)
+    frozen = services.store.polls.frozen(poll.id)
+    if frozen is None:
+        return freeze_tally(services, _live_tally(services, poll))
+    result = None
+    if frozen.outcome:
+        result = MotionResult(
+            Outcome(frozen.outcome),
+            frozen.participants,
+            frozen.quorum_needed,
+            frozen.votes_cast,
+            frozen.majority_base,
+            frozen.yes_needed,
+        )
+    return Tally(
+        poll,
+        services.store.polls.options(poll.id),
+        frozen.counts,
+        frozen.voters,
+        frozen.names,
+        frozen.represented,
+        frozen.members,
+        result,
+    )
+
+
+def freeze_tally(services: Services, tally: Tally) -> Tally:
+    """Store a closed poll's result with the rule applied; the tally with its decision."""
+    poll = tally.poll
+    result = motion_result(tally) if poll.kind == "motion" else None
+    services.store.polls.freeze(
+        poll.id,
+        FrozenResult(
+            voters=tally.voters,
+            counts=tally.counts,
+            names=tally.names,
+            represented=tally.represented,
+            members=tally.members,
+            outcome=result.outcome.value if result else "",
+            participants=result.participants if result else 0,
+            quorum_needed=result.quorum_needed if result else 0,
+            votes_cast=result.cast if result else 0,
+            majority_base=result.base if result else 0,
+            yes_needed=result.yes_needed if result else 0,
+            quorum_percent=poll.quorum_percent,
+            majority=poll.majority,
+            majority_of=poll.majority_of,
+            abstention=poll.abstention,
+            blank=poll.blank,
+        ),
+        services.clock.now(),
+    )
+    return replace(tally, result=result)
+
+
+def _live_tally(services: Services, poll: PollRecord) -> Tally:
     """Counts (proxies weighted in for public motions) and names where they may be shown."""
     store = services.store.polls
     options = store.options(poll.id)
@@ -321,7 +411,9 @@ def load_tally(services: Services, poll: PollRecord) -> Tally:
 
 
 def motion_result(tally: Tally) -> MotionResult:
-    """Adopted, rejected or quorum not reached."""
+    """Adopted, rejected or quorum not reached (as decided at close, once closed)."""
+    if tally.result is not None:
+        return tally.result
     poll = tally.poll
     count = MotionCount(
         tally.count(FOR),
@@ -576,21 +668,50 @@ def read_slot(text: str, after: datetime, language: str, timezone: str) -> Slot 
     """A slot's text (``lun 7/9 18h``, ``jeudi 10 septembre 19h``) as a moment after ``after``
     (when the poll was created), or None when it cannot be read. A weekday that does not match
     the date makes it unreadable: better no calendar file than a wrong one."""
+    read = _read_slot(text, after, language, timezone)
+    return read[0] if read is not None and read[1] else None
+
+
+def contradicted_slot(text: str, after: datetime, language: str, timezone: str) -> Slot | None:
+    """The date a slot names when its weekday says another day (``lundi 5 janvier 2027``, a
+    Tuesday); None when the slot agrees with itself or is no date at all (``Chez Paul``)."""
+    read = _read_slot(text, after, language, timezone)
+    return read[0] if read is not None and not read[1] else None
+
+
+def _read_slot(
+    text: str, after: datetime, language: str, timezone: str
+) -> tuple[Slot, bool] | None:
+    """A slot's moment and whether its weekday (if one is written) matches the date."""
     weekday = None
+    rest = text
     match = _LEADING_WORD.match(text)
     if match:
         word = fold(match.group(1))
         full = _WEEKDAY_ABBREVIATIONS.get(word, word)
         weekday = WEEKDAYS.get(full)
         if weekday is not None:
+            rest = text[match.end() :].strip(" ,")
             text = full + text[match.end() :]
+    slot = _parse_slot(text, after, language, timezone)
+    if slot is None and weekday is not None and rest:
+        # The date reader refuses a weekday that contradicts the date: read the date alone
+        # to say which day it really is.
+        slot = _parse_slot(rest, after, language, timezone)
+        if slot is None:
+            return None
+    if slot is None:
+        return None
+    agrees = weekday is None or slot.start.astimezone(ZoneInfo(timezone)).weekday() == weekday
+    return slot, agrees
+
+
+def _parse_slot(text: str, after: datetime, language: str, timezone: str) -> Slot | None:
     try:
         # Read twice with different default hours: if they differ, no time was given.
         start = parse_moment(text, after, language, timezone, default_hour=9)
         other = parse_moment(text, after, language, timezone, default_hour=10)
     except UsageError:
-        return None
-    if weekday is not None and start.astimezone(ZoneInfo(timezone)).weekday() != weekday:
         return None
     return Slot(start, timed=start == other)
 
@@ -732,12 +853,12 @@ def _short(text: str) -> str:
 def native_poll(
     voice: Voice, poll: PollRecord, options: Sequence[OptionRecord]
 ) -> PollSpec | None:
-    """A native poll where it keeps the rules: not for secret ballots (answers are public
-    events there), not for date polls (three answers per slot), not beyond the platforms'
-    answer limit (the buttons remain)."""
+    """A native poll where it keeps the rules: not when choices are private (secret,
+    anonymous, hidden: answers are public events there), not for date polls (three answers
+    per slot), not beyond the platforms' answer limit (the buttons remain)."""
     if (
         not poll.is_open
-        or poll.secret
+        or private_choice(poll)
         or poll.kind == "when"
         or len(options) > NATIVE_POLL_MAX_ANSWERS
     ):
@@ -756,7 +877,13 @@ def outgoing(voice: Voice, tally: Tally) -> Outgoing:
         render(voice, tally),
         buttons(voice, poll, tally.options),
         poll=native_poll(voice, poll, tally.options),
+        private_choice=private_choice(poll),
     )
+
+
+def private_choice(poll: PollRecord) -> bool:
+    """Whether a member's choice must not be seen by the room (secret, anonymous, hidden)."""
+    return poll.privacy != "public" or poll.hide_results
 
 
 # Live updates, closing, timers -----------------------------------------------------------------
@@ -830,8 +957,12 @@ def missing_voters(services: Services, poll: PollRecord) -> list[MemberRecord]:
 
 def missing_line(voice: Voice, poll: PollRecord, missing: Sequence[MemberRecord]) -> str:
     """How many have not voted, and who — only for a public poll (in an anonymous or secret
-    one, naming the members who have not voted would tell who has)."""
-    if poll.privacy != "public":
+    one, naming the members who have not voted would tell who has), and only the members seen
+    in the room it is posted in (the others are counted, not named: a linked bureau room's
+    members stay unknown to the public room)."""
+    present = voice.services.store.members.keys_in_room(voice.room.key)
+    shown = [m.handle for m in missing if m.key in present] if poll.privacy == "public" else []
+    if not shown:
         return voice.tn(
             "{n} member has not voted yet.", "{n} members have not voted yet.", len(missing)
         )
@@ -839,7 +970,7 @@ def missing_line(voice: Voice, poll: PollRecord, missing: Sequence[MemberRecord]
         "{n} member has not voted yet: {names}.",
         "{n} members have not voted yet: {names}.",
         len(missing),
-        names=_names(voice, [m.handle for m in missing], len(missing)),
+        names=_names(voice, shown, len(missing)),
     )
 
 
@@ -930,14 +1061,28 @@ async def start_poll(ctx: Context, kind: str) -> None:
         )
     request = parse_request(ctx, kind)
     settings = request.settings
+    if settings.get("everywhere") == "1" and not ctx.is_organizer:
+        # The same rule as a reminder's "everywhere": a member speaks in their own room only.
+        raise Refusal(
+            "Only an organizer can post in every linked room: remove “everywhere” to post in "
+            "this room."
+        )
     rules = ctx.config.polls
     privacy = settings.get("privacy", "public")
     max_choices = int(settings.get("max", "1"))
     options = request.options
     if kind == "motion":
         options = ["for", "against", "abstain", "blank"]
-    if kind == "choice" and max_choices >= len(options):
+    if kind == "choice" and max_choices > len(options):
+        raise UsageError(
+            "“At most {max}” is more than the {n} options: write at most {n}, or multi.",
+            max=max_choices,
+            n=len(options),
+        )
+    if kind == "choice" and max_choices == len(options):
         max_choices = 0
+    if kind == "when":
+        _check_slots(ctx, options)
     if privacy == "secret" and kind == "when":
         raise UsageError("A date poll cannot be secret: members change their answers.")
     if privacy == "secret" and max_choices != 1:
@@ -991,6 +1136,19 @@ async def start_poll(ctx: Context, kind: str) -> None:
         await ctx.reply("\n".join(notes))
 
 
+def _check_slots(ctx: Context, slots: Sequence[str]) -> None:
+    """Refuse a slot whose weekday contradicts its date, naming it: members would answer for
+    one day and the calendar file would say another."""
+    for slot in slots:
+        found = contradicted_slot(slot, ctx.now(), ctx.lang, ctx.room.timezone)
+        if found is not None:
+            raise UsageError(
+                "The slot “{slot}” does not match its date: {date}. Correct the day or the date.",
+                slot=clip(slot),
+                date=ctx.format_date(found.start),
+            )
+
+
 def _creation_notes(ctx: Context, poll: PollRecord, rooms: int, failed: list[str]) -> list[str]:
     notes = []
     if poll.privacy == "anonymous":
@@ -1005,9 +1163,10 @@ def _creation_notes(ctx: Context, poll: PollRecord, rooms: int, failed: list[str
             ctx.t(
                 "Secret ballot: the bot stores who voted apart from the totals, so nobody — "
                 "not even the database owner — can tell a member's choice. A vote therefore "
-                "cannot be changed, and results appear at close. Tapping a button is private; "
-                "typing /{vote} in the group shows your choice to the group: type it in a "
-                "private chat with the bot instead.",
+                "cannot be changed, and results appear at close. Your choice is never shown "
+                "to the group: a tap the room could see is not counted, and the bot sends you "
+                "a private ballot instead. Typing /{vote} in the group shows your choice to "
+                "the group: type it in a private chat with the bot instead.",
                 vote=ctx.command_name("vote"),
             )
         )
@@ -1065,7 +1224,7 @@ async def send_calendar(ctx: Context, words: list[str]) -> None:
             when=ctx.command_name("when"),
         )
     if numbers:
-        poll = _find_poll(ctx, int(numbers[0]))
+        poll = _find_poll(ctx, ctx.number(numbers[0]))
     else:
         latest = [
             p
@@ -1085,14 +1244,7 @@ async def send_calendar(ctx: Context, words: list[str]) -> None:
         )
     tally = load_tally(ctx.services, poll)
     if len(numbers) == 2:
-        position = int(numbers[1])
-        if not 1 <= position <= len(tally.options):
-            raise UsageError(
-                "Poll #{id} has options 1 to {n}: “{value}” is not one of them.",
-                id=poll.id,
-                n=len(tally.options),
-                value=position,
-            )
+        position = _position(poll, len(tally.options), numbers[1])
     else:
         best = best_of(tally)
         if not best:
@@ -1211,11 +1363,17 @@ def cast_vote(
                 if p.holder_key == ctx.sender.key and not store.has_voted(poll.id, p.giver_key)
             ]
         try:
-            store.cast_secret(poll.id, voters, choices)
+            store.cast_secret(poll.id, voters, choices, holder_key=ctx.sender.key)
         except AlreadyVoted:
+            # A giver who votes first keeps their own vote (the holder's ballot skips them);
+            # once the holder has voted for them, a secret ballot cannot take that vote back.
+            if store.secret_holder(poll.id, ctx.sender.key) is not None:
+                raise Refusal(
+                    "Your proxy holder has already voted for you in this secret ballot: a "
+                    "secret vote cannot be taken back, so your own vote cannot replace it."
+                ) from None
             raise Refusal(
-                "You have already voted in this secret ballot (yourself or through your "
-                "proxy holder); a secret vote cannot be changed."
+                "You have already voted in this secret ballot; a secret vote cannot be changed."
             ) from None
     elif withdraw:
         if not store.withdraw(poll.id, ctx.sender.key):
@@ -1246,11 +1404,24 @@ def _option_by_label(poll: PollRecord, options: Sequence[OptionRecord], words: l
     """The option whose text was typed (``/vote Chez Paul``, ``/vote 🍕``), or 0."""
     if poll.kind != "choice" or all(w.isdecimal() or "," in w for w in words):
         return 0
-    typed = _norm(" ".join(words)).replace("\ufe0f", "")
+    typed = _comparable(" ".join(words))
     for option in options:
-        if _norm(option.label).replace("\ufe0f", "") == typed:
+        if _comparable(option.label) == typed:
             return option.position
     return 0
+
+
+def _position(poll: PollRecord, options: int, item: str) -> int:
+    """An option number typed by a member, from 1 to ``options``."""
+    position = read_number(item, low=1, high=options)
+    if position is None:
+        raise UsageError(
+            "Poll #{id} has options 1 to {n}: “{value}” is not one of them.",
+            id=poll.id,
+            n=options,
+            value=clip(item, 24),
+        )
+    return position
 
 
 def _parse_choices(poll: PollRecord, options: int, words: list[str]) -> dict[int, int]:
@@ -1282,8 +1453,7 @@ def _parse_choices(poll: PollRecord, options: int, words: list[str]) -> dict[int
             number = item.rstrip("?")
             if not number.isdecimal():
                 raise UsageError("List the slots that suit you, like 1,3,4? (4 = maybe).")
-            _check_choices(poll, options, [int(number)])
-            choices[int(number)] = MAYBE if maybe else YES
+            choices[_position(poll, options, number)] = MAYBE if maybe else YES
         return choices
     positions = []
     for item in items:
@@ -1292,7 +1462,7 @@ def _parse_choices(poll: PollRecord, options: int, words: list[str]) -> dict[int
                 "Give option numbers, like /vote 2 (or /vote 1,3 for several), or an option's "
                 "exact text."
             )
-        positions.append(int(item))
+        positions.append(_position(poll, options, item))
     _check_choices(poll, options, positions)
     return {p: YES for p in positions}
 
@@ -1315,10 +1485,8 @@ async def vote_command(ctx: Context) -> None:
     if not words:
         raise UsageError("Say which option: /vote N, or /vote ID N for a given poll.")
     poll_id: int | None = None
-    if words[0].startswith("#") and words[0][1:].isdecimal():
-        poll_id = int(words.pop(0)[1:])
-    elif len(words) >= 2 and words[0].isdecimal():
-        poll_id = int(words.pop(0))
+    if words[0].startswith("#") or len(words) >= 2:
+        poll_id = _leading_id(ctx, words)
     poll = _find_poll(ctx, poll_id)
     options = ctx.store.polls.options(poll.id)
     if len(words) == 1 and _norm(words[0]) in _WITHDRAW:
@@ -1342,18 +1510,73 @@ async def vote_command(ctx: Context) -> None:
     await ctx.reply(ctx.t("Vote counted in poll #{id}: {choices}.", id=poll.id, choices=chosen))
 
 
+def _public_gesture(ctx: Context) -> bool:
+    """Whether the tap or answer was seen by the room (a Matrix reaction in a group)."""
+    return ctx.message.gesture is not None and ctx.message.gesture.public
+
+
+async def offer_private_ballot(ctx: Context, poll: PollRecord) -> None:
+    """A choice the room saw, on a poll whose choices are private: not counted, removed where
+    the platform lets the bot, and answered in private with a ballot to vote there."""
+    removed = await ctx.remove_gesture()
+    if not poll.is_open:
+        await ctx.reply_privately(
+            ctx.t("Poll #{id} is closed: votes are no longer accepted.", id=poll.id)
+        )
+        return
+    lines = [
+        ctx.t(
+            "Your choice in poll #{id} was not counted: everyone in the room could see it. "
+            "Vote here, in private: choose below, or write /{vote} {id} N.",
+            id=poll.id,
+            vote=ctx.command_name("vote"),
+        )
+    ]
+    if not removed:
+        lines.append(ctx.t("The bot could not remove it: remove it yourself."))
+    private = await ctx.private_room()
+    if private is None:
+        await ctx.reply_privately("\n".join(lines))
+        return
+    await ctx.send(private, Outgoing("\n".join(lines)))
+    ballot = outgoing(Voice(ctx.services, ctx.room), load_tally(ctx.services, poll))
+    await ctx.send(private, ballot)
+
+
 @router.button(PREFIX)
 async def tap(ctx: Context) -> None:
+    """A tap. On a poll whose choices are private, a tap the room saw is not counted (a private
+    ballot is offered instead), and every answer to the tap goes to the tapper alone."""
+    poll_id = read_number(ctx.text.partition(":")[0])
+    poll = ctx.store.polls.get(poll_id) if poll_id is not None else None
+    if poll is None or not private_choice(poll):
+        await _tap(ctx)
+        return
+    if _public_gesture(ctx):
+        await offer_private_ballot(ctx, poll)
+        return
+    try:
+        await _tap(ctx)
+    except (Refusal, UsageError) as error:
+        text = ctx.services.translator.t(ctx.lang, error.msgid, **error.params)
+        await ctx.reply_privately(text)
+        return
+    if ctx.room.private:  # a private ballot: nothing else shows the tap was counted
+        await ctx.reply(ctx.t("Your vote in poll #{id} is recorded.", id=poll.id))
+
+
+async def _tap(ctx: Context) -> None:
     """A tap: one option (toggled in a multiple-choice poll), or one slot's yes/maybe/no."""
     parts = ctx.text.split(":")
-    if len(parts) < 2 or not parts[0].isdecimal() or not parts[1].isdecimal():
-        return
-    poll = ctx.store.polls.get(int(parts[0]))
+    poll_id = read_number(parts[0])
+    if len(parts) < 2 or poll_id is None:
+        return  # not one of our buttons (the payload comes from the platform, trust nothing)
+    poll = ctx.store.polls.get(poll_id)
     if poll is None:
         raise Refusal("This poll no longer exists.")
-    position = int(parts[1])
     store = ctx.store.polls
-    if not 1 <= position <= len(store.options(poll.id)):
+    position = read_number(parts[1], low=1, high=len(store.options(poll.id)))
+    if position is None:
         return
     if poll.secret or (poll.kind != "when" and poll.max_choices == 1):
         cast_vote(ctx, poll, {position: YES})  # a single choice replaces the ballot
@@ -1389,12 +1612,16 @@ async def native_vote(ctx: Context) -> None:
     """A native poll response: the whole selection replaces the previous one."""
     chosen: dict[int, dict[int, int]] = {}
     for payload in ctx.args:
-        poll_text, _sep, position = payload.partition(":")
-        if poll_text.isdecimal() and position.isdecimal():
-            chosen.setdefault(int(poll_text), {})[int(position)] = YES
+        poll_text, _sep, position_text = payload.partition(":")
+        poll_id, position = read_number(poll_text), read_number(position_text, high=MAX_OPTIONS)
+        if poll_id is not None and position is not None:
+            chosen.setdefault(poll_id, {})[position] = YES
     for poll_id, choices in chosen.items():
         poll = ctx.store.polls.get(poll_id)
         if poll is None:
+            continue
+        if private_choice(poll) and _public_gesture(ctx):
+            await offer_private_ballot(ctx, poll)  # a native poll made before choices hid
             continue
         _check_choices(poll, len(ctx.store.polls.options(poll_id)), list(choices))
         cast_vote(ctx, poll, choices)
@@ -1403,14 +1630,27 @@ async def native_vote(ctx: Context) -> None:
 # Closing, extending, proxies, register ---------------------------------------------------------
 
 
+def _leading_id(ctx: Context, words: list[str]) -> int | None:
+    """A poll number typed first (``12`` or ``#12``), taken off ``words``; bounded, so a
+    20-digit number is a clear answer and not an overflow in SQLite."""
+    if words and words[0].lstrip("#").isdecimal():
+        return ctx.number(words.pop(0))
+    return None
+
+
 def _manage(ctx: Context, words: list[str]) -> tuple[PollRecord, list[str]]:
     """The poll named by a leading id (or the room's latest open one), if the sender created
     it or is an organizer."""
-    poll_id = None
-    if words and words[0].lstrip("#").isdecimal():
-        poll_id = int(words.pop(0).lstrip("#"))
-    poll = _find_poll(ctx, poll_id)
-    if poll.creator_key != ctx.sender.key and not ctx.is_organizer:
+    poll = _find_poll(ctx, _leading_id(ctx, words))
+    # A role holds where it was earned: an organizer of the poll's room (or a linked one), never
+    # the "organizer" everyone is in their private chat with the bot.
+    if not ctx.may_act_on(poll.room_key, poll.creator_key):
+        if ctx.room.private:
+            raise Refusal(
+                "A private chat gives no role in the association's rooms: only the creator of "
+                "poll #{id} or an organizer can do this, in the poll's room.",
+                id=poll.id,
+            )
         raise Refusal("Only the poll's creator or an organizer can do this.")
     return poll, words
 
@@ -1560,12 +1800,13 @@ async def proxy_command(ctx: Context) -> None:
         return
     if len(words) > 2 or (len(words) == 2 and not words[1].lstrip("#").isdecimal()):
         raise UsageError("Name one member, like @bob, and optionally a motion number.")
+    motion_id = ctx.number(words[1]) if len(words) == 2 else None
     holder = _member(ctx, words[0])
     if holder.key == ctx.sender.key:
         raise Refusal("You cannot give your vote to yourself.")
     poll_id: int | None = None
-    if len(words) == 2:
-        poll = _find_poll(ctx, int(words[1].lstrip("#")))
+    if motion_id is not None:
+        poll = _find_poll(ctx, motion_id)
         if poll.kind != "motion" or not poll.is_open:
             raise Refusal("Proxies are for open motions: #{id} is not one.", id=poll.id)
         if store.has_voted(poll.id, ctx.sender.key):
@@ -1596,8 +1837,9 @@ async def proxy_command(ctx: Context) -> None:
     store.give_proxy(association, me, holder, poll_id, ctx.now())
     await ctx.reply(
         ctx.t(
-            "{name} now votes for you{scope}. If you vote yourself, your own vote counts; "
-            "take it back with /{proxy} remove.",
+            "{name} now votes for you{scope}. If you vote yourself, your own vote counts — in "
+            "a secret ballot only if you vote before {name} does, as a secret vote cannot be "
+            "taken back. Take your proxy back with /{proxy} remove.",
             name=holder.name,
             scope=_scope(ctx, poll_id),
             proxy=ctx.command_name("proxy"),
@@ -1659,7 +1901,7 @@ async def register_command(ctx: Context) -> None:
                 f"{_kind_name(voice, poll.kind)} « {poll.question} » → {summary(voice, tally)}"
             )
         lines.append(
-            ctx.t("Export: /{name} csv or /{name} markdown.", name=ctx.command_name("register"))
+            ctx.t("Export: /{name} csv or /{name} markdown.", name=ctx.command_name("decisions"))
         )
         await ctx.reply("\n".join(lines))
         return
@@ -1690,11 +1932,8 @@ async def register_command(ctx: Context) -> None:
         ctx.t("outcome"),
     ]
     if wanted == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(table)
-        body = buffer.getvalue().rstrip("\n")
+        # Cells neutralised against formulas: a secretary opens this in a spreadsheet.
+        attachment = Attachment("decisions.csv", write_csv([header, *table]), "text/csv")
     else:
         cells = [[c.replace("|", "\\|").replace("\n", " ") for c in row] for row in table]
         body = "\n".join(
@@ -1704,10 +1943,6 @@ async def register_command(ctx: Context) -> None:
                 *("| " + " | ".join(row) + " |" for row in cells),
             ]
         )
-    if wanted == "csv":
-        # A byte-order mark so spreadsheets open the accents right.
-        attachment = Attachment("decisions.csv", body.encode("utf-8-sig") + b"\n", "text/csv")
-    else:
         attachment = Attachment("decisions.md", body.encode() + b"\n", "text/markdown")
     intro = ctx.tn(
         "Register of decisions as {format}: {n} poll or motion, in the attached file {file}.",

@@ -92,6 +92,13 @@ class MemberRepo:
                 return found
         return []
 
+    def keys_in_room(self, room_key: str) -> set[str]:
+        """Keys of the members seen in one room (a nudge there names only them)."""
+        rows = fetch_all(
+            self.db, "SELECT member_key FROM room_members WHERE room_key = ?", [room_key]
+        )
+        return {row["member_key"] for row in rows}
+
     def last_seen(self, room_key: str, member_key: str) -> datetime | None:
         """When the member last spoke in the room (to the hour), or None."""
         rows = fetch_all(

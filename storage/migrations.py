@@ -383,3 +383,49 @@ def m045_link_requests(db: Database) -> None:
                (SELECT association_id FROM polls WHERE polls.id = proxies.poll_id)
            WHERE poll_id IS NOT NULL"""
     )
+
+
+@MIGRATIONS()
+def m035_poll_results(db: Database) -> None:
+    """A poll's result frozen when it closes: the figures and the rule applied, so a proxy given
+    or taken back afterwards (or a new way of counting) never changes a decision taken.
+    Polls closed before are frozen the first time their result is read."""
+    db.execute(
+        """
+        CREATE TABLE poll_results (
+            poll_id INTEGER PRIMARY KEY REFERENCES polls(id) ON DELETE CASCADE,
+            voters INTEGER NOT NULL,
+            represented INTEGER NOT NULL DEFAULT 0,
+            members INTEGER NOT NULL DEFAULT 0,
+            outcome TEXT NOT NULL DEFAULT '',
+            participants INTEGER NOT NULL DEFAULT 0,
+            quorum_needed INTEGER NOT NULL DEFAULT 0,
+            votes_cast INTEGER NOT NULL DEFAULT 0,
+            majority_base INTEGER NOT NULL DEFAULT 0,
+            yes_needed INTEGER NOT NULL DEFAULT 0,
+            quorum_percent INTEGER NOT NULL DEFAULT 0,
+            majority TEXT NOT NULL DEFAULT '',
+            majority_of TEXT NOT NULL DEFAULT '',
+            abstention TEXT NOT NULL DEFAULT '',
+            blank TEXT NOT NULL DEFAULT '',
+            frozen_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE poll_result_counts (
+            poll_id INTEGER NOT NULL REFERENCES poll_results(poll_id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            answer INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            names TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (poll_id, position, answer)
+        ) WITHOUT ROWID"""
+    )
+
+
+@MIGRATIONS()
+def m036_secret_voters_proxy(db: Database) -> None:
+    """Who cast a secret vote for a member holding their proxy (NULL: the member voted), so a
+    giver who comes to vote is told their holder already did. It says nothing of the choice."""
+    db.execute("ALTER TABLE secret_voters ADD COLUMN holder_key TEXT")

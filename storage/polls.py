@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.db import forget_history
 from storage.members import MemberRecord
 from storage.sql import fetch_all, fetch_one
 from storage.times import from_db, to_db
@@ -107,6 +109,51 @@ class Proxy:
     holder_key: str
     holder_name: str
     poll_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenResult:
+    """A poll's result as it stood at close: figures, names shown, and for a motion the
+    decision with the rule applied (``outcome`` is empty for other polls)."""
+
+    voters: int
+    counts: dict[tuple[int, int], int]
+    names: dict[tuple[int, int], list[str]]
+    represented: int = 0
+    members: int = 0
+    outcome: str = ""
+    participants: int = 0
+    quorum_needed: int = 0
+    votes_cast: int = 0
+    majority_base: int = 0
+    yes_needed: int = 0
+    quorum_percent: int = 0
+    majority: str = ""
+    majority_of: str = ""
+    abstention: str = ""
+    blank: str = ""
+
+
+_RESULT_FIELDS = (
+    "voters",
+    "represented",
+    "members",
+    "outcome",
+    "participants",
+    "quorum_needed",
+    "votes_cast",
+    "majority_base",
+    "yes_needed",
+    "quorum_percent",
+    "majority",
+    "majority_of",
+    "abstention",
+    "blank",
+)
+
+
+# A proxy still in force: for every motion, or for one that is not closed yet.
+_NOT_CLOSED = "(poll_id IS NULL OR poll_id IN (SELECT id FROM polls WHERE closed_at IS NULL))"
 
 
 def _datetime(value: str | None) -> datetime | None:
@@ -301,6 +348,57 @@ class PollRepo:
         self._cache.pop(poll_id, None)
         return cursor.rowcount == 1
 
+    # Results frozen at close -----------------------------------------------------------------
+
+    def freeze(self, poll_id: int, result: FrozenResult, now: datetime) -> bool:
+        """Store a closed poll's result once; False (nothing changed) when it already was."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                f"""INSERT INTO poll_results (poll_id, {", ".join(_RESULT_FIELDS)}, frozen_at)
+                    VALUES ({", ".join("?" * (len(_RESULT_FIELDS) + 2))})
+                    ON CONFLICT (poll_id) DO NOTHING""",
+                [poll_id, *(getattr(result, f) for f in _RESULT_FIELDS), to_db(now)],
+            )
+            if cursor.rowcount != 1:
+                return False
+            for (position, answer), count in sorted(result.counts.items()):
+                names = result.names.get((position, answer), [])
+                self.db.execute(
+                    """INSERT INTO poll_result_counts (poll_id, position, answer, count, names)
+                       VALUES (?, ?, ?, ?, ?)""",
+                    [poll_id, position, answer, count, json.dumps(names, ensure_ascii=False)],
+                )
+            for (position, answer), names in sorted(result.names.items()):
+                if (position, answer) not in result.counts:
+                    self.db.execute(
+                        """INSERT INTO poll_result_counts (poll_id, position, answer, count,
+                           names) VALUES (?, ?, ?, 0, ?)""",
+                        [poll_id, position, answer, json.dumps(names, ensure_ascii=False)],
+                    )
+        return True
+
+    def frozen(self, poll_id: int) -> FrozenResult | None:
+        """A closed poll's frozen result, or None (still open, or closed before results were
+        frozen)."""
+        row = fetch_one(self.db, "SELECT * FROM poll_results WHERE poll_id = ?", [poll_id])
+        if row is None:
+            return None
+        counts: dict[tuple[int, int], int] = {}
+        names: dict[tuple[int, int], list[str]] = {}
+        for r in fetch_all(
+            self.db,
+            """SELECT position, answer, count, names FROM poll_result_counts
+               WHERE poll_id = ? ORDER BY position, answer""",
+            [poll_id],
+        ):
+            key = (r["position"], r["answer"])
+            if r["count"]:
+                counts[key] = r["count"]
+            shown = [str(name) for name in json.loads(r["names"])]
+            if shown:
+                names[key] = shown
+        return FrozenResult(counts=counts, names=names, **{f: row[f] for f in _RESULT_FIELDS})
+
     # Messages -------------------------------------------------------------------------------
 
     def add_message(self, poll_id: int, room_key: str, message_id: str) -> None:
@@ -411,18 +509,23 @@ class PollRepo:
     # Secret ballots -------------------------------------------------------------------------
 
     def cast_secret(
-        self, poll_id: int, voter_keys: Iterable[str], positions: Iterable[int]
+        self,
+        poll_id: int,
+        voter_keys: Iterable[str],
+        positions: Iterable[int],
+        holder_key: str | None = None,
     ) -> None:
-        """Count a secret ballot for one or more members (a proxy holder votes for the givers
-        too): mark them as having voted and add one per member to each chosen option's total.
-        Raises ``AlreadyVoted`` (and changes nothing) when one of them had already voted."""
+        """Count a secret ballot for one or more members (a proxy holder, ``holder_key``, votes
+        for the givers too): mark them as having voted and add one per member to each chosen
+        option's total. Raises ``AlreadyVoted`` (and changes nothing) when one of them had
+        already voted."""
         voters = sorted(set(voter_keys))
         with self.db.atomic():
             for voter in voters:
                 cursor = self.db.execute(
-                    """INSERT INTO secret_voters (poll_id, voter_key) VALUES (?, ?)
-                       ON CONFLICT (poll_id, voter_key) DO NOTHING""",
-                    [poll_id, voter],
+                    """INSERT INTO secret_voters (poll_id, voter_key, holder_key)
+                       VALUES (?, ?, ?) ON CONFLICT (poll_id, voter_key) DO NOTHING""",
+                    [poll_id, voter, holder_key if voter != holder_key else None],
                 )
                 if cursor.rowcount != 1:
                     raise AlreadyVoted(voter)
@@ -434,6 +537,17 @@ class PollRepo:
                        SET count = count + excluded.count""",
                     [YES, len(voters), poll_id, position],
                 )
+        forget_history(self.db)  # no WAL frame may keep this vote's before and after
+
+    def secret_holder(self, poll_id: int, voter_key: str) -> str | None:
+        """The proxy holder who cast a member's secret vote, or None (the member voted, or has
+        not voted)."""
+        row = fetch_one(
+            self.db,
+            "SELECT holder_key FROM secret_voters WHERE poll_id = ? AND voter_key = ?",
+            [poll_id, voter_key],
+        )
+        return None if row is None else row["holder_key"]
 
     # Both kinds -----------------------------------------------------------------------------
 
@@ -539,22 +653,25 @@ class PollRepo:
         )
 
     def revoke_proxies(self, association_id: int, giver_key: str) -> int:
-        """Take back every proxy a member gave in an association; how many there were."""
+        """Take back every proxy a member gave in an association (those of closed motions
+        stay: they are part of a decision taken); how many there were."""
         cursor = self.db.execute(
-            "DELETE FROM proxies WHERE association_id = ? AND giver_key = ?",
+            f"""DELETE FROM proxies WHERE association_id = ? AND giver_key = ?
+                AND {_NOT_CLOSED}""",
             [association_id, giver_key],
         )
         return cursor.rowcount
 
     def proxies(self, association_id: int, poll_id: int | None = None) -> list[Proxy]:
-        """Proxies of an association: all of them, or those that apply to one motion (a proxy
-        for that motion wins over a general one)."""
+        """Proxies of an association: all those in force (a closed motion's are history), or
+        those that apply to one motion (a proxy for that motion wins over a general one)."""
         rows = fetch_all(
             self.db,
-            """SELECT * FROM proxies WHERE association_id = ?
-                   AND (? IS NULL OR poll_id IS NULL OR poll_id = ?)
-                   ORDER BY poll_id IS NULL, created_at, id""",
-            [association_id, poll_id, poll_id],
+            f"""SELECT * FROM proxies WHERE association_id = ?
+                    AND (? IS NULL OR poll_id IS NULL OR poll_id = ?)
+                    AND (? IS NOT NULL OR {_NOT_CLOSED})
+                    ORDER BY poll_id IS NULL, created_at, id""",
+            [association_id, poll_id, poll_id, poll_id],
         )
         found: dict[str, Proxy] = {}
         for r in rows:

@@ -88,11 +88,16 @@ async def test_secret_ballot_cannot_be_linked_to_its_voter_from_the_database(
     first, second = _secret_snapshot(bot, 1), _secret_snapshot(bot, 2)
 
     assert first == second
-    assert ([("console:bob",), ("console:carol",)], [(1, 2, 1), (2, 2, 1)], []) == first
-    # Nothing else links them: no shared column but the poll, no rowid, no time.
+    assert (
+        [("console:bob", None), ("console:carol", None)],
+        [(1, 2, 1), (2, 2, 1)],
+        [],
+    ) == first
+    # Nothing else links them: no shared column but the poll, no rowid, no time. (holder_key
+    # only says a proxy holder cast a giver's vote, which the holder's own vote already tells.)
     voter_columns = {r[1] for r in rows(bot, "PRAGMA table_info(secret_voters)")}
     count_columns = {r[1] for r in rows(bot, "PRAGMA table_info(secret_counts)")}
-    assert {"poll_id", "voter_key"} == voter_columns
+    assert {"poll_id", "voter_key", "holder_key"} == voter_columns
     assert {"option_id", "answer", "count"} == count_columns
     for table in ("secret_voters", "secret_counts"):
         with pytest.raises(sqlite3.OperationalError, match="rowid"):
