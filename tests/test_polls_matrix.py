@@ -102,3 +102,75 @@ async def test_native_poll_answers_add_up_and_close_ends_the_poll(
     assert "2. Au parc\n   ▓▓▓░░░░░░░ 1 (33 %)" in body
     assert "Résultat : Salle des fêtes (2 voix)." in body
     assert "m.notice" == results.content["msgtype"]
+
+
+def reaction(event_id: str, key: str) -> dict[str, object]:
+    return {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
+
+
+async def test_secret_poll_reaction_in_the_group_is_removed_and_voted_in_a_direct_room(
+    polls_bot: PollsBot, members: MemberFactory
+) -> None:
+    alice, bob, carol = await members("alice"), await members("bob"), await members("carol")
+    power = {polls_bot.user_id: 50}  # 50: the bot may redact reactions (Alice created it)
+    room_id = await room_with(polls_bot, alice, [bob, carol], power=power)
+    assert polls_bot.app is not None
+    store = polls_bot.app.store.polls
+
+    poll = await alice.reply_to(
+        room_id, polls_bot.user_id, "!sondage Président ? | Alice | Bob | secret"
+    )
+    assert "m.room.message" == poll.type  # no native poll: its answers are public events
+    body = poll.content["body"]
+    assert body.startswith("📊 Sondage n°1 : Président ?\n1. Alice\n2. Bob\n"), body
+    assert "\nVotre choix reste privé : réagissez avec 🗳️" in body, body
+    await wait_until(lambda: any(s.event_id == poll.event_id for s in bob.seen), "Bob's sync")
+
+    def offered() -> list[str]:
+        return [
+            s.content["m.relates_to"]["key"]
+            for s in bob.seen
+            if s.type == "m.reaction" and s.sender == polls_bot.user_id
+        ]
+
+    await wait_until(offered, "the bot's ready-made reaction")
+    hello = await bob.say(room_id, "bonjour")  # once Bob's sync has it, it has the reactions
+    await wait_until(lambda: any(s.event_id == hello for s in bob.seen), "Bob's own message")
+    assert ["🗳️"] == offered()  # no numbers offered: reacting with one would show the choice
+
+    vote = await bob.send(room_id, "m.reaction", reaction(poll.event_id, "2️⃣"))
+
+    def redacted() -> list[object]:
+        return [
+            s.content.get("redacts", vote)
+            for s in carol.seen
+            if s.type == "m.room.redaction" and s.sender == polls_bot.user_id
+        ]
+
+    assert [vote] == await wait_until(redacted, "the bot to redact Bob's public reaction")
+    direct = await wait_until(
+        lambda: next(iter(bob.client.invited_rooms), None), "the private ballot's room"
+    )
+    assert 0 == store.voter_count(1)  # the public reaction was not counted
+    await bob.join(direct)
+    await bob.wait_for_devices(polls_bot.user_id)
+
+    counted = await bob.reply_to(direct, polls_bot.user_id, "!voter 1 2")
+
+    assert "Votre bulletin secret pour le n°1 est compté." == counted.content["body"]
+    assert 1 == store.voter_count(1)
+    assert [] == [s for s in carol.seen if s.room_id == direct]
+
+
+async def test_anonymous_poll_is_not_a_native_poll(
+    polls_bot: PollsBot, members: MemberFactory
+) -> None:
+    alice, bob = await members("alice"), await members("bob")
+    room_id = await room_with(polls_bot, alice, [bob])
+
+    poll = await alice.reply_to(
+        room_id, polls_bot.user_id, "!sondage Local ? | Salle | Parc | anonyme"
+    )
+
+    assert "m.room.message" == poll.type
+    assert POLL_START not in poll.content
