@@ -14,6 +14,7 @@ from bot import __version__
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 from storage.db import DatabaseLocked
+from storage.store import StorageUnavailable
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -136,6 +137,9 @@ def _run(config: Config, *, console: bool) -> int:
         return 2
     except DatabaseLocked as error:
         print(f"assobot: {error}", file=sys.stderr)
+        return 3
+    except StorageUnavailable as error:  # one line naming the path and the problem
+        print(f"assobot: cannot use the database: {error}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import Refusal, UsageError
 from bot.message import ButtonPress, Incoming, Vote
+from storage.rooms import RoomRecord
 
 if TYPE_CHECKING:
     from bot.context import Context, Services
@@ -221,24 +223,30 @@ class Dispatcher:
                 self.votes[prefix] = handler
             self.listeners.extend(router.listeners)
         self.commands = tuple(c for r in self.routers for c in r.commands)
+        self._storage_reported_at: float | None = None
 
     async def handle(self, incoming: Incoming) -> None:
         """Handle one message; never raises (errors become replies and log lines)."""
         from bot.context import Context
 
         services = self.services
+        parsed = parse_command(incoming.text)
         try:
             now = incoming.at
             room = services.store.rooms.ensure(incoming.room, now)
             services.store.members.seen(room.key, incoming.sender, now)
-        except Exception:
-            log.exception("could not record room %s", incoming.room.key)
+        except Exception as error:
+            if not self._storage_failed(error):
+                log.exception("could not record room %s", incoming.room.key)
+            elif parsed is not None:  # a command gets an answer; plain chat stays quiet
+                await self._cannot_save(
+                    Context(services, incoming, self._room(incoming), None, "")
+                )
             return
-        parsed = parse_command(incoming.text)
         if parsed is None:
             for listener in self.listeners:
                 ctx = Context(services, incoming, room, None, incoming.text)
-                await self._run(ctx, listener)
+                await self._run(ctx, listener, quiet=True)
             return
         if (
             parsed.addressee
@@ -300,21 +308,30 @@ class Dispatcher:
         try:
             room = self.services.store.rooms.ensure(event.room, event.at)
             self.services.store.members.seen(room.key, event.sender, event.at)
-        except Exception:
-            log.exception("could not record room %s", event.room.key)
+        except Exception as error:
+            if not self._storage_failed(error):
+                log.exception("could not record room %s", event.room.key)
+            else:
+                ctx = Context(self.services, incoming, self._room(incoming), None, "")
+                await self._cannot_save(ctx)
             return
         ctx = Context(self.services, incoming, room, None, text)
         ctx.args = args
         await self._run(ctx, handler)
 
-    async def _run(self, ctx: Context, handler: Handler) -> None:
+    async def _run(self, ctx: Context, handler: Handler, *, quiet: bool = False) -> None:
+        """Call a handler; ``quiet`` (a listener on plain chat) never answers an error."""
         try:
             await handler(ctx)
         except UsageError as error:
             await self._usage(ctx, self._translate(ctx, error.msgid, error.params))
         except Refusal as error:
             await ctx.reply(self._translate(ctx, error.msgid, error.params))
-        except Exception:
+        except Exception as error:
+            if self._storage_failed(error):
+                if not quiet:
+                    await self._cannot_save(ctx)
+                return
             log.exception(
                 "handler %s failed in %s", getattr(handler, "__qualname__", handler), ctx.room.key
             )
@@ -324,6 +341,56 @@ class Dispatcher:
                 )
             except Exception:
                 log.exception("could not send the apology")
+
+    def _storage_failed(self, error: BaseException) -> bool:
+        """Whether ``error`` means the database refuses writes; says so in the log once (one
+        ERROR line per hour while it lasts, not one per message)."""
+        why = self.services.store.write_failure(error)
+        if why is None:
+            return False
+        now = time.monotonic()
+        if self._storage_reported_at is None or now - self._storage_reported_at >= 3600:
+            self._storage_reported_at = now
+            log.error(
+                "the database refuses writes: %s (%s). Members are told the bot cannot save; "
+                "nothing they ask is recorded until this is fixed",
+                why,
+                error,
+            )
+        else:
+            log.debug("the database still refuses writes: %s", error)
+        return True
+
+    def _room(self, incoming: Incoming) -> RoomRecord:
+        """The stored room when it can still be read (for its language), else the defaults."""
+        try:
+            stored = self.services.store.rooms.get(incoming.room.key)
+        except Exception:
+            stored = None
+        if stored is not None:
+            return stored
+        config = self.services.config
+        return RoomRecord(
+            key=incoming.room.key,
+            platform=incoming.room.platform,
+            external_id=incoming.room.id,
+            title=incoming.room.title,
+            private=incoming.room.private,
+            association_id=0,
+            language=config.language,
+            timezone=config.timezone,
+        )
+
+    async def _cannot_save(self, ctx: Context) -> None:
+        try:
+            await ctx.reply(
+                ctx.t(
+                    "Sorry, the bot cannot save anything right now, so this was not done. "
+                    "Please try again later; the organizers will find the cause in its log."
+                )
+            )
+        except Exception:
+            log.exception("could not say that the database refuses writes")
 
     def _translate(self, ctx: Context, msgid: str, params: dict[str, object]) -> str:
         return self.services.translator.t(ctx.lang, msgid, **params)
