@@ -188,3 +188,20 @@ def test_a_command_may_have_the_same_name_in_both_languages() -> None:
         return None
 
     assert ("agenda2", "cal2") == router.commands[0].names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/" + "z" * 10_000,
+        "/zz\u202eyy",
+        "/zz\x1b[2Jyy",
+        "/xyzzy " + "\u202e" + "a" * 10_000,
+        "/" + "a" * 33,
+    ],
+)
+async def test_unknown_command_never_echoes_hostile_text(bot: Harness, text: str) -> None:
+    replies = await bot.say(text)
+
+    assert all(len(reply) < 120 for reply in replies), replies
+    assert not any("\u202e" in reply or "\x1b" in reply for reply in replies)
