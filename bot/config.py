@@ -93,6 +93,12 @@ class RemindersConfig:
     late_after_minutes: int = 5
     schedule_ahead_minutes: int = 60
     quiet_hours: str = ""  # "22:00-08:00": non-urgent reminders wait; "" = none
+    # Against floods: active reminders per member in a room and per room, and reminders set
+    # in the last hour per member in a room and per room.
+    max_active_per_member: int = 50
+    max_active_per_room: int = 500
+    max_new_per_member_hour: int = 20
+    max_new_per_room_hour: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +267,26 @@ def _check(config: Config, where: _Where) -> None:
             lambda: _check_range(config.reminders.schedule_ahead_minutes, 1, 1440),
         ),
         ("reminders", "quiet_hours", lambda: _check_quiet_hours(config.reminders.quiet_hours)),
+        (
+            "reminders",
+            "max_active_per_member",
+            lambda: _check_range(config.reminders.max_active_per_member, 1, 100_000),
+        ),
+        (
+            "reminders",
+            "max_active_per_room",
+            lambda: _check_range(config.reminders.max_active_per_room, 1, 1_000_000),
+        ),
+        (
+            "reminders",
+            "max_new_per_member_hour",
+            lambda: _check_range(config.reminders.max_new_per_member_hour, 1, 100_000),
+        ),
+        (
+            "reminders",
+            "max_new_per_room_hour",
+            lambda: _check_range(config.reminders.max_new_per_room_hour, 1, 1_000_000),
+        ),
         ("polls", "quorum_percent", lambda: _check_range(config.polls.quorum_percent, 0, 100)),
         (
             "polls",

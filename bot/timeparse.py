@@ -29,17 +29,21 @@ Every bad input raises ``TimeParseError`` (a ``UsageError`` and a ``ValueError``
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateparser.date import DateDataParser
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import YEARLY, rrule, rrulestr
 
 from bot.errors import UsageError
 from bot.i18n import _, format_datetime
+from bot.text import clip
 
 MAX_TOKENS = 24
 MAX_YEARS_AHEAD = 10
@@ -288,9 +292,12 @@ class _Token:
     start: int = 0
 
 
-def _tokens(text: str) -> list[_Token]:
+_WORD = re.compile(r"[^\s,;]+")
+
+
+def _tokens(text: str, offset: int = 0) -> list[_Token]:
     found = []
-    for match in re.finditer(r"[^\s,;]+", text):
+    for match in _WORD.finditer(text, offset):
         word = fold(match.group()).strip('.!?:()"«»“”')
         found.append(_Token(word, match.end(), match.start()))
         if len(found) >= MAX_TOKENS:
@@ -350,6 +357,11 @@ def _take_time(tokens: list[_Token], i: int, tod: _TimeOfDay) -> int:
     start = i
     while i < len(tokens):
         word = tokens[i].word
+        spaced = _spaced_clock(tokens, i) if tod.hour is None else None
+        if spaced is not None:
+            tod.hour, tod.minute, i = spaced
+            tod.explicit_pm = tod.hour >= 13
+            continue
         clock = _clock(word)
         if clock is not None and tod.hour is None:
             tod.hour, tod.minute, tod.explicit_pm = clock
@@ -364,9 +376,15 @@ def _take_time(tokens: list[_Token], i: int, tod: _TimeOfDay) -> int:
             if (
                 word in ("a", "at", "vers", "around")
                 and tod.hour is None
-                and nxt.isdecimal()
+                and _spaced_clock(tokens, i + 1) is not None
+            ):
+                i += 1
+                continue
+            if (
+                word in ("a", "at", "vers", "around")
+                and tod.hour is None
+                and re.fullmatch(r"[0-9]{1,2}", nxt)
                 and int(nxt) <= 23
-                and len(nxt) <= 2
             ):
                 tod.hour, tod.minute = int(nxt), 0
                 i += 2
@@ -384,6 +402,23 @@ def _take_time(tokens: list[_Token], i: int, tod: _TimeOfDay) -> int:
                 continue
         break
     return i if i > start else start
+
+
+_HOUR_WORDS = ("h", "heure", "heures", "hour", "hours", "o'clock")
+
+
+def _spaced_clock(tokens: list[_Token], i: int) -> tuple[int, int, int] | None:
+    """``19 h``, ``19 h 30``, ``19 heures`` (French typography puts a space before ``h``) at
+    ``i``: (hour, minute, index after it), or None."""
+    words = [t.word for t in tokens[i : i + 3]] + ["", "", ""]
+    if not re.fullmatch(r"[0-9]{1,2}", words[0]) or words[1] not in _HOUR_WORDS:
+        return None
+    hour = int(words[0])
+    if hour > 23:
+        raise TimeParseError(_("“{value}” is not a time of day."), value=f"{words[0]} {words[1]}")
+    if words[1] == "h" and re.fullmatch(r"[0-5][0-9]", words[2]):
+        return hour, int(words[2]), i + 3
+    return hour, 0, i + 2
 
 
 def _safe_clock(word: str) -> tuple[int, int, bool] | None:
@@ -417,8 +452,12 @@ def _date_parser(language: str, today: date) -> DateDataParser:
     )
 
 
-def _is_date_word(tokens: list[_Token], i: int) -> bool:
+def _is_date_word(tokens: list[_Token], i: int, *, loose: bool = False) -> bool:
+    """Does ``tokens[i]`` belong to a date? ``loose``: any day number or year counts (after
+    ``jusqu'au``, where a date must follow)."""
     word = tokens[i].word
+    if loose and (re.fullmatch(r"[0-9]{4}", word) or _DAY_ORDINAL.match(word)):
+        return True
     if word in WEEKDAYS or word in MONTHS or word in MODIFIERS:
         return True
     if _NUMERIC_DATE.match(word) or _ISO_DATE.match(word):
@@ -429,14 +468,14 @@ def _is_date_word(tokens: list[_Token], i: int) -> bool:
     if match:
         number = int(match.group(1))
         suffixed = word != match.group(1)
-        if 1 <= number <= 31 and (
-            suffixed or nxt in MONTHS or prev in ("le", "the", "on") or prev in WEEKDAYS
-        ):
+        if 1 <= number <= 31 and (suffixed or prev in ("le", "the", "on") or prev in WEEKDAYS):
             return True
-        if prev in MONTHS and 1 <= number <= 31:
-            return True
-    if re.fullmatch(r"\d{4}", word) and (prev in MONTHS or _DAY_ORDINAL.match(prev)):
-        return prev in MONTHS
+        if nxt in MONTHS or prev in MONTHS:
+            return True  # "le 0 janvier", "February 31": part of the date, then refused
+    if re.fullmatch(r"\d{4}", word):
+        before = tokens[i - 2].word if i > 1 else ""
+        # "décembre 2027", and "December 12 2027" (the year after the day after the month).
+        return prev in MONTHS or (_DAY_ORDINAL.match(prev) is not None and before in MONTHS)
     return False
 
 
@@ -601,31 +640,86 @@ def _read_date(words: list[str], language: str, today: date) -> date | None:
     if len(words) == 1 and words[0] in _ENGLISH_DAYS:
         ahead = (_ENGLISH_DAYS.index(words[0]) - today.weekday()) % 7 or 7
         return today + timedelta(days=ahead)
-    words = [w for w in words if w not in _ENGLISH_DAYS] or words
+    weekdays = [_ENGLISH_DAYS.index(w) for w in words if w in _ENGLISH_DAYS]
+    words = [w for w in words if w not in _ENGLISH_DAYS]
+    found = _plain_date(words, language, today)
+    if found is None or (weekdays and weekdays != [found.weekday()]):
+        return None  # "le 31 février", "12/13/2027", "vendredi 3 décembre" (a Thursday)
+    return found
+
+
+def _plain_date(words: list[str], language: str, today: date) -> date | None:
+    """``_read_date`` without weekdays: numbers read day first, never swapped."""
+    if len(words) == 1 and (numeric := _NUMERIC_DATE.match(words[0])):
+        day, month, year_text = numeric.groups()
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0) if year_text else None
+        return _day_month(int(day), int(month), year, today)
+    if len(words) == 1 and _ISO_DATE.match(words[0]):
+        try:
+            return date.fromisoformat(words[0])
+        except ValueError:
+            return None
+    numbers = [w for w in words if re.fullmatch(r"[0-9]{1,4}", w)]
+    months = [w for w in words if w in _MONTH_NAMES]
+    if len(months) == 1 and len(numbers) <= 2 and len(numbers) + 1 == len(words):
+        days = [int(w) for w in numbers if len(w) <= 2]
+        years = [int(w) for w in numbers if len(w) == 4]
+        if len(days) == 1 and len(years) <= 1:
+            month = _MONTH_NAMES.index(months[0]) + 1
+            return _day_month(days[0], month, years[0] if years else None, today)
+        if not days and len(years) <= 1:  # "juin 2027": its first day
+            month = _MONTH_NAMES.index(months[0]) + 1
+            return _day_month(1, month, years[0] if years else None, today)
+        return None
+    if not months and len(words) == 1 and re.fullmatch(r"[0-9]{1,2}", words[0]):
+        # "le 15": this month's, or the next month that has it ("le 31" in November).
+        for ahead in range(3):
+            month_start = _add_months(today.replace(day=1), ahead)
+            found = _day_month(int(words[0]), month_start.month, month_start.year, today)
+            if found is not None and found >= today:
+                return found
+        return None
     try:
         parsed = _date_parser(language, today).get_date_data(" ".join(words))
     except (ValueError, OverflowError, TypeError):
         return None
     if parsed.date_obj is None:
         return None
-    found: date = parsed.date_obj.date()
+    read: date = parsed.date_obj.date()
     has_year = any(re.fullmatch(r"\d{4}", w) or _ISO_DATE.match(w) for w in words) or any(
         (m := _NUMERIC_DATE.match(w)) is not None and m.group(3) for w in words
     )
     has_month = has_year or any(w in _MONTH_NAMES or _NUMERIC_DATE.match(w) for w in words)
-    if found < today and not has_year:
+    if read < today and not has_year:
         if not has_month:
-            found = _add_months(found, 1)
+            read = _add_months(read, 1)
         else:
-            for years in range(1, 9):
+            for ahead in range(1, 9):
                 try:
-                    candidate = found.replace(year=found.year + years)
+                    candidate = read.replace(year=read.year + ahead)
                 except ValueError:
                     continue
                 if candidate >= today:
-                    found = candidate
+                    read = candidate
                     break
-    return found
+    return read
+
+
+def _day_month(day: int, month: int, year: int | None, today: date) -> date | None:
+    """A valid day of a month (of ``year``, else the next year that has it from ``today``)."""
+    if year is not None:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    for ahead in range(9):  # 29 February comes back within eight years
+        try:
+            found = date(today.year + ahead, month, day)
+        except ValueError:
+            continue
+        if found >= today:
+            return found
+    return None
 
 
 # Repeating rules -----------------------------------------------------------------------------
@@ -743,7 +837,13 @@ def _frequency(tokens: list[_Token], i: int, rule: _Rule) -> int:
         rule.interval = 2
         i += 1
     elif at(i).isdecimal() and every and at(i + 1) not in ("du", "de", "of"):
-        rule.interval = max(1, int(at(i)))
+        if not re.fullmatch(r"[0-9]{1,4}", at(i)) or not 1 <= int(at(i)) <= MAX_INTERVAL:
+            raise TimeParseError(
+                _("“{value}” is not an interval: write a number from 1 to {high}."),
+                value=at(i)[:24],
+                high=MAX_INTERVAL,
+            )
+        rule.interval = int(at(i))
         i += 1
     elif at(i) in SMALL_NUMBERS and at(i) not in ("a", "an", "un", "une") and every:
         rule.interval = SMALL_NUMBERS[at(i)]
@@ -818,7 +918,29 @@ def _frequency(tokens: list[_Token], i: int, rule: _Rule) -> int:
     return start
 
 
+def _until_date(
+    text: str, tokens: list[_Token], k: int, language: str, today: date
+) -> tuple[date, int]:
+    """The end date of a rule at ``tokens[k:]`` (``30 juin``, ``30/06/2027``, ``demain``) and
+    the index after it; every date word there must make one valid date, or it is refused."""
+    if k < len(tokens) and tokens[k].word in DAY_WORDS:
+        return today + timedelta(days=DAY_WORDS[tokens[k].word]), k + 1
+    end = k
+    while end < len(tokens) and end - k < 4 and _is_date_word(tokens, end, loose=True):
+        end += 1
+    if end == k:
+        raise TimeParseError(_("I could not read the end date of this rule."))
+    found = _read_date([_canonical_date_word(t.word) for t in tokens[k:end]], language, today)
+    if found is None:
+        raise TimeParseError(
+            _("I could not read the end date “{value}” of this rule."),
+            value=text[tokens[k].start : tokens[end - 1].end],
+        )
+    return found, end
+
+
 def _modifiers(
+    text: str,
     tokens: list[_Token],
     i: int,
     rule: _Rule,
@@ -850,17 +972,7 @@ def _modifiers(
             k = i + 1
             if k < len(tokens) and tokens[k].word in ("le", "the"):
                 k += 1
-            for end in range(min(len(tokens), k + 3), k, -1):
-                words = [_canonical_date_word(t.word) for t in tokens[k:end]]
-                parsed = _date_parser(language, now.astimezone(zone).date()).get_date_data(
-                    " ".join(words)
-                )
-                if parsed.date_obj is not None:
-                    rule.until = parsed.date_obj.date()
-                    i = end
-                    break
-            else:
-                raise TimeParseError(_("I could not read the end date of this rule."))
+            rule.until, i = _until_date(text, tokens, k, language, now.astimezone(zone).date())
             continue
         if (
             _COUNT.match(word)
@@ -878,9 +990,12 @@ def _modifiers(
 
 
 def _cron(tokens: list[_Token], i: int, text: str) -> tuple[str, int, int, int]:
-    """``cron M H DOM MON DOW`` -> (rule, hour, minute, next index)."""
-    fields = [t.word for t in tokens[i + 1 : i + 6]]
-    shown = " ".join(fields)
+    """``cron M H DOM MON DOW`` -> (rule, hour, minute, end offset in ``text``); the fields
+    are read from the text (``0,30`` is one field, not two words)."""
+    found = list(re.finditer(r"\S+", text[: tokens[i].end + 400]))
+    found = [m for m in found if m.start() >= tokens[i].end][:5]
+    fields = [m.group().casefold() for m in found]
+    shown = clip(" ".join(fields), 40)
     if len(fields) != 5:
         raise TimeParseError(
             _("A cron rule has five fields, like “cron 0 9 * * 1-5”."),
@@ -937,7 +1052,7 @@ def _cron(tokens: list[_Token], i: int, text: str) -> tuple[str, int, int, int]:
     if hours is not None:
         parts.append("BYHOUR=" + ",".join(map(str, hours)))
     parts.append("BYMINUTE=" + ",".join(map(str, minutes)))
-    return ";".join(parts), (hours or [0])[0], minutes[0], i + 6
+    return ";".join(parts), (hours or [0])[0], minutes[0], found[-1].end()
 
 
 _RRULE_KEYS = {
@@ -955,59 +1070,251 @@ _RRULE_KEYS = {
     "BYWEEKNO",
     "WKST",
 }
+_FREQS = ("HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+# Each BY part: (lowest, highest, zero allowed, frequencies it may be used with), as RFC 5545.
+_BY_RANGES: dict[str, tuple[int, int, bool, tuple[str, ...]]] = {
+    "BYMONTH": (1, 12, False, _FREQS),
+    "BYMONTHDAY": (-31, 31, False, ("HOURLY", "DAILY", "MONTHLY", "YEARLY")),
+    "BYYEARDAY": (-366, 366, False, ("HOURLY", "YEARLY")),
+    "BYWEEKNO": (-53, 53, False, ("YEARLY",)),
+    "BYHOUR": (0, 23, True, _FREQS),
+    "BYMINUTE": (0, 59, True, _FREQS),
+    "BYSETPOS": (-366, 366, False, _FREQS),
+}
+_BYDAY = re.compile(r"^([+-]?)(\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+_UNTIL = re.compile(r"^(\d{8})(?:T(\d{6})Z?)?$")
+MAX_INTERVAL = 365
+MAX_COUNT = 1000
+MIN_GAP = timedelta(hours=1)
+_GAP_SAMPLE = 12  # occurrences compared for the minimum gap between two sends
+# dateutil's rrule looks for the next occurrence until the year 9999 when there is none (an
+# hourly rule on 30 February takes seconds, INTERVAL=0 forever): every evaluation is given a
+# budget of candidate days, counted by ``_Counted``, beyond which it stops with no occurrence.
+_RULE_STEPS = 20_000
+
+
+def _checked_rrule(raw: str, now: datetime | None, zone: ZoneInfo | None) -> str:
+    """An RRULE whose every part is known and in range (RFC 5545), or TimeParseError.
+
+    ``now`` (with ``zone``) also bounds UNTIL: not past, not more than ten years away."""
+    shown = raw[:80]
+    pairs: dict[str, str] = {}
+    for part in raw.split(";"):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or key not in _RRULE_KEYS or key in pairs or not value:
+            raise TimeParseError(_("Invalid RRULE “{value}”."), value=shown)
+        pairs[key] = value
+    freq = pairs.get("FREQ", "")
+    if freq in ("SECONDLY", "MINUTELY"):
+        raise TimeParseError(_("A reminder cannot repeat more often than once an hour."))
+    if freq not in _FREQS:
+        raise TimeParseError(_("Invalid RRULE “{value}”."), value=shown)
+
+    def number(key: str, text: str, low: int, high: int, zero: bool = True) -> int:
+        value = int(text) if re.fullmatch(r"[+-]?\d{1,4}", text) else None
+        if value is None or not low <= value <= high or (value == 0 and not zero):
+            raise TimeParseError(
+                _("Invalid RRULE “{value}”: {part} must be a whole number from {low} to {high}."),
+                value=shown,
+                part=key,
+                low=low,
+                high=high,
+            )
+        return value
+
+    def misplaced(key: str) -> TimeParseError:
+        return TimeParseError(
+            _("Invalid RRULE “{value}”: {part} cannot be used with FREQ={freq}."),
+            value=shown,
+            part=key,
+            freq=freq,
+        )
+
+    if "INTERVAL" in pairs:
+        number("INTERVAL", pairs["INTERVAL"], 1, MAX_INTERVAL)
+    if "COUNT" in pairs:
+        number("COUNT", pairs["COUNT"], 1, MAX_COUNT)
+    for key, (low, high, zero, freqs) in _BY_RANGES.items():
+        if key in pairs:
+            if freq not in freqs:
+                raise misplaced(key)
+            values = pairs[key].split(",")
+            for value in values:
+                number(key, value, low, high, zero)
+    if "WKST" in pairs and pairs["WKST"] not in RRULE_DAYS:
+        raise TimeParseError(_("Invalid RRULE “{value}”."), value=shown)
+    for day in pairs.get("BYDAY", "").split(",") if "BYDAY" in pairs else ():
+        match = _BYDAY.match(day)
+        if match is None:
+            raise TimeParseError(_("Invalid RRULE “{value}”."), value=shown)
+        if match.group(2) is not None:
+            if freq not in ("MONTHLY", "YEARLY") or (freq == "YEARLY" and "BYWEEKNO" in pairs):
+                raise misplaced("BYDAY")
+            most = 53 if freq == "YEARLY" and "BYMONTH" not in pairs else 5
+            number("BYDAY", match.group(1) + match.group(2), -most, most, False)
+    if "UNTIL" in pairs:
+        match = _UNTIL.match(pairs["UNTIL"])
+        try:
+            assert match is not None
+            until = datetime.strptime(
+                match.group(1) + (match.group(2) or "235959"), "%Y%m%d%H%M%S"
+            )
+        except (AssertionError, ValueError):
+            raise TimeParseError(_("Invalid RRULE “{value}”."), value=shown) from None
+        if now is not None and zone is not None:
+            local_now = now.astimezone(zone).replace(tzinfo=None)
+            if until <= local_now:
+                raise TimeParseError(_("The end date of this rule is already past."))
+            if until > local_now + timedelta(days=365 * MAX_YEARS_AHEAD):
+                raise TimeParseError(_("The end date of this rule is more than ten years away."))
+    return ";".join(f"{key}={value}" for key, value in pairs.items())
 
 
 def _raw_rrule(text: str, tokens: list[_Token], i: int) -> tuple[str, int]:
+    """The rule after ``rrule`` (one word, up to the next space): (rule, its end offset)."""
     if i + 1 >= len(tokens):
         raise TimeParseError(_("Write the rule after “rrule”, like “rrule FREQ=WEEKLY;BYDAY=MO”."))
     match = re.compile(r"\S+").match(text, tokens[i + 1].start)
     assert match is not None
     raw = match.group().strip().upper().removeprefix("RRULE:")
-    next_i = i + 1
-    while next_i < len(tokens) and tokens[next_i].end <= match.end():
-        next_i += 1
-    i = next_i - 2
+    return raw, match.end()
+
+
+class _OutOfSteps(Exception):
+    """A rule evaluation used up its budget of candidate days."""
+
+
+class _Steps:
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+
+class _Counted:
+    """Stands for an rrule's BYMONTH or BYWEEKDAY set (same members) and counts each look-up:
+    dateutil tests every candidate day against it, so the count bounds the work."""
+
+    __slots__ = ("steps", "values")
+
+    def __init__(self, values: tuple[int, ...], steps: _Steps) -> None:
+        self.values = values
+        self.steps = steps
+
+    def __contains__(self, value: object) -> bool:
+        self.steps.left -= 1
+        if self.steps.left < 0:
+            raise _OutOfSteps
+        return value in self.values
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _bounded_rule(rule: str, start: datetime, budget: int) -> rrule | None:
+    """``rule`` from the naive local ``start``, its evaluation stopped after ``budget``
+    candidate days (``_OutOfSteps``); None when dateutil cannot read it."""
     try:
-        pairs = [part.split("=", 1) for part in raw.split(";") if part]
-        keys = {key for key, _value in pairs}
+        parsed = rrulestr(rule, dtstart=start.replace(tzinfo=None))
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        return None
+    if not isinstance(parsed, rrule):
+        return None
+    steps = _Steps(budget)
+    # dateutil reads these private sets only to filter candidate days (BYMONTH also to place
+    # a yearly "first Monday", so it is left alone there when absent): all months and all
+    # weekdays filter nothing out, and the look-ups are counted.
+    inside: Any = parsed
+    if inside._bymonth or not (inside._freq == YEARLY and inside._bynweekday):
+        inside._bymonth = _Counted(tuple(inside._bymonth or range(1, 13)), steps)
+    inside._byweekday = _Counted(tuple(inside._byweekday or range(7)), steps)
+    return parsed
+
+
+def _rebased(rule: str, start: datetime, after: datetime) -> datetime:
+    """A later start for an hourly, daily or weekly rule without COUNT, whole periods after
+    ``start`` and just before ``after``: the same occurrences, without walking through years
+    of past ones."""
+    parts = dict(part.partition("=")[::2] for part in rule.split(";"))
+    steps = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(7)}
+    unit = steps.get(parts.get("FREQ", ""))
+    interval = parts.get("INTERVAL", "1")
+    if unit is None or "COUNT" in parts or not interval.isdecimal() or int(interval) < 1:
+        return start
+    period = unit * int(interval)
+    periods = (after - start) // period - 1
+    return start + period * periods if periods > 0 else start
+
+
+def _budget(rule: str, start: datetime, after: datetime) -> int:
+    """Candidate days allowed: a fixed budget plus the days (hours, for an hourly rule) a
+    long-lived rule has to walk through from its start."""
+    span = max(after - start.replace(tzinfo=None), timedelta(0))
+    per_day = 48 if "FREQ=HOURLY" in rule else 2
+    return _RULE_STEPS + per_day * span.days
+
+
+def _occurrences_after(
+    rule: str, start: datetime, after_local: datetime, limit: int
+) -> list[datetime] | None:
+    """Up to ``limit`` local naive occurrences strictly after ``after_local`` and within
+    ``_WINDOW_YEARS``; None when the rule cannot be read or its evaluation ran out of steps
+    before finding any."""
+    start = _rebased(rule, start.replace(tzinfo=None), after_local)
+    parsed = _bounded_rule(rule, start, _budget(rule, start, after_local))
+    if parsed is None:
+        return None
+    try:
+        window = after_local.replace(year=after_local.year + _WINDOW_YEARS)
     except ValueError:
-        keys = {""}
-    if not keys or not keys <= _RRULE_KEYS or "FREQ" not in keys:
-        raise TimeParseError(_("Invalid RRULE “{value}”."), value=raw[:80])
-    freq = dict(pairs)["FREQ"]
-    if freq not in ("HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
-        raise TimeParseError(_("A reminder cannot repeat more often than once an hour."))
-    return raw, i + 2
+        window = after_local + timedelta(days=365 * _WINDOW_YEARS)
+    found: list[datetime] = []
+    try:
+        for occurrence in parsed:
+            if occurrence > window:
+                break
+            if occurrence > after_local:
+                found.append(occurrence)
+                if len(found) >= limit:
+                    break
+    except (_OutOfSteps, ValueError, OverflowError, IndexError, KeyError, TypeError):
+        # Out of steps, or a rule dateutil cannot follow (a 5th Monday of a short month…).
+        return found or None
+    return found
 
 
 def _first_of_rule(
     rule_text: str, start_local: datetime, zone: ZoneInfo, now: datetime, value: str
 ) -> datetime:
-    try:
-        parsed = rrulestr(rule_text, dtstart=start_local)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
-        raise TimeParseError(_("Invalid RRULE “{value}”."), value=value[:80]) from None
-    if not isinstance(parsed, rrule):
+    """The first occurrence after ``now`` of a rule being created, checked: readable, with
+    a date in the coming years, never two sends less than an hour apart."""
+    rule_text = _checked_rrule(rule_text, now, zone)
+    if _bounded_rule(rule_text, start_local, 1) is None:
         raise TimeParseError(_("Invalid RRULE “{value}”."), value=value[:80])
-    first = _next_local(parsed, now.astimezone(zone).replace(tzinfo=None), zone)
-    if first is None:
+    after_local = now.astimezone(zone).replace(tzinfo=None)
+    found = _occurrences_after(rule_text, start_local, after_local, _GAP_SAMPLE)
+    if not found:
         raise TimeParseError(_("This rule has no date in the coming years."))
-    return first
+    if any(later - earlier < MIN_GAP for earlier, later in itertools.pairwise(found)):
+        raise TimeParseError(_("A reminder cannot repeat more often than once an hour."))
+    return _localize(found[0].date(), found[0].hour, found[0].minute, zone)
 
 
-def _next_local(parsed: rrule, after_local: datetime, zone: ZoneInfo) -> datetime | None:
-    try:
-        window = after_local.replace(year=after_local.year + _WINDOW_YEARS)
-    except ValueError:
-        window = after_local + timedelta(days=365 * _WINDOW_YEARS)
-    try:
-        found = parsed.between(after_local, window, inc=False)[:1]
-    except (ValueError, OverflowError):
-        return None
+def _next_local(
+    rule: str, start: datetime, after_local: datetime, zone: ZoneInfo
+) -> datetime | None:
+    found = _occurrences_after(rule, start, after_local, 1)
     if not found:
         return None
-    local = found[0]
-    return _localize(local.date(), local.hour, local.minute, zone)
+    return _localize(found[0].date(), found[0].hour, found[0].minute, zone)
 
 
 def _recurring(
@@ -1025,15 +1332,19 @@ def _recurring(
         rule_text, hour, minute, end = _cron(tokens, start, text)
         start_local = datetime.combine(local_now.date(), time(hour, minute))
         first = _first_of_rule(rule_text, start_local, zone, now, rule_text)
-        return _when(text, tokens, end, first, zone, rule_text, start_local)
+        return _when_at(text, end, first, zone, rule_text, start_local)
     if word == "rrule":
-        rule_text, end = _raw_rrule(text, tokens, start)
+        raw, rule_end = _raw_rrule(text, tokens, start)
+        rule_text = _checked_rrule(raw, now, zone)
+        # The rule is one word however many commas it has: the time and text follow it.
+        after = _tokens(text, rule_end)
         tod = _TimeOfDay()
-        end = _take_time(tokens, end, tod)
+        end = _take_time(after, 0, tod)
         hour, minute, _next = tod.resolve(default_hour)
         start_local = datetime.combine(local_now.date(), time(hour, minute))
-        first = _first_of_rule(rule_text, start_local, zone, now, rule_text)
-        return _when(text, tokens, end, first, zone, rule_text, start_local)
+        first = _first_of_rule(rule_text, start_local, zone, now, raw)
+        consumed = after[end - 1].end if end > 0 else rule_end
+        return _when_at(text, consumed, first, zone, rule_text, start_local)
     rule = _Rule()
     tod = _TimeOfDay()
     i = _frequency(tokens, start, rule)
@@ -1041,7 +1352,7 @@ def _recurring(
         return None
     if rule.interval > 365:
         raise TimeParseError(_("This interval is too long."))
-    i = _modifiers(tokens, i, rule, tod, language, now, zone)
+    i = _modifiers(text, tokens, i, rule, tod, language, now, zone)
     hour, minute, next_day = tod.resolve(default_hour)
     if rule.freq == "HOURLY":
         hour = local_now.hour if tod.hour is None else hour
@@ -1075,7 +1386,17 @@ def _when(
     rule: str | None = None,
     start: datetime | None = None,
 ) -> When:
-    consumed = tokens[end - 1].end if end > 0 else 0
+    return _when_at(text, tokens[end - 1].end if end > 0 else 0, first, zone, rule, start)
+
+
+def _when_at(
+    text: str,
+    consumed: int,
+    first: datetime,
+    zone: ZoneInfo,
+    rule: str | None = None,
+    start: datetime | None = None,
+) -> When:
     return When(
         first=first.astimezone(UTC),
         timezone=str(zone.key),
@@ -1111,7 +1432,7 @@ def parse_when(
     if recurring:
         found = _recurring(text, tokens, start, now, language, zone, default_hour)
         if found is not None:
-            return found
+            return _without_exceptions(found)
     one_off = _one_off(text, tokens, start, now, language, zone, default_hour)
     if one_off is None:
         raise TimeParseError(
@@ -1127,8 +1448,37 @@ def parse_when(
             when=format_datetime(moment, language, timezone),
         )
     if moment > now + timedelta(days=365 * MAX_YEARS_AHEAD):
-        raise TimeParseError(_("That is more than ten years away."))
-    return _when(text, tokens, end, moment, zone)
+        raise TimeParseError(
+            _("{when} is more than ten years away."),
+            when=format_datetime(moment, language, timezone),
+        )
+    if end < len(tokens) and re.fullmatch(r"[0-9]{5,}", tokens[end].word):
+        # "le 12 décembre 99999": a year the date could not take, not the reminder's text.
+        raise TimeParseError(
+            _("I could not read the date “{value}”."),
+            value=clip(text[tokens[start].start : tokens[end].end], 40),
+        )
+    return _without_exceptions(_when(text, tokens, end, moment, zone))
+
+
+_EXCEPT_WORDS = {"sauf", "except", "excepte", "hors", "but", "excluding", "exclu"}
+_EXCEPT_TARGETS = {"ferie", "feries", "vacances", "holiday", "holidays", "weekend", "weekends"}
+
+
+def _without_exceptions(found: When) -> When:
+    """Refuse ``sauf en août`` / ``except in August`` after a date: it would silently become
+    the reminder's text while the reminder is sent anyway."""
+    words = [t.word for t in _tokens(found.rest)[:5]]
+    dated = any(w in MONTHS or _weekday(w) is not None or w in _EXCEPT_TARGETS for w in words)
+    if words and words[0] in _EXCEPT_WORDS and dated:
+        raise TimeParseError(
+            _(
+                "Exceptions like “{value}” are not understood: set the reminder without "
+                "it, then skip the dates you do not want."
+            ),
+            value=clip(" ".join(found.rest.split()[:5]), 40),
+        )
+    return found
 
 
 def parse_moment(
@@ -1144,17 +1494,12 @@ def parse_moment(
 def next_occurrence(rule: str, start: datetime, timezone: str, after: datetime) -> datetime | None:
     """The first occurrence of ``rule`` (from local naive ``start``) strictly after ``after``."""
     zone = ZoneInfo(timezone)
-    try:
-        parsed = rrulestr(rule, dtstart=start.replace(tzinfo=None))
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
-        return None
-    if not isinstance(parsed, rrule):
-        return None
+    start = start.replace(tzinfo=None)
     after_local = after.astimezone(zone).replace(tzinfo=None)
-    found = _next_local(parsed, after_local, zone)
+    found = _next_local(rule, start, after_local, zone)
     if found is not None and found <= after:
         # A wall time repeated by DST (fold) maps to the first instant: look one hour later.
-        found = _next_local(parsed, after_local + timedelta(hours=1), zone)
+        found = _next_local(rule, start, after_local + timedelta(hours=1), zone)
     return found
 
 

@@ -19,7 +19,7 @@ from bot.errors import Refusal, UsageError
 from bot.i18n import _
 from bot.message import Attachment
 from bot.router import Router
-from bot.timeparse import next_occurrence, parse_moment
+from bot.timeparse import MONTHS, WEEKDAYS, fold, next_occurrence, parse_moment
 from handlers.reminders import arm
 from storage.events import Event
 from storage.reminders import Reminder
@@ -77,6 +77,7 @@ def _title_and_start(ctx: Context, text: str) -> tuple[str, datetime]:
     words = text.split()
     settings = ctx.config.reminders
     error: UsageError | None = None
+    misread: UsageError | None = None  # a date was there but could not be used
     for i in range(1, len(words)):
         try:
             moment = parse_moment(
@@ -88,11 +89,32 @@ def _title_and_start(ctx: Context, text: str) -> tuple[str, datetime]:
             )
         except UsageError as problem:
             error = error or problem
+            if misread is None and problem.msgid not in _NOT_A_DATE:
+                misread = problem
             continue
+        if misread is not None and _date_word(words[i - 1]):
+            # "AG le 31 février à 14h" must not become "AG le 31" on 1 February: the date
+            # typed is refused with what was read, never cut into the title.
+            raise misread
         return " ".join(words[:i]), moment
     if error is not None and "past" in error.msgid:
         raise error
     raise UsageError("Write the event's name, then its date and time: “AG le 12 décembre à 14h”.")
+
+
+_NOT_A_DATE = {
+    "I did not find a date or time at the start: write it like “tomorrow 6pm”, "
+    "“in 2 hours” or “every monday at 9”.",
+    "I did not understand “{value}” in this date.",
+}
+
+
+def _date_word(word: str) -> bool:
+    """A day number, a year, a month or a weekday: part of a date, not of a title."""
+    word = fold(word).strip(".,;:!?()")
+    return bool(re.fullmatch(r"[0-9]+(er|re|e|eme|st|nd|rd|th)?", word)) or (
+        word in MONTHS or word in WEEKDAYS
+    )
 
 
 def describe_warning(minutes: int, lang: str) -> str:
@@ -181,11 +203,15 @@ async def event(ctx: Context) -> None:
 
 
 async def _cancel(ctx: Context) -> None:
-    if len(ctx.args) != 2 or not ctx.args[1].lstrip("#").isdecimal():
+    if len(ctx.args) != 2:
         raise UsageError("Give the event's number, as shown by /{name}.", name=_agenda_name(ctx))
-    number = int(ctx.args[1].lstrip("#"))
+    number = ctx.number(ctx.args[1], low=1)
     record = ctx.store.events.get(number)
-    if record is None or record.room_key != ctx.room.key or record.status != "active":
+    if record is None or record.status != "active":
+        raise Refusal("No event #{id} here.", id=number)
+    if not ctx.may_act_on(record.room_key, record.creator_key):
+        # A private chat (where everyone is "organizer") or another room's organizer: the
+        # event is not theirs to cancel, and not even shown to exist.
         raise Refusal("No event #{id} here.", id=number)
     for warning in ctx.store.reminders.of_event(record.id):
         ctx.scheduler.cancel(f"reminders:{warning.id}")
@@ -199,7 +225,7 @@ async def _cancel(ctx: Context) -> None:
 
 
 def _agenda_name(ctx: Context) -> str:
-    return ctx.command_name("calendar")
+    return ctx.command_name("agenda")
 
 
 @router.command(

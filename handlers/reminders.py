@@ -21,6 +21,7 @@ from bot.errors import Refusal, UsageError
 from bot.i18n import _, format_datetime
 from bot.message import Button, Delivery, Outgoing
 from bot.router import Router
+from bot.text import clip, read_number
 from bot.timeparse import describe_rule, next_occurrence, parse_when
 from storage.reminders import ACTIVE, CANCELLED, MISSED, PAUSED, SENT, Reminder
 from storage.rooms import RoomRecord
@@ -76,6 +77,7 @@ async def remind(ctx: Context) -> None:
     when = parse_when(
         text, ctx.now(), ctx.lang, ctx.room.timezone, default_hour=settings.default_hour
     )
+    _check_limits(ctx, ctx.room.key)
     if not when.rest:
         raise UsageError("Write what to remind after the date.")
     if len(when.rest) > 1000:
@@ -139,6 +141,60 @@ async def remind(ctx: Context) -> None:
     await ctx.reply("\n".join(lines), buttons)
 
 
+def _check_limits(ctx: Context, room_key: str) -> None:
+    """Refuse a new reminder beyond the configured limits (a flood of reminders, by one member
+    or in one room): active ones, and ones set in the last hour."""
+    settings = ctx.config.reminders
+    store = ctx.store.reminders
+    hour_ago = ctx.now() - timedelta(hours=1)
+    n = settings.max_active_per_member
+    if store.count_active(room_key, ctx.sender.key) >= n:
+        raise Refusal(
+            ctx.tn(
+                "You already have {n} active reminder here, the most allowed: cancel one "
+                "first (/{name} number).",
+                "You already have {n} active reminders here, the most allowed: cancel one "
+                "first (/{name} number).",
+                n,
+                name=ctx.command_name("cancel"),
+            )
+        )
+    n = settings.max_active_per_room
+    if store.count_active(room_key) >= n:
+        raise Refusal(
+            ctx.tn(
+                "This room already has {n} active reminder, the most allowed: an organizer "
+                "can cancel some (/{name} number).",
+                "This room already has {n} active reminders, the most allowed: an organizer "
+                "can cancel some (/{name} number).",
+                n,
+                name=ctx.command_name("cancel"),
+            )
+        )
+    n = settings.max_new_per_member_hour
+    if store.count_created_since(room_key, hour_ago, ctx.sender.key) >= n:
+        raise Refusal(
+            ctx.tn(
+                "You have set {n} reminder here in the last hour, the most allowed: try "
+                "again later.",
+                "You have set {n} reminders here in the last hour, the most allowed: try "
+                "again later.",
+                n,
+            )
+        )
+    n = settings.max_new_per_room_hour
+    if store.count_created_since(room_key, hour_ago) >= n:
+        raise Refusal(
+            ctx.tn(
+                "{n} reminder was set in this room in the last hour, the most allowed: try "
+                "again later.",
+                "{n} reminders were set in this room in the last hour, the most allowed: try "
+                "again later.",
+                n,
+            )
+        )
+
+
 @router.command(
     "reminders",
     "rappels",
@@ -163,8 +219,11 @@ async def list_reminders(ctx: Context) -> None:
 
 
 def _line(ctx: Context, reminder: Reminder) -> str:
-    when = ctx.format_datetime(reminder.next_at) if reminder.next_at else "—"
+    sending = _sending_at(ctx.services, reminder, ctx.room)
+    when = ctx.format_datetime(sending) if sending else "—"
     parts = [f"#{reminder.id} — {when} — {reminder.text}"]
+    if sending is not None and sending != reminder.next_at:
+        parts.append(ctx.t("(postponed for quiet hours)"))
     if reminder.rule and reminder.start_local:
         parts.append(f"({describe_rule(reminder.rule, reminder.start_local, ctx.lang)})")
     if reminder.personal:
@@ -179,16 +238,23 @@ def _line(ctx: Context, reminder: Reminder) -> str:
 
 
 def _target(ctx: Context) -> Reminder:
-    """The reminder named by ``ctx.args[0]`` that the sender may change."""
-    if len(ctx.args) != 1 or not ctx.args[0].lstrip("#").isdecimal():
+    """The reminder named by ``ctx.args[0]`` that the sender may change: its creator, or an
+    organizer of the room where it lives (never a private chat's "organizer")."""
+    if len(ctx.args) != 1:
         raise UsageError("Give the reminder's number, as shown by /{name}.", name=_list_name(ctx))
-    reminder = ctx.store.reminders.get(int(ctx.args[0].lstrip("#")))
-    visible = reminder is not None and reminder.room_key == ctx.room.key
-    if reminder is None or not visible or reminder.status not in (ACTIVE, PAUSED):
-        raise Refusal("No reminder #{id} here.", id=ctx.args[0].lstrip("#"))
+    number = ctx.number(ctx.args[0], low=1)
+    reminder = ctx.store.reminders.get(number)
+    # Shown to exist here: in this room, or anywhere to its creator or to an organizer of a
+    # room linked to its own.
+    reachable = reminder is not None and (
+        reminder.room_key == ctx.room.key
+        or ctx.may_act_on(reminder.room_key, reminder.creator_key)
+    )
+    if reminder is None or not reachable or reminder.status not in (ACTIVE, PAUSED):
+        raise Refusal("No reminder #{id} here.", id=number)
     if reminder.personal and reminder.creator_key != ctx.sender.key:
         raise Refusal("Only its creator can change a personal reminder.")
-    if reminder.creator_key != ctx.sender.key and not ctx.is_organizer:
+    if not ctx.may_act_on(reminder.room_key, reminder.creator_key):
         raise Refusal("Only its creator or an organizer can change this reminder.")
     return reminder
 
@@ -308,7 +374,8 @@ async def unpause(ctx: Context) -> None:
 @router.button(BUTTON)
 async def press(ctx: Context) -> None:
     action, _sep, number = ctx.text.partition(":")
-    reminder = ctx.store.reminders.get(int(number)) if number.isdecimal() else None
+    reminder_id = read_number(number, low=1)  # button data can be forged: never trust it
+    reminder = ctx.store.reminders.get(reminder_id) if reminder_id is not None else None
     if reminder is None:
         return
     if action == "join":
@@ -326,6 +393,7 @@ async def press(ctx: Context) -> None:
         return
     if action in ("hour", "tomorrow"):
         due = _snooze_time(ctx, action)
+        _check_limits(ctx, reminder.room_key)
         copy = ctx.store.reminders.add(
             room_key=reminder.room_key,
             creator_key=ctx.sender.key,
@@ -388,6 +456,19 @@ def arm(services: Services, reminder: Reminder) -> None:
         await fire_due(services, services.clock.now(), only=reminder.id)
 
     services.scheduler.at(job_id, due, fire)
+
+
+def _sending_at(services: Services, reminder: Reminder, room: RoomRecord) -> datetime | None:
+    """When the reminder will really go out: its next occurrence, or the end of the quiet
+    hours that hold it (or will hold it when it falls due)."""
+    if reminder.next_at is None:
+        return None
+    due = _due_at(reminder)
+    if reminder.urgent or due != reminder.next_at or reminder.status != ACTIVE:
+        return due
+    home = room if room.key == reminder.room_key else services.store.rooms.get(reminder.room_key)
+    release = quiet_release(services, home, due) if home is not None else None
+    return release or due
 
 
 def _due_at(reminder: Reminder) -> datetime:
@@ -782,7 +863,7 @@ def _fired_lines(
         lines.append(
             t(
                 lang,
-                _("(postponed to {time} (quiet hours); it was due {when})"),
+                _("(postponed to {time} for quiet hours; it was due {when})"),
                 time=reminder.hold_until.astimezone(ZoneInfo(room.timezone)).strftime("%H:%M"),
                 when=format_datetime(occurrence, lang, room.timezone),
             )
@@ -879,7 +960,7 @@ async def quiet(ctx: Context) -> None:
     if span is None:
         raise UsageError(
             "Give a span of hours like 22h-8h or 22:00-08:00 (or “off”), not “{value}”.",
-            value=text,
+            value=clip(text, 24),
         )
     (start_h, start_m), (end_h, end_m) = span
     value = f"{start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d}"

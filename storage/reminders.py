@@ -155,6 +155,28 @@ class ReminderRepo:
         )
         return [_reminder(row) for row in rows]
 
+    def count_active(self, room_key: str, creator_key: str | None = None) -> int:
+        """Active or paused reminders of a room (event warnings left out), or only those
+        ``creator_key`` set there."""
+        row = self.db.conn.execute(
+            """SELECT count(*) FROM reminders WHERE room_key = ? AND status IN (?, ?)
+               AND event_id IS NULL AND (? IS NULL OR creator_key = ?)""",
+            [room_key, ACTIVE, PAUSED, creator_key, creator_key],
+        ).fetchone()
+        return int(row[0])
+
+    def count_created_since(
+        self, room_key: str, since: datetime, creator_key: str | None = None
+    ) -> int:
+        """Reminders set in a room since ``since`` whatever became of them (event warnings
+        left out), or only those ``creator_key`` set."""
+        row = self.db.conn.execute(
+            """SELECT count(*) FROM reminders WHERE room_key = ? AND created_at >= ?
+               AND event_id IS NULL AND (? IS NULL OR creator_key = ?)""",
+            [room_key, to_db(since), creator_key, creator_key],
+        ).fetchone()
+        return int(row[0])
+
     def due(self, now: datetime, limit: int = 500) -> list[Reminder]:
         """Active reminders whose next occurrence is at or before ``now`` (and not held by quiet
         hours beyond ``now``), oldest first."""

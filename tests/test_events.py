@@ -87,6 +87,8 @@ async def test_event_is_for_organizers_and_explains_bad_input(bot: Harness) -> N
     replies = await bot.say("/evenement AG le 12 décembre rappels X-7")
     assert replies[0].startswith("« X-7 » n'est pas un rappel : écrivez J-7, J-1, H-2")
     replies = await bot.say("/evenement annuler ²")
+    assert replies[0].startswith("² n’est pas un nombre : écrivez-le en chiffres")
+    replies = await bot.say("/evenement annuler")
     assert replies[0].startswith("Donnez le numéro de l'événement")
 
 
@@ -148,8 +150,8 @@ async def test_quiet_hours_hold_a_reminder_until_they_end(bot: Harness) -> None:
     assert [] == fired(bot, "poubelles")
     await bot.advance(timedelta(hours=9))  # Thursday 08:30
     assert [
-        "⏰ Rappel : Sortir les poubelles\n(reporté à 08:00 (heures calmes) ; prévu mercredi "
-        "2 décembre 2026 à 23:00)"
+        "⏰ Rappel : Sortir les poubelles\n(reporté à 08:00 pour les heures calmes ; prévu "
+        "mercredi 2 décembre 2026 à 23:00)"
     ] == fired(bot, "poubelles")
 
 

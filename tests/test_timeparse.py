@@ -418,7 +418,7 @@ def test_next_occurrence_ends_with_count() -> None:
         ("en", "rrule FREQ=SECONDLY x", "A reminder cannot repeat more often"),
         ("en", "rrule BANANA=1 x", "Invalid RRULE"),
         ("fr", "tous les lundis jusqu'au 1er janvier 2020 x", "The end date of this rule"),
-        ("fr", "le 3 décembre 2040 x", "That is more than ten years away."),
+        ("fr", "le 3 décembre 2040 x", "{when} is more than ten years away."),
     ],
 )
 def test_parse_when_refuses_with_a_reason(language: str, text: str, msgid_start: str) -> None:
