@@ -27,7 +27,9 @@ def read_number(text: str, *, low: int = 0, high: int = MAX_NUMBER) -> int | Non
 
 
 def clip(text: str, limit: int = ECHO_LIMIT) -> str:
-    """User text echoed back in a reply, cut to ``limit`` characters with an ellipsis."""
+    """User text echoed back in a reply: control and invisible format characters (terminal
+    escapes, bidi overrides, zero-width) dropped, spaces folded, cut to ``limit`` characters."""
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c.isspace())
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
