@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.timeparse import TimeParseError, parse_when
+from bot.timeparse import TimeParseError, next_occurrence, parse_when
 from tests.harness import Harness
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -225,3 +225,19 @@ def test_parse_when_date_is_refused_or_the_one_typed(
         assert hour == local.hour, phrase
     assert "Réunion" == found.rest, phrase
     assert not re.search(r"\d", found.rest)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=HOURLY;INTERVAL=0",
+        "FREQ=DAILY;INTERVAL=0",
+        "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30;COUNT=5",
+        "FREQ=YEARLY;BYDAY=53MO;BYMONTH=2",
+    ],
+)
+def test_next_occurrence_of_a_stored_hostile_rule_is_none_not_a_hang(rule: str) -> None:
+    """A rule stored before these checks (or by hand) is still evaluated within bounds."""
+    with deadline(5):
+        assert None is next_occurrence(rule, datetime(2026, 12, 1, 9), "Europe/Paris", NOW)
