@@ -144,10 +144,13 @@ class Context:
         value = read_number(text, low=low, high=high)
         if value is not None:
             return value
-        if read_number(text, low=0, high=10**20) is None:
+        typed = read_number(text, low=0, high=10**20)
+        if typed is None:
             raise UsageError(
                 "{text} is not a number: write it with digits, like 3.", text=clip(text, 24)
             )
+        if typed < low and high >= MAX_NUMBER:
+            raise UsageError("{text} is too small: the smallest is {low}.", text=typed, low=low)
         if high >= MAX_NUMBER:
             raise UsageError(
                 "{text} is too large: no item has such a number.", text=clip(text, 24)

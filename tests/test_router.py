@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.console import ConsoleAdapter
+from bot.app import App
 from bot.context import Context
 from bot.errors import UsageError
 from bot.router import DuplicateCommand, Router, parse_command, split_arguments
+from bot.text import MAX_NUMBER
 from handlers import ROUTERS
 from tests.harness import Harness, make_config
 
@@ -205,3 +208,43 @@ async def test_unknown_command_never_echoes_hostile_text(bot: Harness, text: str
 
     assert all(len(reply) < 120 for reply in replies), replies
     assert not any("\u202e" in reply or "\x1b" in reply for reply in replies)
+
+
+def _number_router(low: int, high: int) -> Router:
+    router = Router("numbers")
+
+    @router.command("num", "num", usage="N", help="Read a number.")
+    async def num(ctx: Context) -> None:
+        await ctx.reply(f"read {ctx.number(ctx.args[0], low=low, high=high)}")
+
+    return router
+
+
+@pytest.mark.parametrize(
+    ("expected", "text", "low", "high"),
+    [
+        ("read 12", "#12", 0, MAX_NUMBER),
+        ("0 est trop petit : le plus petit est 1.", "0", 1, MAX_NUMBER),
+        ("21 est hors limites : écrivez un nombre de 1 à 20.", "21", 1, 20),
+        (
+            "99999999999999999999 est trop grand : aucun élément ne porte ce numéro.",
+            "99999999999999999999",
+            0,
+            MAX_NUMBER,
+        ),
+        ("² n’est pas un nombre : écrivez-le en chiffres, par exemple 3.", "²", 0, MAX_NUMBER),
+        ("١٢ n’est pas un nombre : écrivez-le en chiffres, par exemple 3.", "١٢", 0, MAX_NUMBER),
+    ],
+)
+async def test_number_reader_answers_each_bad_number_clearly(
+    tmp_path: Path, expected: str, text: str, low: int, high: int
+) -> None:
+    app = App(make_config(tmp_path), routers=[_number_router(low, high)])
+    console = ConsoleAdapter(app)
+    app.add_adapter(console)
+    await app.start()
+    bot = Harness(app, console)
+    try:
+        assert expected == (await bot.say(f"/num {text}"))[0].splitlines()[0]
+    finally:
+        await bot.stop()
