@@ -15,8 +15,8 @@ from bot.config import Config
 from bot.context import Services
 from bot.i18n import Translator
 from bot.message import ButtonPress, Delivery, Incoming, Outgoing, Vote
-from bot.router import Dispatcher, Router, SweepHook
-from bot.scheduler import Clock, Scheduler, SweepFunction
+from bot.router import Dispatcher, PeriodicSpec, Router, SweepHook
+from bot.scheduler import Clock, Periodic, Scheduler, SweepFunction, daily, every
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,8 @@ class App:
                 self.scheduler.add_sweep(_bind_sweep(sweep, self.services))
             for hook in router.start_hooks:
                 await hook(self.services)
+            for job in router.periodic_jobs:
+                self.scheduler.periodic(_periodic(job, self.services), self.store.jobs)
         for adapter in self.adapters.values():
             await adapter.start(self)
         self._started = True
@@ -191,6 +193,20 @@ class App:
                 log.exception("adapter %s did not stop cleanly", adapter.platform)
         await self.scheduler.stop()
         self.store.close()
+
+
+def _periodic(spec: PeriodicSpec, services: Services) -> Periodic:
+    """A declared job (``Router.every``) bound to the services, as the scheduler runs it."""
+    if spec.interval is not None:
+        recurrence = every(spec.interval)
+    else:
+        assert spec.at is not None  # Router.every requires one or the other
+        recurrence = daily(spec.at, spec.timezone, weekday=spec.weekday)
+
+    async def run(due: datetime) -> None:
+        await spec.hook(services, due)
+
+    return Periodic(spec.name, recurrence, run)
 
 
 def _bind_sweep(sweep: SweepHook, services: Services) -> SweepFunction:

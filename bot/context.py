@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.errors import Refusal, UsageError
-from bot.i18n import Translator, format_date, format_datetime
+from bot.i18n import Translator, format_date, format_datetime, format_number
 from bot.message import Attachment, Button, Delivery, Incoming, Member, Outgoing
 from bot.router import split_arguments
 from bot.scheduler import Clock, Scheduler
@@ -27,6 +27,48 @@ PrivateReplier = Callable[[str, str, str, str], Awaitable[bool]]
 Redactor = Callable[[str, str], Awaitable[bool]]
 
 
+@dataclass(frozen=True, slots=True)
+class RoomVoice:
+    """How the bot speaks in one room: its language and timezone, its command names.
+
+    The one way to speak in a room's language — a handler's ``Context`` delegates to it, and
+    timers, adapters and features reach it with ``services.voice(room)``.
+    """
+
+    translator: Translator
+    language: str
+    timezone: str
+    commands: tuple[Command, ...] = ()
+
+    def t(self, msgid: str, /, **params: object) -> str:
+        """Translate into the room's language."""
+        return self.translator.t(self.language, msgid, **params)
+
+    def tn(self, singular: str, plural: str, n: int, /, **params: object) -> str:
+        """Translate with a plural form chosen by ``n``."""
+        return self.translator.tn(self.language, singular, plural, n, **params)
+
+    def when(self, moment: datetime) -> str:
+        """``mardi 3 décembre 2026 à 18:30`` in the room's language and timezone."""
+        return format_datetime(moment, self.language, self.timezone)
+
+    def day(self, moment: datetime) -> str:
+        """``mardi 3 décembre 2026`` in the room's language and timezone."""
+        return format_date(moment, self.language, self.timezone)
+
+    def number(self, value: int | float) -> str:
+        """A number written the room's way (``1 234,5``)."""
+        return format_number(value, self.language)
+
+    def command(self, name: str) -> str:
+        """The room-language name of a command given by its English name (``pair`` → ``lier``);
+        aliases count too (``register`` → ``decisions``)."""
+        for command in self.commands:
+            if name == command.name or name in command.aliases:
+                return command.localized_name(self.language)
+        return name
+
+
 @dataclass(slots=True)
 class Services:
     """Shared by every handler of one running app."""
@@ -42,6 +84,17 @@ class Services:
     commands: tuple[Command, ...] = field(default=())
     reply_privately: PrivateReplier | None = None
     redact: Redactor | None = None
+
+    def voice(self, room: RoomRecord | str | None = None) -> RoomVoice:
+        """The voice of a room (a record or a key); an unknown room, or none, speaks the
+        configured default language and timezone."""
+        if isinstance(room, str):
+            room = self.store.rooms.get(room)
+        if room is None:
+            return RoomVoice(
+                self.translator, self.config.language, self.config.timezone, self.commands
+            )
+        return RoomVoice(self.translator, room.language, room.timezone, self.commands)
 
 
 class Context:
@@ -89,10 +142,7 @@ class Context:
 
     def command_name(self, name: str) -> str:
         """The room-language name of a command given by its English name (``pair`` → ``lier``)."""
-        for command in self.commands:
-            if command.name == name:
-                return command.localized_name(self.lang)
-        return name
+        return self.voice.command(name)
 
     @property
     def lang(self) -> str:
@@ -167,6 +217,11 @@ class Context:
 
     # Text ----------------------------------------------------------------------------------
 
+    @property
+    def voice(self) -> RoomVoice:
+        """How the bot speaks in this room (language, timezone, command names)."""
+        return self.services.voice(self.room)
+
     def t(self, msgid: str, /, *, lang: str | None = None, **params: object) -> str:
         """Translate into the room's language (or ``lang``)."""
         return self.services.translator.t(lang or self.lang, msgid, **params)
@@ -179,12 +234,10 @@ class Context:
 
     def format_datetime(self, moment: datetime, room: RoomRecord | None = None) -> str:
         """``mardi 3 décembre 2026 à 18:30`` in a room's language and timezone."""
-        room = room or self.room
-        return format_datetime(moment, room.language, room.timezone)
+        return self.services.voice(room or self.room).when(moment)
 
     def format_date(self, moment: datetime, room: RoomRecord | None = None) -> str:
-        room = room or self.room
-        return format_date(moment, room.language, room.timezone)
+        return self.services.voice(room or self.room).day(moment)
 
     # Answers -------------------------------------------------------------------------------
 

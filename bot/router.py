@@ -9,7 +9,8 @@ import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from typing import TYPE_CHECKING
 
 from bot.errors import Refusal, UsageError
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[["Context"], Awaitable[None]]
 StartHook = Callable[["Services"], Awaitable[None]]
 SweepHook = Callable[["Services", datetime], Awaitable[None]]
+PeriodicHook = Callable[["Services", datetime], Awaitable[None]]
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram accepts in a command menu
 _COMMAND_LINE = re.compile(r"^([/!])([^\s@/!]+)(?:@(\S*))?(?:\s+(.*))?$", re.DOTALL)
 _QUOTES = {'"': '"', "«": "»", "“": "”", "„": "“"}
@@ -67,6 +69,30 @@ class Router:
         self.listeners: list[Handler] = []
         self.start_hooks: list[StartHook] = []
         self.sweep_hooks: list[SweepHook] = []
+        self.periodic_jobs: list[PeriodicSpec] = []
+
+    def include(self, *routers: Router) -> Router:
+        """Serve the commands, buttons, listeners, hooks and jobs of each part of a feature
+        package (aiogram's ``include_router``): ``handlers/__init__.py`` still lists one router
+        per feature, each part declares its own commands beside its code."""
+        for part in routers:
+            if part is self:
+                raise ValueError("a router cannot include itself")
+            for command in part.commands:
+                self.commands.append(replace_feature(command, self.feature))
+            for prefix, handler in part.buttons.items():
+                if prefix in self.buttons:
+                    raise DuplicateCommand(f"button prefix {prefix!r} is declared twice")
+                self.buttons[prefix] = handler
+            for prefix, handler in part.votes.items():
+                if prefix in self.votes:
+                    raise DuplicateCommand(f"vote prefix {prefix!r} is declared twice")
+                self.votes[prefix] = handler
+            self.listeners.extend(part.listeners)
+            self.start_hooks.extend(part.start_hooks)
+            self.sweep_hooks.extend(part.sweep_hooks)
+            self.periodic_jobs.extend(part.periodic_jobs)
+        return self
 
     def command(
         self,
@@ -134,6 +160,57 @@ class Router:
         """Called by the sweeper (every minute and whenever the clock moves)."""
         self.sweep_hooks.append(hook)
         return hook
+
+    def every(
+        self,
+        interval: timedelta | None = None,
+        *,
+        at: clock_time | None = None,
+        weekday: int | None = None,
+        timezone: str = "UTC",
+    ) -> Callable[[PeriodicHook], PeriodicHook]:
+        """Declare a periodic job: ``@router.every(timedelta(hours=1))`` or
+        ``@router.every(at=time(3), timezone="Europe/Paris")`` (``weekday=0`` for Mondays only).
+        Each occurrence runs at most once, claimed in SQLite; one missed while the bot was down
+        runs once at start. The hook gets the services and the occurrence's time."""
+        if (interval is None) == (at is None):
+            raise ValueError("give either an interval or a time of day")
+
+        def register(hook: PeriodicHook) -> PeriodicHook:
+            name = f"{self.feature}:{hook.__name__}"
+            if any(job.name == name for job in self.periodic_jobs):
+                raise DuplicateCommand(f"periodic job {name} is declared twice")
+            self.periodic_jobs.append(PeriodicSpec(name, interval, at, weekday, timezone, hook))
+            return hook
+
+        return register
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicSpec:
+    """A feature's periodic job as declared (``Router.every``); the app arms it at start."""
+
+    name: str
+    interval: timedelta | None
+    at: clock_time | None
+    weekday: int | None
+    timezone: str
+    hook: PeriodicHook
+
+
+def replace_feature(command: Command, feature: str) -> Command:
+    """The same command, owned by ``feature`` (a package part serves its feature's name)."""
+    return Command(
+        command.name,
+        command.name_fr,
+        command.aliases,
+        command.usage,
+        command.help,
+        command.examples,
+        command.organizer_only,
+        command.handler,
+        feature,
+    )
 
 
 def fold(text: str) -> str:

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from storage.adapters import AdapterStateRepo
 from storage.db import DatabaseLocked, OwnedDatabase
 from storage.events import EventRepo
+from storage.jobs import JobRunRepo
 from storage.members import MemberRepo, OrganizerRepo
 from storage.polls import PollRepo
 from storage.reminders import ReminderRepo
@@ -86,6 +87,7 @@ class Store:
         self.reminders = ReminderRepo(db)
         self.polls = PollRepo(db)
         self.events = EventRepo(db)
+        self.jobs = JobRunRepo(db)
         self.rooms.on_move.append(self.polls.forget_cached)
 
     def close(self) -> None:

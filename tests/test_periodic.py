@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from bot.adapters.console import ConsoleAdapter
+from bot.app import App
+from bot.context import Context, Services
+from bot.router import DuplicateCommand, Router
 from bot.scheduler import Clock, Periodic, Scheduler, daily, every
 from storage.db import OwnedDatabase
 from storage.jobs import JobRunRepo
-from tests.harness import START
+from tests.harness import START, Harness, make_config
 
 
 @pytest.fixture
@@ -170,3 +174,85 @@ def test_job_runs_table_keeps_one_row_per_job(tmp_path: Path) -> None:
         assert START + timedelta(hours=4) == repo.last_due("test:x")
     finally:
         owned.close()
+
+
+def _feature(ran: list[datetime]) -> Router:
+    """A feature package in miniature: two parts, one command each, one periodic job."""
+    part_a, part_b = Router("demo"), Router("demo")
+
+    @part_a.command("ping", "ping", help="Answer pong.")
+    async def ping(ctx: Context) -> None:
+        await ctx.reply("pong")
+
+    @part_b.command("count", "compte", help="Say how many times the job ran.")
+    async def count(ctx: Context) -> None:
+        await ctx.reply(str(len(ran)))
+
+    @part_b.every(timedelta(hours=1))
+    async def hourly(services: Services, due: datetime) -> None:
+        ran.append(due)
+
+    return Router("demo").include(part_a, part_b)
+
+
+async def start_app(data_dir: Path, clock: Clock, router: Router) -> Harness:
+    app = App(make_config(data_dir), clock=clock, routers=[router])
+    console = ConsoleAdapter(app)
+    app.add_adapter(console)
+    await app.start()
+    return Harness(app, console)
+
+
+async def test_router_include_serves_every_parts_commands(tmp_path: Path) -> None:
+    bot = await start_app(tmp_path, Clock(START), _feature([]))
+    try:
+        assert [["pong"], ["0"], ["0"]] == [
+            await bot.say("/ping"),
+            await bot.say("/count"),
+            await bot.say("/compte"),
+        ]
+        assert {"demo"} == {c.feature for c in bot.app.dispatcher.commands}
+    finally:
+        await bot.stop()
+
+
+def test_router_include_refuses_a_button_prefix_declared_twice() -> None:
+    part_a, part_b = Router("demo"), Router("demo")
+    part_a.button("x")(_noop)
+    part_b.button("x")(_noop)
+
+    with pytest.raises(DuplicateCommand):
+        Router("demo").include(part_a, part_b)
+
+
+async def _noop(ctx: Context) -> None:
+    return None
+
+
+async def test_router_every_runs_in_the_app_and_catches_up_once_after_downtime(
+    tmp_path: Path,
+) -> None:
+    ran: list[datetime] = []
+    clock = Clock(START + timedelta(minutes=30))
+    bot = await start_app(tmp_path, clock, _feature(ran))
+    try:
+        await bot.advance(timedelta(hours=2))
+    finally:
+        await bot.stop()
+    assert [utc("2026-12-01 09:00"), utc("2026-12-01 10:00")] == ran
+
+    clock.advance(timedelta(hours=5))  # down from 10:30 to 15:30
+    bot = await start_app(tmp_path, clock, _feature(ran))
+    try:
+        await bot.app.scheduler.settle()
+        assert ["3"] == await bot.say("/count")
+    finally:
+        await bot.stop()
+    assert utc("2026-12-01 15:00") == ran[-1]
+
+
+def test_router_every_needs_an_interval_or_a_time() -> None:
+    with pytest.raises(ValueError):
+        Router("demo").every()
+    with pytest.raises(ValueError):
+        Router("demo").every(timedelta(hours=1), at=time(3))
