@@ -96,7 +96,7 @@ def _export(config: Config, output: Path | None) -> int:
     """Read the database read-only (no lock: the bot may be running) and write the .ics."""
     from datetime import UTC, datetime
 
-    from handlers.events import calendar_ics
+    from bot.ics import agenda
     from storage.events import EventRepo, open_read_only
     from storage.reminders import ReminderRepo
 
@@ -106,9 +106,7 @@ def _export(config: Config, output: Path | None) -> int:
         print(f"assobot: no database at {config.database_path}", file=sys.stderr)
         return 2
     try:
-        content = calendar_ics(
-            EventRepo(db).active(), ReminderRepo(db).active(), datetime.now(UTC)
-        )
+        content = agenda(EventRepo(db).active(), ReminderRepo(db).active(), datetime.now(UTC))
     except Exception as error:  # an old or damaged database: say so, no traceback
         print(f"assobot: cannot read {config.database_path}: {error}", file=sys.stderr)
         return 2

@@ -6,7 +6,6 @@ import difflib
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import Refusal, UsageError
 from bot.message import ButtonPress, Incoming, Vote
+from bot.text import fold
 from storage.rooms import RoomRecord
 
 if TYPE_CHECKING:
@@ -211,12 +211,6 @@ def replace_feature(command: Command, feature: str) -> Command:
         command.handler,
         feature,
     )
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents: ``/Résumé`` finds ``resume``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def split_arguments(text: str) -> list[str]:

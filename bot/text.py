@@ -26,6 +26,13 @@ def read_number(text: str, *, low: int = 0, high: int = MAX_NUMBER) -> int | Non
     return value if low <= value <= high else None
 
 
+def fold(text: str) -> str:
+    """Lower-case, accents removed, typographic apostrophe made plain: ``/Résumé`` finds
+    ``resume``, ``aujourd’hui`` reads as ``aujourd'hui``."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def clip(text: str, limit: int = ECHO_LIMIT) -> str:
     """User text echoed back in a reply: control and invisible format characters (terminal
     escapes, bidi overrides, zero-width) dropped, spaces folded, cut to ``limit`` characters."""

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,7 +42,7 @@ from dateutil.rrule import YEARLY, rrule, rrulestr
 
 from bot.errors import UsageError
 from bot.i18n import _, format_datetime
-from bot.text import clip
+from bot.text import clip, fold
 
 MAX_TOKENS = 24
 MAX_YEARS_AHEAD = 10
@@ -277,12 +276,6 @@ _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\.?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DAY_ORDINAL = re.compile(r"^(\d{1,2})(?:er|re|st|nd|rd|th|e|eme)?$")
 _COUNT = re.compile(r"^\d{1,3}$")
-
-
-def fold(text: str) -> str:
-    """Lower-case, accents removed, typographic apostrophe made plain."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 @dataclass(frozen=True, slots=True)

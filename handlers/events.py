@@ -7,22 +7,17 @@ restarts and is caught up after down-time by the reminders' machinery.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-from icalendar import Alarm, Calendar, vRecur
-from icalendar import Event as CalendarEvent
-
+from bot import ics
 from bot.context import Context
 from bot.errors import Refusal, UsageError
 from bot.i18n import _
 from bot.message import Attachment
 from bot.router import Router
-from bot.timeparse import MONTHS, WEEKDAYS, fold, next_occurrence, parse_moment
+from bot.text import fold
+from bot.timeparse import MONTHS, WEEKDAYS, parse_moment
 from handlers.reminders import arm
-from storage.events import Event
-from storage.reminders import Reminder
 
 router = Router("events")
 
@@ -240,7 +235,7 @@ def _agenda_name(ctx: Context) -> str:
 async def agenda(ctx: Context) -> None:
     found = ctx.store.events.upcoming(ctx.room.key, ctx.now())
     if ctx.args and ctx.args[0].casefold() in ICS_WORDS:
-        content = calendar_ics(found, (), ctx.now())
+        content = ics.agenda(found, (), ctx.now())
         await ctx.reply(
             ctx.tn(
                 "assobot.ics: a calendar file with {n} event and its warnings; open it or "
@@ -274,55 +269,3 @@ async def agenda(ctx: Context) -> None:
             line += " " + ctx.t("(warnings: {list})", list=warnings)
         lines.append(line)
     await ctx.reply("\n".join(lines))
-
-
-# iCalendar ------------------------------------------------------------------------------------
-
-
-def calendar_ics(events: Iterable[Event], reminders: Iterable[Reminder], now: datetime) -> bytes:
-    """An RFC 5545 calendar: events with a VALARM per warning, reminders with their RRULE."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//assobot//reminders and events//EN")
-    calendar.add("version", "2.0")
-    stamp = now.astimezone(UTC)
-    for record in events:
-        item = CalendarEvent()
-        item.add("uid", f"event-{record.id}@assobot")
-        item.add("dtstamp", stamp)
-        item.add("dtstart", record.starts_at.astimezone(ZoneInfo(record.timezone)))
-        item.add("summary", record.title)
-        for minutes in record.warnings:
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", record.title)
-            alarm.add("trigger", timedelta(minutes=-minutes))
-            item.add_component(alarm)
-        calendar.add_component(item)
-    for reminder in reminders:
-        start = _reminder_start(reminder)
-        if start is None:
-            continue
-        item = CalendarEvent()
-        item.add("uid", f"reminder-{reminder.id}@assobot")
-        item.add("dtstamp", stamp)
-        item.add("dtstart", start.astimezone(ZoneInfo(reminder.timezone)))
-        item.add("summary", reminder.text)
-        if reminder.rule:
-            item.add("rrule", vRecur.from_ical(reminder.rule.removeprefix("RRULE:")))
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", reminder.text)
-        alarm.add("trigger", timedelta(0))
-        item.add_component(alarm)
-        calendar.add_component(item)
-    calendar.add_missing_timezones()
-    return bytes(calendar.to_ical())
-
-
-def _reminder_start(reminder: Reminder) -> datetime | None:
-    """A one-off: its time; a repeating one: the first occurrence of its rule."""
-    if reminder.rule is None or reminder.start_local is None:
-        return reminder.next_at
-    zone = ZoneInfo(reminder.timezone)
-    just_before = reminder.start_local.replace(tzinfo=zone) - timedelta(seconds=1)
-    return next_occurrence(reminder.rule, reminder.start_local, reminder.timezone, just_before)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import UsageError
 from bot.i18n import _
-from bot.router import COMMAND_NAME, Command, Router, fold, usage_line
+from bot.router import COMMAND_NAME, Command, Router, usage_line
+from bot.text import fold
 
 router = Router("help")
 

@@ -9,15 +9,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
+from bot import ics
 from bot.context import Context, Services
 from bot.csvsafe import write_csv
 from bot.errors import Refusal, UsageError
 from bot.i18n import _, format_date, format_datetime, format_number
 from bot.message import Attachment, Button, Outgoing, PollSpec
-from bot.router import Router, fold
-from bot.text import clip, comparable, read_number
+from bot.router import Router
+from bot.text import clip, comparable, fold, read_number
 from bot.timeparse import WEEKDAYS, parse_moment
 from handlers.tally import (
     MotionCount,
@@ -724,25 +723,18 @@ def _file_name(poll: PollRecord) -> str:
 
 def slot_calendar(poll: PollRecord, label: str, slot: Slot, minutes: int, timezone: str) -> bytes:
     """An iCalendar file with one event: the poll's question at the chosen slot."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//assobot//polls//EN")
-    calendar.add("version", "2.0")
-    event = Event()
-    event.add("uid", f"assobot-poll-{poll.id}@assobot")
-    event.add("dtstamp", poll.closed_at or poll.created_at)
     local = slot.start.astimezone(ZoneInfo(timezone))
-    if slot.timed:
-        event.add("dtstart", local)
-        event.add("dtend", local + timedelta(minutes=minutes))
-    else:
-        day: date = local.date()
-        event.add("dtstart", day)
-        event.add("dtend", day + timedelta(days=1))
-    event.add("summary", poll.question)
-    event.add("description", label)
-    calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return bytes(calendar.to_ical())
+    start: datetime | date = local if slot.timed else local.date()
+    end = local + timedelta(minutes=minutes) if slot.timed else local.date() + timedelta(days=1)
+    item = ics.CalendarItem(
+        uid=f"assobot-poll-{poll.id}@assobot",
+        summary=poll.question,
+        start=start,
+        end=end,
+        stamp=poll.closed_at or poll.created_at,
+        description=label,
+    )
+    return ics.calendar([item], "polls")
 
 
 def best_of(tally: Tally) -> list[int]:
