@@ -2,7 +2,8 @@
 
 ``python -m bot.i18n_catalogs`` adds new message ids to both languages (French left empty for a
 translator) and drops unused ones; the test suite fails while a French translation is missing.
-Each feature module (``handlers/x.py``, ``bot/adapters/x.py``) has its own catalog ``x.po``;
+Each feature module (``handlers/x.py``, ``bot/adapters/x.py``) or feature package
+(``handlers/x/**``) has its own catalog ``x.po``;
 everything else is in ``core.po``.
 """
 
@@ -67,6 +68,8 @@ def messages_in(path: Path) -> Iterator[str | tuple[str, str]]:
 def catalog_of(path: Path) -> str:
     """Which catalog a source file's messages belong to."""
     relative = path.relative_to(ROOT)
+    if relative.parts[0] == "handlers" and len(relative.parts) > 2:
+        return relative.parts[1]  # a feature package: handlers/polls/** -> polls.po
     feature_module = relative.parts[0] == "handlers" or relative.parts[:2] == ("bot", "adapters")
     if feature_module and path.stem not in ("__init__", "base"):
         return path.stem

@@ -63,3 +63,22 @@ def test_english_plural_forms() -> None:
     assert "Announcement sent to 0 rooms." == translator.tn(
         "en", "Announcement sent to {n} room.", "Announcement sent to {n} rooms.", 0
     )
+
+
+@pytest.mark.parametrize(
+    ("expected", "relative"),
+    [
+        ("polls", "handlers/polls/vote.py"),
+        ("polls", "handlers/polls/__init__.py"),
+        ("reminders", "handlers/reminders/delivery.py"),
+        ("rooms", "handlers/rooms.py"),
+        ("matrix", "bot/adapters/matrix.py"),
+        ("core", "bot/adapters/base.py"),
+        ("core", "handlers/__init__.py"),
+        ("core", "bot/timeparse.py"),
+    ],
+)
+def test_catalog_of_a_feature_package_is_the_features(expected: str, relative: str) -> None:
+    from bot.i18n_catalogs import ROOT, catalog_of
+
+    assert expected == catalog_of(ROOT / relative)
