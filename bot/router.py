@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as clock_time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import Refusal, UsageError
 from bot.message import ButtonPress, Incoming, Vote
@@ -61,8 +61,11 @@ class Command:
 class Router:
     """The commands, button handlers, listeners and timer hooks of one feature."""
 
-    def __init__(self, feature: str) -> None:
+    def __init__(self, feature: str, *, settings: type[Any] | None = None) -> None:
         self.feature = feature
+        # The feature's settings dataclass: the [<feature>] section of config.toml, validated
+        # from its fields' declarations (``bot.config.setting``); read with ctx.settings(...).
+        self.settings = settings
         self.commands: list[Command] = []
         self.buttons: dict[str, Handler] = {}
         self.votes: dict[str, Handler] = {}
@@ -92,6 +95,10 @@ class Router:
             self.start_hooks.extend(part.start_hooks)
             self.sweep_hooks.extend(part.sweep_hooks)
             self.periodic_jobs.extend(part.periodic_jobs)
+            if part.settings is not None:
+                if self.settings not in (None, part.settings):
+                    raise ValueError(f"feature {self.feature} declares two settings classes")
+                self.settings = part.settings
         return self
 
     def command(
