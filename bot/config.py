@@ -12,7 +12,8 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import LANGUAGES
@@ -24,6 +25,56 @@ MATRIX_USER_ID = re.compile(r"^@[a-z0-9._=/+-]+:\S+$", re.IGNORECASE)
 
 class ConfigError(Exception):
     """A bad setting; ``str()`` is the one line shown to the person who runs the bot."""
+
+
+T = TypeVar("T")
+Check = Callable[[Any], "str | None"]
+
+
+def setting(
+    default: T,
+    *,
+    low: int | None = None,
+    high: int | None = None,
+    choices: tuple[str, ...] = (),
+    check: Check | None = None,
+) -> T:
+    """A field of a settings dataclass with the rule config loading checks it against: a range
+    for numbers, a list of choices for texts, or a ``check`` returning the problem (or None).
+
+    A feature declares its settings once, beside its router (``Router("polls",
+    settings=PollsSettings)``); the ``[polls]`` section is validated from these declarations.
+    """
+    rule = {"low": low, "high": high, "choices": choices, "check": check}
+    return field(default=default, metadata={"rule": rule})
+
+
+def setting_problem(value: object, rule: Mapping[str, Any]) -> str | None:
+    """What is wrong with ``value`` under a ``setting`` rule, or None."""
+    low, high, choices, check = rule["low"], rule["high"], rule["choices"], rule["check"]
+    if (low is not None or high is not None) and isinstance(value, int):
+        problem = _check_range(
+            value, value if low is None else low, value if high is None else high
+        )
+        if problem:
+            return problem
+    if choices and isinstance(value, str):
+        problem = _check_choice(value, choices)
+        if problem:
+            return problem
+    return check(value) if check is not None else None
+
+
+def check_settings(settings: object) -> tuple[str, str] | None:
+    """The first (key, problem) of a settings dataclass against its fields' rules, or None."""
+    for item in fields(settings):  # type: ignore[arg-type]
+        rule = item.metadata.get("rule")
+        if rule is None:
+            continue
+        problem = setting_problem(getattr(settings, item.name), rule)
+        if problem:
+            return item.name, problem
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,45 +125,47 @@ class MatrixConfig:
 class RoomsConfig:
     """Rooms and associations."""
 
-    pairing_code_minutes: int = 15
+    pairing_code_minutes: int = setting(15, low=1, high=1440)
 
 
 @dataclass(frozen=True, slots=True)
 class SchedulerConfig:
     """Timers: how often the sweeper looks for anything due and unsent."""
 
-    sweep_seconds: int = 60
+    sweep_seconds: int = setting(60, low=5, high=3600)
 
 
 @dataclass(frozen=True, slots=True)
 class RemindersConfig:
     """Reminders: catch-up after down-time, default hour, how far ahead timers are set."""
 
-    grace_hours: int = 6
-    default_hour: int = 9
-    late_after_minutes: int = 5
-    schedule_ahead_minutes: int = 60
-    quiet_hours: str = ""  # "22:00-08:00": non-urgent reminders wait; "" = none
+    grace_hours: int = setting(6, low=0, high=720)
+    default_hour: int = setting(9, low=0, high=23)
+    late_after_minutes: int = setting(5, low=1, high=1440)
+    schedule_ahead_minutes: int = setting(60, low=1, high=1440)
+    # "22:00-08:00": non-urgent reminders wait; "" = none
+    quiet_hours: str = setting("", check=lambda value: _check_quiet_hours(value))
     # Against floods: active reminders per member in a room and per room, and reminders set
     # in the last hour per member in a room and per room.
-    max_active_per_member: int = 50
-    max_active_per_room: int = 500
-    max_new_per_member_hour: int = 20
-    max_new_per_room_hour: int = 100
+    max_active_per_member: int = setting(50, low=1, high=100_000)
+    max_active_per_room: int = setting(500, low=1, high=1_000_000)
+    max_new_per_member_hour: int = setting(20, low=1, high=100_000)
+    max_new_per_room_hour: int = setting(100, low=1, high=1_000_000)
 
 
 @dataclass(frozen=True, slots=True)
 class PollsConfig:
     """Voting rules of motions (each motion may override them) and proxies."""
 
-    quorum_percent: int = 0
-    majority: str = "simple"
-    majority_of: str = "cast"
-    abstention: str = "excluded"
-    blank: str = "excluded"
-    proxy_cap: int = 2
-    closing_notice_minutes: int = 60
-    slot_minutes: int = 120  # length of the event in a date poll's calendar file
+    quorum_percent: int = setting(0, low=0, high=100)
+    majority: str = setting("simple", choices=("simple", "absolute", "two_thirds"))
+    majority_of: str = setting("cast", choices=("cast", "members"))
+    abstention: str = setting("excluded", choices=("excluded", "cast"))
+    blank: str = setting("excluded", choices=("excluded", "counted"))
+    proxy_cap: int = setting(2, low=0, high=20)
+    closing_notice_minutes: int = setting(60, low=0, high=10080)
+    # length of the event in a date poll's calendar file
+    slot_minutes: int = setting(120, low=5, high=1440)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +184,13 @@ class Config:
     reminders: RemindersConfig = RemindersConfig()
     polls: PollsConfig = PollsConfig()
     source: str = "defaults"
+    # Each feature's settings, keyed by its declared class (``Router(..., settings=...)``).
+    features: Mapping[type[Any], Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def feature(self, kind: type[T]) -> T:
+        """A feature's settings: as configured, or the class's defaults."""
+        found = self.features.get(kind)
+        return found if isinstance(found, kind) else kind()
 
     @property
     def database_path(self) -> Path:
@@ -215,8 +275,8 @@ def _show(value: object) -> str:
     return repr(value) if not isinstance(value, dict) else "a table"
 
 
-def _section(where: _Where, name: str, raw: object) -> Any:
-    cls = SECTIONS[name]
+def _section(where: _Where, name: str, raw: object, cls: type[Any] | None = None) -> Any:
+    cls = cls or SECTIONS[name]
     if not isinstance(raw, Mapping):
         raise where.error(None, name, f"expected a table [{name}], got {_show(raw)}")
     known = {f.name: f for f in fields(cls)}
@@ -225,7 +285,11 @@ def _section(where: _Where, name: str, raw: object) -> Any:
         if key not in known:
             raise _unknown_key(where, name, key, sorted(known))
         values[key] = _typed(where, name, key, value, str(known[key].type))
-    return cls(**values)
+    settings = cls(**values)
+    problem = check_settings(settings)
+    if problem:
+        raise where.error(name, *problem)
+    return settings
 
 
 def _with_env_secrets(config: Config, env: Mapping[str, str]) -> Config:
@@ -244,73 +308,6 @@ def _check(config: Config, where: _Where) -> None:
         (None, "log_level", lambda: _check_level(config.log_level)),
         ("console", "member", lambda: _check_name(config.console.member)),
         ("console", "room", lambda: _check_name(config.console.room)),
-        (
-            "rooms",
-            "pairing_code_minutes",
-            lambda: _check_range(config.rooms.pairing_code_minutes, 1, 1440),
-        ),
-        (
-            "scheduler",
-            "sweep_seconds",
-            lambda: _check_range(config.scheduler.sweep_seconds, 5, 3600),
-        ),
-        ("reminders", "grace_hours", lambda: _check_range(config.reminders.grace_hours, 0, 720)),
-        ("reminders", "default_hour", lambda: _check_range(config.reminders.default_hour, 0, 23)),
-        (
-            "reminders",
-            "late_after_minutes",
-            lambda: _check_range(config.reminders.late_after_minutes, 1, 1440),
-        ),
-        (
-            "reminders",
-            "schedule_ahead_minutes",
-            lambda: _check_range(config.reminders.schedule_ahead_minutes, 1, 1440),
-        ),
-        ("reminders", "quiet_hours", lambda: _check_quiet_hours(config.reminders.quiet_hours)),
-        (
-            "reminders",
-            "max_active_per_member",
-            lambda: _check_range(config.reminders.max_active_per_member, 1, 100_000),
-        ),
-        (
-            "reminders",
-            "max_active_per_room",
-            lambda: _check_range(config.reminders.max_active_per_room, 1, 1_000_000),
-        ),
-        (
-            "reminders",
-            "max_new_per_member_hour",
-            lambda: _check_range(config.reminders.max_new_per_member_hour, 1, 100_000),
-        ),
-        (
-            "reminders",
-            "max_new_per_room_hour",
-            lambda: _check_range(config.reminders.max_new_per_room_hour, 1, 1_000_000),
-        ),
-        ("polls", "quorum_percent", lambda: _check_range(config.polls.quorum_percent, 0, 100)),
-        (
-            "polls",
-            "majority",
-            lambda: _check_choice(config.polls.majority, ("simple", "absolute", "two_thirds")),
-        ),
-        (
-            "polls",
-            "majority_of",
-            lambda: _check_choice(config.polls.majority_of, ("cast", "members")),
-        ),
-        (
-            "polls",
-            "abstention",
-            lambda: _check_choice(config.polls.abstention, ("excluded", "cast")),
-        ),
-        ("polls", "blank", lambda: _check_choice(config.polls.blank, ("excluded", "counted"))),
-        ("polls", "proxy_cap", lambda: _check_range(config.polls.proxy_cap, 0, 20)),
-        (
-            "polls",
-            "closing_notice_minutes",
-            lambda: _check_range(config.polls.closing_notice_minutes, 0, 10080),
-        ),
-        ("polls", "slot_minutes", lambda: _check_range(config.polls.slot_minutes, 5, 1440)),
     ]
     if config.telegram.enabled:
         checks += [
@@ -457,36 +454,52 @@ def _check_inviters(entries: tuple[str, ...]) -> str | None:
 
 
 def parse_config(
-    raw: Mapping[str, object], *, source: str, base_dir: Path, env: Mapping[str, str]
+    raw: Mapping[str, object],
+    *,
+    source: str,
+    base_dir: Path,
+    env: Mapping[str, str],
+    features: Mapping[str, type[Any]] = MappingProxyType({}),
 ) -> Config:
-    """Turn a parsed TOML document into a validated ``Config``; raise ``ConfigError``."""
+    """Turn a parsed TOML document into a validated ``Config``; raise ``ConfigError``.
+
+    ``features`` maps each feature's section name to its declared settings class.
+    """
     where = _Where(source)
     top: dict[str, Any] = {}
+    configured: dict[type[Any], Any] = {}
     for key, value in raw.items():
-        if key in SECTIONS:
+        if key in features:
+            configured[features[key]] = _section(where, key, value, features[key])
+        elif key in SECTIONS:
             top[key] = _section(where, key, value)
         elif key in TOP_LEVEL:
             top[key] = _typed(where, None, key, value, "str")
         else:
-            raise _unknown_key(where, None, key, [*TOP_LEVEL, *SECTIONS])
+            raise _unknown_key(where, None, key, [*TOP_LEVEL, *SECTIONS, *features])
     data_dir = Path(str(top.pop("data_dir", "data")))
     env_data_dir = env.get("ASSOBOT_DATA_DIR", "")
     if env_data_dir:
         data_dir = Path(env_data_dir)
     elif not data_dir.is_absolute():
         data_dir = base_dir / data_dir
-    config = Config(data_dir=data_dir, source=source, **top)
+    config = Config(data_dir=data_dir, source=source, features=MappingProxyType(configured), **top)
     config = replace(config, log_level=config.log_level.upper())
     config = _with_env_secrets(config, env)
     _check(config, where)
     return config
 
 
-def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
-    """Read ``path`` (or use the defaults when it is None) and validate it."""
+def load_config(
+    path: Path | None,
+    env: Mapping[str, str] | None = None,
+    features: Mapping[str, type[Any]] = MappingProxyType({}),
+) -> Config:
+    """Read ``path`` (or use the defaults when it is None) and validate it; ``features`` maps
+    feature section names to their declared settings classes."""
     env = os.environ if env is None else env
     if path is None:
-        return parse_config({}, source="defaults", base_dir=Path.cwd(), env=env)
+        return parse_config({}, source="defaults", base_dir=Path.cwd(), env=env, features=features)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -495,4 +508,6 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
-    return parse_config(raw, source=str(path), base_dir=path.resolve().parent, env=env)
+    return parse_config(
+        raw, source=str(path), base_dir=path.resolve().parent, env=env, features=features
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import SECTIONS, TOP_LEVEL, ConfigError, load_config
+from bot.config import SECTIONS, TOP_LEVEL, ConfigError, load_config, setting
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
 
@@ -149,3 +149,59 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert 0 == exited.value.code
     assert capsys.readouterr().out.startswith("assobot 0.")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DemoSettings:
+    """A feature's settings as a feature declares them."""
+
+    interval_minutes: int = setting(60, low=5, high=1440)
+    style: str = setting("short", choices=("short", "long"))
+    name: str = setting("x", check=lambda value: None if value else "expected a name")
+
+
+DEMO = {"demo": DemoSettings}
+
+
+@pytest.mark.parametrize(
+    ("expected", "toml"),
+    [
+        (
+            "[demo] interval_minutes: expected a number from 5 to 1440, got 1",
+            "interval_minutes = 1",
+        ),
+        ('[demo] style: expected "short" or "long", got "medium"', 'style = "medium"'),
+        ("[demo] name: expected a name", 'name = ""'),
+        (
+            '[demo] intervall_minutes: unknown setting (did you mean "interval_minutes"?)',
+            "intervall_minutes = 5",
+        ),
+        ('[demo] interval_minutes: expected a whole number, got "5"', 'interval_minutes = "5"'),
+    ],
+)
+def test_feature_settings_are_checked_from_their_declaration(
+    tmp_path: Path, expected: str, toml: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[demo]\n{toml}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path, env={}, features=DEMO)
+    assert f"{path}: {expected}" == str(error.value)
+
+
+def test_feature_settings_read_as_configured_or_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[demo]\nstyle = "long"\n', encoding="utf-8")
+
+    assert DemoSettings(style="long") == load_config(path, env={}, features=DEMO).feature(
+        DemoSettings
+    )
+    assert DemoSettings() == load_config(None, env={}, features=DEMO).feature(DemoSettings)
+
+
+def test_undeclared_feature_section_is_an_unknown_setting(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[demo]\nstyle = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path, env={})
+    assert str(error.value).startswith(f"{path}: demo: unknown setting")
