@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from bot import __version__
 from bot.config import Config, ConfigError, load_config
@@ -59,13 +60,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def feature_settings() -> dict[str, type[Any]]:
+    """Each served feature's settings section and the class it declared (``Router(settings=)``)."""
+    from handlers import ROUTERS
+
+    return {router.feature: router.settings for router in ROUTERS if router.settings is not None}
+
+
 def _config(args: argparse.Namespace) -> Config:
     path: Path | None = args.config
     if path is None and os.environ.get("ASSOBOT_CONFIG"):
         path = Path(os.environ["ASSOBOT_CONFIG"])
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
-    config = load_config(path)
+    config = load_config(path, features=feature_settings())
     if args.data_dir is not None:
         config = replace(config, data_dir=args.data_dir)
     return config
