@@ -22,7 +22,8 @@ from bot.app import App
 from bot.config import load_config
 from bot.message import ButtonPress, Incoming, Member, Room
 from bot.scheduler import Clock
-from handlers.polls import Voice, load_tally, outgoing
+from handlers.polls.render import outgoing
+from handlers.polls.results import load_tally
 from storage.polls import YES
 
 POLLS = 10
@@ -87,7 +88,7 @@ async def storm(members: int) -> None:
     renders: list[float] = []
     for _ in range(30):
         begin = time.perf_counter()
-        outgoing(Voice(app.services, record), load_tally(app.services, public))
+        outgoing(app.services.voice(record), load_tally(app.services, public))
         renders.append(time.perf_counter() - begin)
     await app.stop()
 

@@ -1581,3 +1581,89 @@ def describe_rule(rule: str, start: datetime, language: str) -> str:
         stamp = f"{until[6:8]}/{until[4:6]}/{until[:4]}"
         text += f", jusqu'au {stamp}" if fr else f", until {until[:4]}-{until[4:6]}-{until[6:8]}"
     return text
+
+
+# Date-poll slots -----------------------------------------------------------------------------
+# A date poll's slots are free text (``lun 7/9 18h``, ``Chez Paul``): read as a moment when they
+# can be, for the chosen slot's calendar file and to refuse a weekday contradicting its date.
+
+_SLOT_WEEKDAY_ABBREVIATIONS = {
+    "lun": "lundi",
+    "mar": "mardi",
+    "mer": "mercredi",
+    "jeu": "jeudi",
+    "ven": "vendredi",
+    "sam": "samedi",
+    "dim": "dimanche",
+    "mon": "monday",
+    "tue": "tuesday",
+    "tues": "tuesday",
+    "wed": "wednesday",
+    "thu": "thursday",
+    "thur": "thursday",
+    "thurs": "thursday",
+    "fri": "friday",
+    "sat": "saturday",
+    "sun": "sunday",
+}
+_SLOT_LEADING_WORD = re.compile(r"^\s*([^\W\d_]+)\.?(?=[\s,]|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A date-poll slot read as a moment: a start (UTC) with a time, or a whole day."""
+
+    start: datetime
+    timed: bool
+
+
+def read_slot(text: str, after: datetime, language: str, timezone: str) -> Slot | None:
+    """A slot's text (``lun 7/9 18h``, ``jeudi 10 septembre 19h``) as a moment after ``after``
+    (when the poll was created), or None when it cannot be read. A weekday that does not match
+    the date makes it unreadable: better no calendar file than a wrong one."""
+    read = _read_slot(text, after, language, timezone)
+    return read[0] if read is not None and read[1] else None
+
+
+def contradicted_slot(text: str, after: datetime, language: str, timezone: str) -> Slot | None:
+    """The date a slot names when its weekday says another day (``lundi 5 janvier 2027``, a
+    Tuesday); None when the slot agrees with itself or is no date at all (``Chez Paul``)."""
+    read = _read_slot(text, after, language, timezone)
+    return read[0] if read is not None and not read[1] else None
+
+
+def _read_slot(
+    text: str, after: datetime, language: str, timezone: str
+) -> tuple[Slot, bool] | None:
+    """A slot's moment and whether its weekday (if one is written) matches the date."""
+    weekday = None
+    rest = text
+    match = _SLOT_LEADING_WORD.match(text)
+    if match:
+        word = fold(match.group(1))
+        full = _SLOT_WEEKDAY_ABBREVIATIONS.get(word, word)
+        weekday = WEEKDAYS.get(full)
+        if weekday is not None:
+            rest = text[match.end() :].strip(" ,")
+            text = full + text[match.end() :]
+    slot = _parse_slot(text, after, language, timezone)
+    if slot is None and weekday is not None and rest:
+        # The date reader refuses a weekday that contradicts the date: read the date alone
+        # to say which day it really is.
+        slot = _parse_slot(rest, after, language, timezone)
+        if slot is None:
+            return None
+    if slot is None:
+        return None
+    agrees = weekday is None or slot.start.astimezone(ZoneInfo(timezone)).weekday() == weekday
+    return slot, agrees
+
+
+def _parse_slot(text: str, after: datetime, language: str, timezone: str) -> Slot | None:
+    try:
+        # Read twice with different default hours: if they differ, no time was given.
+        start = parse_moment(text, after, language, timezone, default_hour=9)
+        other = parse_moment(text, after, language, timezone, default_hour=10)
+    except UsageError:
+        return None
+    return Slot(start, timed=start == other)

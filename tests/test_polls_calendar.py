@@ -13,7 +13,7 @@ from icalendar import Calendar
 
 from bot.config import PollsConfig
 from bot.message import Attachment
-from handlers.polls import Slot, read_slot
+from bot.timeparse import Slot, read_slot
 from tests.harness import START, Harness, make_config
 from tests.test_polls import capture_sends
 

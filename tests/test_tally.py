@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.tally import (
+from handlers.polls.tally import (
     MotionCount,
     MotionRules,
     Outcome,

@@ -1,0 +1,18 @@
+"""Polls and decisions: /sondage, /quand, /motion, /vote, /procuration, /cloturer, /prolonger,
+/decisions — with live results, deadlines, secret ballots, proxies and linked rooms.
+
+One router for the feature, made of its parts (lowest first, no part imports a later one):
+``tally`` (pure vote arithmetic), ``requests`` (reading a request), ``lookup`` (finding polls),
+``results`` (live or frozen counts), ``render`` (what members read), ``slots`` (date polls and
+calendar files), ``lifecycle`` (edits, notices, closing, timers), then the commands:
+``create``, ``vote``, ``manage``, ``register``.
+"""
+
+from __future__ import annotations
+
+from bot.router import Router
+from handlers.polls import create, lifecycle, manage, register, vote
+
+router = Router("polls").include(
+    create.router, vote.router, manage.router, register.router, lifecycle.router
+)

@@ -1,0 +1,192 @@
+"""Starting polls: /poll, /when (and /when ics), /motion."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.context import Context
+from bot.errors import Refusal, UsageError
+from bot.i18n import _
+from bot.router import Router
+from handlers.polls.lifecycle import schedule_deadline
+from handlers.polls.render import outgoing
+from handlers.polls.requests import norm, parse_request
+from handlers.polls.results import load_tally
+from handlers.polls.slots import check_slots, send_calendar
+from storage.polls import NewPoll, PollRecord
+
+router = Router("polls")
+
+
+async def start_poll(ctx: Context, kind: str) -> None:
+    """Store the poll, post it (everywhere when asked), tell the creator what they chose."""
+    if ctx.room.private:
+        raise Refusal(
+            "Polls and motions are voted in a group: start it in one of the association's "
+            "rooms. In a private chat you can vote in a secret ballot: /{vote} ID answer.",
+            vote=ctx.command_name("vote"),
+        )
+    request = parse_request(ctx, kind)
+    settings = request.settings
+    if settings.get("everywhere") == "1" and not ctx.is_organizer:
+        # The same rule as a reminder's "everywhere": a member speaks in their own room only.
+        raise Refusal(
+            "Only an organizer can post in every linked room: remove “everywhere” to post in "
+            "this room."
+        )
+    rules = ctx.config.polls
+    privacy = settings.get("privacy", "public")
+    max_choices = int(settings.get("max", "1"))
+    options = request.options
+    if kind == "motion":
+        options = ["for", "against", "abstain", "blank"]
+    if kind == "choice" and max_choices > len(options):
+        raise UsageError(
+            "“At most {max}” is more than the {n} options: write at most {n}, or multi.",
+            max=max_choices,
+            n=len(options),
+        )
+    if kind == "choice" and max_choices == len(options):
+        max_choices = 0
+    if kind == "when":
+        check_slots(ctx, options)
+    if privacy == "secret" and kind == "when":
+        raise UsageError("A date poll cannot be secret: members change their answers.")
+    if privacy == "secret" and max_choices != 1:
+        raise UsageError("A secret ballot is single choice: a secret vote cannot be changed.")
+    quorum = int(settings.get("quorum", rules.quorum_percent))
+    if quorum > 100:
+        raise UsageError("A quorum is a percentage from 0 to 100.")
+    members = int(settings["members"]) if "members" in settings else None
+    if members is not None and members < 1:
+        raise UsageError("The number of members must be at least 1.")
+    store = ctx.store.polls
+    poll = store.create(
+        NewPoll(
+            association_id=ctx.room.association_id,
+            room_key=ctx.room.key,
+            creator_key=ctx.sender.key,
+            creator_name=ctx.sender.name,
+            kind=kind,
+            question=request.question,
+            privacy=privacy,
+            max_choices=max_choices if kind == "choice" else (0 if kind == "when" else 1),
+            hide_results=settings.get("hide") == "1",
+            everywhere=settings.get("everywhere") == "1",
+            closes_at=request.closes_at,
+            quorum_percent=quorum,
+            majority=settings.get("majority", rules.majority),
+            majority_of=settings.get("majority_of", rules.majority_of),
+            abstention=settings.get("abstention", rules.abstention),
+            blank=settings.get("blank", rules.blank),
+            members=members,
+        ),
+        options,
+        ctx.now(),
+    )
+    rooms = ctx.store.rooms.linked_to(ctx.room.key) if poll.everywhere else [ctx.room]
+    tally = load_tally(ctx.services, poll)
+    failed: list[str] = []
+    for room in rooms:
+        delivery = await ctx.send(room.key, outgoing(ctx.services.voice(room), tally))
+        if delivery.ok:
+            store.add_message(poll.id, room.key, delivery.message_id)
+        else:
+            failed.append(room.title or room.external_id)
+    minutes = ctx.config.polls.closing_notice_minutes
+    if poll.closes_at is not None and poll.closes_at - ctx.now() <= timedelta(minutes=minutes):
+        store.mark_notice_sent(poll.id)  # too close for a "closing soon" notice
+        poll = store.get(poll.id) or poll
+    schedule_deadline(ctx.services, poll)
+    notes = _creation_notes(ctx, poll, len(rooms), failed)
+    if notes:
+        await ctx.reply("\n".join(notes))
+
+
+def _creation_notes(ctx: Context, poll: PollRecord, rooms: int, failed: list[str]) -> list[str]:
+    notes = []
+    if poll.privacy == "anonymous":
+        notes.append(
+            ctx.t(
+                "Anonymous poll: names are never shown, but the bot keeps who voted what so "
+                "members can change their vote. For a vote nobody can trace, use secret."
+            )
+        )
+    if poll.secret:
+        notes.append(
+            ctx.t(
+                "Secret ballot: the bot stores who voted apart from the totals, so nobody — "
+                "not even the database owner — can tell a member's choice. A vote therefore "
+                "cannot be changed, and results appear at close. Your choice is never shown "
+                "to the group: a tap the room could see is not counted, and the bot sends you "
+                "a private ballot instead. Typing /{vote} in the group shows your choice to "
+                "the group: type it in a private chat with the bot instead.",
+                vote=ctx.command_name("vote"),
+            )
+        )
+    if rooms > 1:
+        notes.append(ctx.tn("Posted in {n} linked room.", "Posted in {n} linked rooms.", rooms))
+    if failed:
+        notes.append(ctx.t("Not delivered to: {rooms}.", rooms=", ".join(failed)))
+    return notes
+
+
+@router.command(
+    "poll",
+    "sondage",
+    usage=_("question | option | option [| modifiers]"),
+    help=_("Start a poll; members vote by tapping, or with /vote."),
+    examples=(
+        _("/poll Where shall we party? | Village hall | At Paul's | The park"),
+        _("/poll Pizza toppings? | Ham | Mushrooms | Olives | at most 2 | until friday 6pm"),
+        _("/poll New treasurer? | Alice | Bob | secret | everywhere"),
+        _(
+            "Modifiers, after the options: multi (several choices), at most N, anonymous "
+            "(names hidden), secret (secret ballot), hidden (results at close), everywhere "
+            "(every linked room), until friday 6pm (deadline)."
+        ),
+    ),
+)
+async def poll_command(ctx: Context) -> None:
+    await start_poll(ctx, "choice")
+
+
+@router.command(
+    "when",
+    "quand",
+    usage=_("question | slot | slot [| modifiers], or ics [ID] [N]"),
+    help=_("Find a date: members answer yes, maybe or no for each slot."),
+    examples=(
+        _("/when Back-to-school meeting? | Mon 7/9 6pm | Tue 8/9 6pm | Thu 10/9 7pm"),
+        _("Modifiers, after the slots: anonymous, hidden, everywhere, until friday 6pm."),
+        _("/when ics 12 (calendar file of the chosen slot, once closed)"),
+    ),
+)
+async def when_command(ctx: Context) -> None:
+    if ctx.args and norm(ctx.args[0]) == "ics" and "|" not in ctx.text:
+        await send_calendar(ctx, list(ctx.args[1:]))
+        return
+    await start_poll(ctx, "when")
+
+
+@router.command(
+    "motion",
+    "motion",
+    "resolution",
+    usage=_("text [| rules]"),
+    help=_(
+        "Put a motion to the vote: for, against, abstain or blank, with quorum and majority rules."
+    ),
+    examples=(
+        _("/resolution Approval of the 2025 accounts"),
+        _("/resolution Amend the statutes | quorum 50% | two thirds | secret"),
+        _(
+            "Rules: quorum N%, simple / absolute / two thirds majority, of members (instead of "
+            "votes cast), abstentions counted, blank counted (or blank excluded), N members, "
+            "secret, anonymous, hidden, everywhere, until friday 6pm."
+        ),
+    ),
+    organizer=True,
+)
+async def motion_command(ctx: Context) -> None:
+    await start_poll(ctx, "motion")
