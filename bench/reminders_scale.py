@@ -136,20 +136,20 @@ async def synapse_burst(count: int) -> None:
         )
         room = app.store.rooms.ensure(Room("matrix", room_id, "bench"), app.clock.now())
         due = (app.clock.now() + timedelta(seconds=5)).replace(microsecond=0)
-        for index in range(count):
-            app.store.reminders.add(
-                room_key=room.key,
-                creator_key=f"matrix:{user_id}",
-                creator_name=user_id,
-                personal=False,
-                text=f"burst {index}",
-                rule=None,
-                start_local=None,
-                timezone="Europe/Paris",
-                first=due,
-                now=app.clock.now(),
-                commit=index == count - 1,
-            )
+        with app.store.reminders.db.atomic():  # one transaction: the burst is stored at once
+            for index in range(count):
+                app.store.reminders.add(
+                    room_key=room.key,
+                    creator_key=f"matrix:{user_id}",
+                    creator_name=user_id,
+                    personal=False,
+                    text=f"burst {index}",
+                    rule=None,
+                    start_local=None,
+                    timezone="Europe/Paris",
+                    first=due,
+                    now=app.clock.now(),
+                )
         await app.scheduler.sweep()  # arms the timers of the next window
         await wait_until(lambda: len(arrivals) >= count, "every reminder", timeout=900)
         await asyncio.sleep(3)  # a duplicate would arrive now

@@ -11,8 +11,8 @@ from icalendar import Alarm, Calendar, vRecur
 from icalendar import Event as CalendarEvent
 
 from bot.timeparse import next_occurrence
-from storage.events import Event
-from storage.reminders import Reminder
+from storage.events import EventRecord
+from storage.reminders import ReminderRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,9 @@ def calendar(items: Iterable[CalendarItem], product: str) -> bytes:
     return bytes(document.to_ical())
 
 
-def agenda(events: Iterable[Event], reminders: Iterable[Reminder], now: datetime) -> bytes:
+def agenda(
+    events: Iterable[EventRecord], reminders: Iterable[ReminderRecord], now: datetime
+) -> bytes:
     """The association's agenda: events with an alarm per warning, reminders with their RRULE."""
     items = [
         CalendarItem(
@@ -86,7 +88,7 @@ def agenda(events: Iterable[Event], reminders: Iterable[Reminder], now: datetime
     return calendar(items, "reminders and events")
 
 
-def reminder_start(reminder: Reminder) -> datetime | None:
+def reminder_start(reminder: ReminderRecord) -> datetime | None:
     """A one-off: its time; a repeating one: the first occurrence of its rule."""
     if reminder.rule is None or reminder.start_local is None:
         return reminder.next_at

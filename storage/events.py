@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,16 @@ from sqlite_utils import Database
 from storage.sql import fetch_all
 from storage.times import from_db, to_db
 
-ACTIVE = "active"
-CANCELLED = "cancelled"
+
+class EventStatus(StrEnum):
+    """An event is announced (its warnings go out) or cancelled."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
+class EventRecord:
     """An event of a room; ``warnings`` are minutes before the start (``10080,1440,120``)."""
 
     id: int
@@ -29,12 +34,12 @@ class Event:
     starts_at: datetime
     timezone: str
     warnings: tuple[int, ...]
-    status: str
+    status: EventStatus
     created_at: datetime
 
 
-def _event(row: dict[str, Any]) -> Event:
-    return Event(
+def _event(row: dict[str, Any]) -> EventRecord:
+    return EventRecord(
         id=row["id"],
         room_key=row["room_key"],
         creator_key=row["creator_key"],
@@ -43,7 +48,7 @@ def _event(row: dict[str, Any]) -> Event:
         starts_at=from_db(row["starts_at"]),
         timezone=row["timezone"],
         warnings=tuple(int(w) for w in row["warnings"].split(",") if w),
-        status=row["status"],
+        status=EventStatus(row["status"]),
         created_at=from_db(row["created_at"]),
     )
 
@@ -65,9 +70,9 @@ class EventRepo:
         timezone: str,
         warnings: tuple[int, ...],
         now: datetime,
-    ) -> Event:
+    ) -> EventRecord:
         """Store a new event (the caller adds its warnings as reminders)."""
-        cursor = self.db.conn.execute(
+        cursor = self.db.execute(
             """INSERT INTO events (room_key, creator_key, creator_name, title, starts_at,
                timezone, warnings, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
@@ -78,42 +83,42 @@ class EventRepo:
                 to_db(starts_at),
                 timezone,
                 ",".join(str(w) for w in warnings),
-                ACTIVE,
+                EventStatus.ACTIVE,
                 to_db(now),
             ],
         )
-        self.db.conn.commit()
         found = self.get(int(cursor.lastrowid or 0))
         assert found is not None
         return found
 
-    def get(self, event_id: int) -> Event | None:
+    def get(self, event_id: int) -> EventRecord | None:
         """One event, or None."""
         rows = fetch_all(self.db, "SELECT * FROM events WHERE id = ?", [event_id])
         return _event(rows[0]) if rows else None
 
-    def upcoming(self, room_key: str, now: datetime) -> list[Event]:
+    def upcoming(self, room_key: str, now: datetime) -> list[EventRecord]:
         """Active events of a room that have not started yet, soonest first."""
         rows = fetch_all(
             self.db,
             """SELECT * FROM events WHERE room_key = ? AND status = ? AND starts_at > ?
                ORDER BY starts_at, id""",
-            [room_key, ACTIVE, to_db(now)],
+            [room_key, EventStatus.ACTIVE, to_db(now)],
         )
         return [_event(row) for row in rows]
 
-    def active(self, room_key: str | None = None) -> list[Event]:
+    def active(self, room_key: str | None = None) -> list[EventRecord]:
         """Every active event (of one room, or of all rooms), soonest first."""
-        where, params = "status = ?", [ACTIVE]
+        where, params = "status = ?", [EventStatus.ACTIVE.value]
         if room_key is not None:
-            where, params = "status = ? AND room_key = ?", [ACTIVE, room_key]
+            where, params = "status = ? AND room_key = ?", [EventStatus.ACTIVE, room_key]
         rows = fetch_all(self.db, f"SELECT * FROM events WHERE {where} ORDER BY starts_at", params)
         return [_event(row) for row in rows]
 
     def cancel(self, event_id: int) -> None:
         """Cancel an event (the caller cancels its warnings)."""
-        self.db.conn.execute("UPDATE events SET status = ? WHERE id = ?", [CANCELLED, event_id])
-        self.db.conn.commit()
+        self.db.execute(
+            "UPDATE events SET status = ? WHERE id = ?", [EventStatus.CANCELLED, event_id]
+        )
 
 
 def open_read_only(path: Path) -> Database:

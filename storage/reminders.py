@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlite_utils import Database
@@ -11,18 +12,26 @@ from sqlite_utils import Database
 from storage.sql import fetch_all
 from storage.times import from_db, to_db
 
-ACTIVE = "active"
-PAUSED = "paused"
-FINISHED = "finished"
-CANCELLED = "cancelled"
 
-SENDING = "sending"  # claimed, the platform may or may not have it yet
-SENT = "sent"
-MISSED = "missed"  # beyond the grace window: the creator was told instead
+class ReminderStatus(StrEnum):
+    """Where a reminder is in its life."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+class SendState(StrEnum):
+    """What became of one occurrence (a row of ``reminder_sends``)."""
+
+    SENDING = "sending"  # claimed, the platform may or may not have it yet
+    SENT = "sent"
+    MISSED = "missed"  # beyond the grace window: the creator was told instead
 
 
 @dataclass(frozen=True, slots=True)
-class Reminder:
+class ReminderRecord:
     """A reminder as stored; ``rule`` is an RFC 5545 RRULE (None for a one-off)."""
 
     id: int
@@ -35,7 +44,7 @@ class Reminder:
     start_local: datetime | None  # the rule's DTSTART, naive local wall time
     timezone: str
     next_at: datetime | None
-    status: str
+    status: ReminderStatus
     created_at: datetime
     event_id: int | None = None  # a warning of this event
     urgent: bool = False  # sent even in quiet hours
@@ -63,8 +72,8 @@ class Claim:
     occurrence: datetime
 
 
-def _reminder(row: dict[str, Any]) -> Reminder:
-    return Reminder(
+def _reminder(row: dict[str, Any]) -> ReminderRecord:
+    return ReminderRecord(
         id=row["id"],
         room_key=row["room_key"],
         creator_key=row["creator_key"],
@@ -75,7 +84,7 @@ def _reminder(row: dict[str, Any]) -> Reminder:
         start_local=datetime.fromisoformat(row["start_local"]) if row["start_local"] else None,
         timezone=row["timezone"],
         next_at=from_db(row["next_at"]) if row["next_at"] else None,
-        status=row["status"],
+        status=ReminderStatus(row["status"]),
         created_at=from_db(row["created_at"]),
         event_id=row["event_id"],
         urgent=bool(row["urgent"]),
@@ -106,10 +115,9 @@ class ReminderRepo:
         urgent: bool = False,
         everywhere: bool = False,
         event_id: int | None = None,
-        commit: bool = True,
-    ) -> Reminder:
+    ) -> ReminderRecord:
         """Store a new active reminder whose next occurrence is ``first``."""
-        cursor = self.db.conn.execute(
+        cursor = self.db.execute(
             """INSERT INTO reminders (room_key, creator_key, creator_name, personal, text, rule,
                start_local, timezone, next_at, status, created_at, updated_at, urgent,
                everywhere, event_id)
@@ -124,7 +132,7 @@ class ReminderRepo:
                 start_local.replace(tzinfo=None).isoformat() if start_local else None,
                 timezone,
                 to_db(first),
-                ACTIVE,
+                ReminderStatus.ACTIVE,
                 to_db(now),
                 to_db(now),
                 int(urgent),
@@ -132,18 +140,16 @@ class ReminderRepo:
                 event_id,
             ],
         )
-        if commit:
-            self.db.conn.commit()
         found = self.get(int(cursor.lastrowid or 0))
         assert found is not None
         return found
 
-    def get(self, reminder_id: int) -> Reminder | None:
+    def get(self, reminder_id: int) -> ReminderRecord | None:
         """One reminder, or None."""
         rows = fetch_all(self.db, "SELECT * FROM reminders WHERE id = ?", [reminder_id])
         return _reminder(rows[0]) if rows else None
 
-    def visible_to(self, room_key: str, member_key: str) -> list[Reminder]:
+    def visible_to(self, room_key: str, member_key: str) -> list[ReminderRecord]:
         """Active and paused reminders of a room, plus the member's own personal ones there."""
         rows = fetch_all(
             self.db,
@@ -151,7 +157,7 @@ class ReminderRepo:
                AND event_id IS NULL AND (personal = 0 OR creator_key = ?
                     OR id IN (SELECT reminder_id FROM reminder_subscribers WHERE member_key = ?))
                ORDER BY next_at IS NULL, next_at, id""",
-            [room_key, ACTIVE, PAUSED, member_key, member_key],
+            [room_key, ReminderStatus.ACTIVE, ReminderStatus.PAUSED, member_key, member_key],
         )
         return [_reminder(row) for row in rows]
 
@@ -161,7 +167,7 @@ class ReminderRepo:
         row = self.db.conn.execute(
             """SELECT count(*) FROM reminders WHERE room_key = ? AND status IN (?, ?)
                AND event_id IS NULL AND (? IS NULL OR creator_key = ?)""",
-            [room_key, ACTIVE, PAUSED, creator_key, creator_key],
+            [room_key, ReminderStatus.ACTIVE, ReminderStatus.PAUSED, creator_key, creator_key],
         ).fetchone()
         return int(row[0])
 
@@ -177,7 +183,7 @@ class ReminderRepo:
         ).fetchone()
         return int(row[0])
 
-    def due(self, now: datetime, limit: int = 500) -> list[Reminder]:
+    def due(self, now: datetime, limit: int = 500) -> list[ReminderRecord]:
         """Active reminders whose next occurrence is at or before ``now`` (and not held by quiet
         hours beyond ``now``), oldest first."""
         rows = fetch_all(
@@ -185,7 +191,7 @@ class ReminderRepo:
             """SELECT * FROM reminders WHERE status = ? AND next_at <= ?
                AND (hold_until IS NULL OR hold_until <= ?)
                ORDER BY next_at, id LIMIT ?""",
-            [ACTIVE, to_db(now), to_db(now), limit],
+            [ReminderStatus.ACTIVE, to_db(now), to_db(now), limit],
         )
         return [_reminder(row) for row in rows]
 
@@ -196,18 +202,24 @@ class ReminderRepo:
                AND next_at <= ? AND hold_until IS NULL
                UNION ALL SELECT id, hold_until FROM reminders WHERE hold_until > ?
                AND hold_until <= ? AND status = ? ORDER BY 2""",
-            [ACTIVE, to_db(after), to_db(until), to_db(after), to_db(until), ACTIVE],
+            [
+                ReminderStatus.ACTIVE,
+                to_db(after),
+                to_db(until),
+                to_db(after),
+                to_db(until),
+                ReminderStatus.ACTIVE,
+            ],
         )
         return [(int(row[0]), from_db(row[1])) for row in cursor.fetchall()]
 
     def hold(self, reminder_id: int, until: datetime) -> None:
         """Keep a due reminder until ``until`` (the end of quiet hours)."""
-        self.db.conn.execute(
+        self.db.execute(
             "UPDATE reminders SET hold_until = ? WHERE id = ?", [to_db(until), reminder_id]
         )
-        self.db.conn.commit()
 
-    def of_event(self, event_id: int) -> list[Reminder]:
+    def of_event(self, event_id: int) -> list[ReminderRecord]:
         """The warnings of one event, soonest first."""
         rows = fetch_all(
             self.db,
@@ -218,20 +230,25 @@ class ReminderRepo:
 
     def cancel_event(self, event_id: int, now: datetime) -> None:
         """Cancel every warning of an event that is not sent yet."""
-        self.db.conn.execute(
+        self.db.execute(
             """UPDATE reminders SET status = ?, updated_at = ? WHERE event_id = ?
                AND status IN (?, ?)""",
-            [CANCELLED, to_db(now), event_id, ACTIVE, PAUSED],
+            [
+                ReminderStatus.CANCELLED,
+                to_db(now),
+                event_id,
+                ReminderStatus.ACTIVE,
+                ReminderStatus.PAUSED,
+            ],
         )
-        self.db.conn.commit()
 
-    def active(self) -> list[Reminder]:
+    def active(self) -> list[ReminderRecord]:
         """Every active or paused reminder that is not an event warning (the .ics export)."""
         rows = fetch_all(
             self.db,
             """SELECT * FROM reminders WHERE status IN (?, ?) AND event_id IS NULL
                ORDER BY id""",
-            [ACTIVE, PAUSED],
+            [ReminderStatus.ACTIVE, ReminderStatus.PAUSED],
         )
         return [_reminder(row) for row in rows]
 
@@ -244,37 +261,34 @@ class ReminderRepo:
 
     def set_quiet_hours(self, room_key: str, quiet_hours: str) -> None:
         """Set a room's quiet hours (``""``: none, whatever the default)."""
-        self.db.conn.execute(
+        self.db.execute(
             """INSERT INTO room_quiet_hours (room_key, quiet_hours) VALUES (?, ?)
                ON CONFLICT (room_key) DO UPDATE SET quiet_hours = excluded.quiet_hours""",
             [room_key, quiet_hours],
         )
-        self.db.conn.commit()
 
     def claim(self, reminder_id: int, occurrence: datetime, now: datetime) -> bool:
         """Reserve one occurrence for sending; False when it is already claimed or sent."""
-        cursor = self.db.conn.execute(
+        cursor = self.db.execute(
             """INSERT INTO reminder_sends (reminder_id, occurrence, state, claimed_at)
                VALUES (?, ?, ?, ?) ON CONFLICT (reminder_id, occurrence) DO NOTHING""",
-            [reminder_id, to_db(occurrence), SENDING, to_db(now)],
+            [reminder_id, to_db(occurrence), SendState.SENDING, to_db(now)],
         )
-        self.db.conn.commit()
         return cursor.rowcount == 1
 
     def release(self, reminder_id: int, occurrence: datetime) -> None:
         """Give back a claim whose send failed (the next sweep retries)."""
-        self.db.conn.execute(
+        self.db.execute(
             "DELETE FROM reminder_sends WHERE reminder_id = ? AND occurrence = ? AND state = ?",
-            [reminder_id, to_db(occurrence), SENDING],
+            [reminder_id, to_db(occurrence), SendState.SENDING],
         )
-        self.db.conn.commit()
 
     def complete(
         self,
         reminder_id: int,
         occurrence: datetime,
         *,
-        state: str,
+        state: SendState,
         late: bool,
         message_id: str,
         now: datetime,
@@ -294,7 +308,7 @@ class ReminderRepo:
         self,
         records: list[tuple[int, datetime, datetime | None]],
         *,
-        state: str,
+        state: SendState,
         late: bool,
         message_id: str,
         now: datetime,
@@ -315,15 +329,15 @@ class ReminderRepo:
                     [
                         to_db(next_at) if next_at else None,
                         to_db(next_at) if next_at else None,
-                        ACTIVE,
-                        FINISHED,
+                        ReminderStatus.ACTIVE,
+                        ReminderStatus.FINISHED,
                         to_db(now),
                         reminder_id,
                         to_db(occurrence),
                     ],
                 )
 
-    def due_in_room(self, room_key: str, now: datetime, limit: int = 5000) -> list[Reminder]:
+    def due_in_room(self, room_key: str, now: datetime, limit: int = 5000) -> list[ReminderRecord]:
         """A room's due room reminders (not personal, not for every room, not event warnings,
         not held), oldest first: the ones a fired reminder can share its message with."""
         rows = fetch_all(
@@ -331,7 +345,7 @@ class ReminderRepo:
             """SELECT * FROM reminders WHERE room_key = ? AND status = ? AND next_at <= ?
                AND hold_until IS NULL AND personal = 0 AND everywhere = 0
                AND event_id IS NULL ORDER BY next_at, id LIMIT ?""",
-            [room_key, ACTIVE, to_db(now), limit],
+            [room_key, ReminderStatus.ACTIVE, to_db(now), limit],
         )
         return [_reminder(row) for row in rows]
 
@@ -339,59 +353,56 @@ class ReminderRepo:
         """Claims left by a process that died between claiming and recording the send."""
         cursor = self.db.conn.execute(
             "SELECT reminder_id, occurrence FROM reminder_sends WHERE state = ? ORDER BY id",
-            [SENDING],
+            [SendState.SENDING],
         )
         return [Claim(int(row[0]), from_db(row[1])) for row in cursor.fetchall()]
 
-    def sends(self, reminder_id: int) -> list[tuple[datetime, str, bool]]:
+    def sends(self, reminder_id: int) -> list[tuple[datetime, SendState, bool]]:
         """(occurrence, state, late) of every recorded send of a reminder, oldest first."""
         cursor = self.db.conn.execute(
             """SELECT occurrence, state, late FROM reminder_sends WHERE reminder_id = ?
                ORDER BY occurrence""",
             [reminder_id],
         )
-        return [(from_db(row[0]), str(row[1]), bool(row[2])) for row in cursor.fetchall()]
+        return [(from_db(row[0]), SendState(row[1]), bool(row[2])) for row in cursor.fetchall()]
 
     def sent_count(self, occurrence: datetime) -> int:
         """How many occurrences due at ``occurrence`` are recorded as sent (benchmarks)."""
         row = self.db.conn.execute(
             "SELECT count(*) FROM reminder_sends WHERE occurrence = ? AND state = ?",
-            [to_db(occurrence), SENT],
+            [to_db(occurrence), SendState.SENT],
         ).fetchone()
         return int(row[0])
 
-    def set_status(self, reminder_id: int, status: str, now: datetime) -> None:
+    def set_status(self, reminder_id: int, status: ReminderStatus, now: datetime) -> None:
         """Pause, resume or cancel."""
-        self.db.conn.execute(
+        self.db.execute(
             "UPDATE reminders SET status = ?, updated_at = ? WHERE id = ?",
             [status, to_db(now), reminder_id],
         )
-        self.db.conn.commit()
 
     def set_next(self, reminder_id: int, next_at: datetime | None, now: datetime) -> None:
         """Move the next occurrence (skip, resume); None finishes the reminder."""
-        self.db.conn.execute(
+        self.db.execute(
             """UPDATE reminders SET next_at = ?, hold_until = NULL,
                status = CASE WHEN ? IS NULL THEN ? ELSE status END, updated_at = ?
                WHERE id = ?""",
             [
                 to_db(next_at) if next_at else None,
                 to_db(next_at) if next_at else None,
-                FINISHED,
+                ReminderStatus.FINISHED,
                 to_db(now),
                 reminder_id,
             ],
         )
-        self.db.conn.commit()
 
     def subscribe(self, reminder_id: int, member_key: str, name: str, now: datetime) -> bool:
         """Add a member who tapped "me too"; False if already there."""
-        cursor = self.db.conn.execute(
+        cursor = self.db.execute(
             """INSERT INTO reminder_subscribers (reminder_id, member_key, name, added_at)
                VALUES (?, ?, ?, ?) ON CONFLICT (reminder_id, member_key) DO NOTHING""",
             [reminder_id, member_key, name, to_db(now)],
         )
-        self.db.conn.commit()
         return cursor.rowcount == 1
 
     def subscribers(self, reminder_id: int) -> list[Subscriber]:

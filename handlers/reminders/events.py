@@ -1,4 +1,4 @@
-"""Events: an AG or a party with warnings (J-7, J-1, H-2), the agenda and its .ics file.
+"""Events (/evenement, /agenda): an AG or a party with warnings (J-7, J-1, H-2), and .ics.
 
 Each warning is a one-off reminder tied to its event, so it is sent exactly once, survives
 restarts and is caught up after down-time by the reminders' machinery.
@@ -17,9 +17,10 @@ from bot.message import Attachment
 from bot.router import Router
 from bot.text import fold
 from bot.timeparse import MONTHS, WEEKDAYS, parse_moment
-from handlers.reminders import arm
+from handlers.reminders.delivery import arm, cancel_warnings
+from storage.events import EventStatus
 
-router = Router("events")
+router = Router("reminders")
 
 WARNING_WORDS = ("rappels", "rappel", "reminders", "reminder", "alertes", "warnings")
 CANCEL_WORDS = ("annuler", "cancel", "supprimer", "remove")
@@ -202,15 +203,13 @@ async def _cancel(ctx: Context) -> None:
         raise UsageError("Give the event's number, as shown by /{name}.", name=_agenda_name(ctx))
     number = ctx.number(ctx.args[1], low=1)
     record = ctx.store.events.get(number)
-    if record is None or record.status != "active":
+    if record is None or record.status != EventStatus.ACTIVE:
         raise Refusal("No event #{id} here.", id=number)
     if not ctx.may_act_on(record.room_key, record.creator_key):
         # A private chat (where everyone is "organizer") or another room's organizer: the
         # event is not theirs to cancel, and not even shown to exist.
         raise Refusal("No event #{id} here.", id=number)
-    for warning in ctx.store.reminders.of_event(record.id):
-        ctx.scheduler.cancel(f"reminders:{warning.id}")
-    ctx.store.reminders.cancel_event(record.id, ctx.now())
+    cancel_warnings(ctx.services, record.id, ctx.now())
     ctx.store.events.cancel(record.id)
     await ctx.reply(
         ctx.t(
