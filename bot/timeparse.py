@@ -275,7 +275,6 @@ _CLOCK_AMPM = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$")
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\.?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DAY_ORDINAL = re.compile(r"^(\d{1,2})(?:er|re|st|nd|rd|th|e|eme)?$")
-_COUNT = re.compile(r"^\d{1,3}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +303,8 @@ def _clock(word: str) -> tuple[int, int, bool] | None:
         return 12, 0, True
     if word in ("minuit", "midnight"):
         return 24, 0, True
+    if re.fullmatch(r"[0-9]{3,}(?:h[0-9]*|:[0-9]+)", word):  # ``99999h``: not a time, not text
+        raise TimeParseError(_("“{value}” is not a time of day."), value=clip(word, 24))
     match = _CLOCK_FR.match(word) or _CLOCK_COLON.match(word)
     if match:
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
@@ -398,12 +399,22 @@ def _take_time(tokens: list[_Token], i: int, tod: _TimeOfDay) -> int:
 
 
 _HOUR_WORDS = ("h", "heure", "heures", "hour", "hours", "o'clock")
+_AM_PM = {"am": False, "a.m": False, "pm": True, "p.m": True}
+_SPACED_AM_PM = re.compile(r"([0-9]{1,2})(?::([0-5][0-9]))?")
 
 
 def _spaced_clock(tokens: list[_Token], i: int) -> tuple[int, int, int] | None:
     """``19 h``, ``19 h 30``, ``19 heures`` (French typography puts a space before ``h``) at
     ``i``: (hour, minute, index after it), or None."""
     words = [t.word for t in tokens[i : i + 3]] + ["", "", ""]
+    am_pm = _SPACED_AM_PM.fullmatch(words[0])
+    if am_pm and words[1] in _AM_PM:  # ``7 pm``, ``7:30 p.m.`` (English spacing)
+        hour, minute = int(am_pm.group(1)), int(am_pm.group(2) or 0)
+        if not 1 <= hour <= 12:
+            raise TimeParseError(
+                _("“{value}” is not a time of day."), value=f"{words[0]} {words[1]}"
+            )
+        return hour % 12 + (12 if _AM_PM[words[1]] else 0), minute, i + 2
     if not re.fullmatch(r"[0-9]{1,2}", words[0]) or words[1] not in _HOUR_WORDS:
         return None
     hour = int(words[0])
@@ -968,11 +979,14 @@ def _modifiers(
             rule.until, i = _until_date(text, tokens, k, language, now.astimezone(zone).date())
             continue
         if (
-            _COUNT.match(word)
+            word.isascii()
+            and word.isdigit()
             and i + 1 < len(tokens)
             and tokens[i + 1].word in ("fois", "times")
             and rule.count is None
         ):
+            if len(word) > 4 or int(word) > MAX_COUNT:
+                raise TimeParseError(_("A rule repeats at most {n} times."), n=MAX_COUNT)
             rule.count = int(word)
             if rule.count < 1:
                 raise TimeParseError(_("A rule must happen at least once."))
@@ -1078,6 +1092,7 @@ _BYDAY = re.compile(r"^([+-]?)(\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 _UNTIL = re.compile(r"^(\d{8})(?:T(\d{6})Z?)?$")
 MAX_INTERVAL = 365
 MAX_COUNT = 1000
+MAX_RULE_LENGTH = 300  # a real rule is far shorter; a longer one would flood every listing
 MIN_GAP = timedelta(hours=1)
 _GAP_SAMPLE = 12  # occurrences compared for the minimum gap between two sends
 # dateutil's rrule looks for the next occurrence until the year 9999 when there is none (an
@@ -1090,7 +1105,11 @@ def _checked_rrule(raw: str, now: datetime | None, zone: ZoneInfo | None) -> str
     """An RRULE whose every part is known and in range (RFC 5545), or TimeParseError.
 
     ``now`` (with ``zone``) also bounds UNTIL: not past, not more than ten years away."""
-    shown = raw[:80]
+    shown = clip(raw, 80)
+    if len(raw) > MAX_RULE_LENGTH:
+        raise TimeParseError(
+            _("This rule is too long: at most {n} characters."), n=MAX_RULE_LENGTH
+        )
     pairs: dict[str, str] = {}
     for part in raw.split(";"):
         if not part:
@@ -1136,9 +1155,22 @@ def _checked_rrule(raw: str, now: datetime | None, zone: ZoneInfo | None) -> str
             values = pairs[key].split(",")
             for value in values:
                 number(key, value, low, high, zero)
+            if len({int(value) for value in values}) != len(values):
+                raise TimeParseError(
+                    _("Invalid RRULE “{value}”: {part} gives the same value twice."),
+                    value=shown,
+                    part=key,
+                )
     if "WKST" in pairs and pairs["WKST"] not in RRULE_DAYS:
         raise TimeParseError(_("Invalid RRULE “{value}”."), value=shown)
-    for day in pairs.get("BYDAY", "").split(",") if "BYDAY" in pairs else ():
+    days = pairs["BYDAY"].split(",") if "BYDAY" in pairs else []
+    if len(set(days)) != len(days):
+        raise TimeParseError(
+            _("Invalid RRULE “{value}”: {part} gives the same value twice."),
+            value=shown,
+            part="BYDAY",
+        )
+    for day in days:
         match = _BYDAY.match(day)
         if match is None:
             raise TimeParseError(_("Invalid RRULE “{value}”."), value=shown)
@@ -1471,7 +1503,47 @@ def _without_exceptions(found: When) -> When:
             ),
             value=clip(" ".join(found.rest.split()[:5]), 40),
         )
+    if found.rule is None and _repeats_after(words):
+        raise TimeParseError(
+            _(
+                "“{value}” after a date is not understood: a repeating reminder starts with "
+                "its rule, like “tous les 15 du mois” or “every monday”."
+            ),
+            value=clip(" ".join(found.rest.split()[:4]), 40),
+        )
+    if found.rule is not None and _date_after_rule(words):
+        raise TimeParseError(
+            _(
+                "“{value}” after a repeating rule is not understood: a yearly date is written "
+                "“rrule FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=28”."
+            ),
+            value=clip(" ".join(found.rest.split()[:4]), 40),
+        )
     return found
+
+
+def _repeats_after(words: list[str]) -> bool:
+    """``de chaque année`` / ``of every year`` left after a one-off date."""
+    return (
+        len(words) >= 3
+        and words[0] in ("de", "d'", "of")
+        and words[1] in ("chaque", "every", "each", "tous", "toutes")
+        and any(w in _FREQ_WORDS for w in words[2:4])
+    )
+
+
+def _date_after_rule(words: list[str]) -> bool:
+    """``on 29 february`` left after ``every year``: the date would silently become text."""
+    rest = words[1:] if words and words[0] in ("on", "le", "the") else words
+    return len(rest) >= 2 and rest[0].isdigit() and len(rest[0]) <= 2 and rest[1] in MONTHS
+
+
+_FREQ_WORDS = frozenset(
+    (
+        *("jour", "jours", "semaine", "semaines", "mois", "an", "ans", "annee", "annees"),
+        *("day", "days", "week", "weeks", "month", "months", "year", "years"),
+    )
+)
 
 
 def parse_moment(
