@@ -1,16 +1,14 @@
-"""Events, the agenda and its .ics, quiet hours, reminders sent everywhere: what members see."""
+"""Events, their warnings, the agenda and its .ics: what members see."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from icalendar import Calendar
 
 from bot.cli import main as cli_main
-from bot.config import RemindersConfig
 from tests.harness import START, Harness, make_config
 
 AG = "/evenement AG annuelle le 12 décembre à 14h rappels J-7 J-1 H-2"
@@ -18,10 +16,6 @@ AG = "/evenement AG annuelle le 12 décembre à 14h rappels J-7 J-1 H-2"
 
 def warnings_sent(bot: Harness, title: str) -> list[str]:
     return [line.text for line in bot.replies if line.text.startswith(f"📅 {title}")]
-
-
-def fired(bot: Harness, text: str) -> list[str]:
-    return [line.text for line in bot.replies if line.text.startswith("⏰") and text in line.text]
 
 
 async def test_event_echoes_date_and_warnings_in_french(bot: Harness) -> None:
@@ -92,6 +86,26 @@ async def test_event_is_for_organizers_and_explains_bad_input(bot: Harness) -> N
     assert replies[0].startswith("Donnez le numéro de l'événement")
 
 
+@pytest.mark.parametrize("room", ["dm-bob", "autre"])
+async def test_event_of_a_room_is_not_cancelled_from_a_private_chat_or_another_room(
+    bot: Harness, room: str
+) -> None:
+    bot.organizer("alice", "asso")
+    bot.organizer("bob", "autre")
+    await bot.say("/evenement AG le 12 décembre à 14h", member="alice", room="asso")
+    assert ["Pas d'événement n°1 dans ce salon."] == (
+        await bot.say("/evenement annuler 1", member="bob", room=room)
+    )
+    assert "AG" in (await bot.say("/agenda", member="alice", room="asso"))[0]
+
+
+async def test_event_cancel_usage_names_the_command_in_the_room_language(bot: Harness) -> None:
+    bot.organizer("alice")
+    replies = await bot.say("/evenement annuler")
+    assert "tel qu'affiché par /agenda" in replies[0] or "/agenda" in replies[0]
+    assert "/calendar" not in replies[0]
+
+
 async def test_agenda_ics_is_a_calendar_file_with_alarms(bot: Harness) -> None:
     await bot.say(AG)
     replies = await bot.say("/agenda ics")
@@ -139,82 +153,3 @@ async def test_export_ics_reads_while_the_bot_runs(
 
 def test_export_ics_without_a_database_says_so(tmp_path: Path) -> None:
     assert 2 == cli_main(["export", "--ics", "--data-dir", str(tmp_path / "none")])
-
-
-async def test_quiet_hours_hold_a_reminder_until_they_end(bot: Harness) -> None:
-    replies = await bot.say("/silence 22h-8h")
-    assert replies[0].startswith("Heures calmes : 22:00-08:00 (Europe/Paris).")
-    replies = await bot.say("/rappel demain 23h Sortir les poubelles")
-    assert "reporté au jeudi 3 décembre 2026 à 08:00 (heures calmes)" in replies[0]
-    await bot.advance(timedelta(days=1, hours=14, minutes=30))  # Wednesday 23:30
-    assert [] == fired(bot, "poubelles")
-    await bot.advance(timedelta(hours=9))  # Thursday 08:30
-    assert [
-        "⏰ Rappel : Sortir les poubelles\n(reporté à 08:00 pour les heures calmes ; prévu "
-        "mercredi 2 décembre 2026 à 23:00)"
-    ] == fired(bot, "poubelles")
-
-
-async def test_urgent_reminder_ignores_quiet_hours(bot: Harness) -> None:
-    await bot.say("/silence 22:00-08:00")
-    replies = await bot.say("/rappel urgent demain 23h Fermer le local")
-    assert "Urgent : envoyé même pendant les heures calmes." in replies[0]
-    await bot.advance(timedelta(days=1, hours=14, minutes=5))  # Wednesday 23:05
-    assert ["⏰ Rappel : Fermer le local"] == fired(bot, "Fermer")
-
-
-async def test_quiet_hours_default_from_config_and_off(data_dir: Path) -> None:
-    config = make_config(data_dir)
-    config = replace(config, reminders=RemindersConfig(quiet_hours="22:00-08:00"))
-    bot = await Harness.start(config)
-    try:
-        assert ["Heures calmes de ce salon : 22:00-08:00."] == await bot.say("/silence")
-        assert ["Heures calmes désactivées : les rappels partent à toute heure."] == (
-            await bot.say("/silence off")
-        )
-        await bot.say("/rappel demain 23h Dernier train")
-        await bot.advance(timedelta(days=1, hours=14, minutes=5))
-        assert ["⏰ Rappel : Dernier train"] == fired(bot, "Dernier train")
-    finally:
-        await bot.stop()
-
-
-async def test_quiet_hours_bad_span_is_explained(bot: Harness) -> None:
-    replies = await bot.say("/silence 25h-8h")
-    assert replies[0].startswith(
-        "Donnez une plage horaire comme 22h-8h ou 22:00-08:00 (ou « off »), pas « 25h-8h »."
-    )
-
-
-async def _link(bot: Harness) -> None:
-    bot.organizer("alice", "bureau")
-    replies = await bot.say("/lier", room="asso", member="alice")
-    match = re.search(r"Code de liaison : ([A-Z0-9]{8})", replies[0])
-    assert match, replies
-    await bot.say(f"/lier {match.group(1)}", room="bureau")
-
-
-async def test_everywhere_reaches_every_linked_room_in_its_language(bot: Harness) -> None:
-    await _link(bot)
-    await bot.say("/langue en", room="bureau")
-    await bot.say("/fuseau America/Montreal", room="bureau")
-    replies = await bot.say("/rappel partout demain 18h Vote en ligne", room="asso")
-    assert "Il sera envoyé dans les 2 salons de l'association" in replies[0]
-    await bot.advance(timedelta(days=1, hours=9))
-    sent = [(line.room, line.text) for line in bot.replies if line.text.startswith("⏰")]
-    assert [("asso", "⏰ Rappel : Vote en ligne"), ("bureau", "⏰ Reminder: Vote en ligne")] == (
-        sent
-    )
-
-
-async def test_everywhere_is_refused_to_members(bot: Harness) -> None:
-    replies = await bot.say("/rappel partout demain 18h Vote", member="bob")
-    assert [
-        "Seul un rappel de salon d'un organisateur peut aller dans tous les salons reliés."
-    ] == replies
-
-
-async def test_me_too_button_can_be_pressed_with_a_thumbs_up(bot: Harness) -> None:
-    await bot.say("/rappel dans 1 heure Réunion")
-    buttons = [b for row in bot.replies[-1].buttons for b in row]
-    assert [("Moi aussi", "👍")] == [(b.label, b.reaction) for b in buttons]

@@ -29,7 +29,7 @@ from bot.message import Outgoing, Room
 from storage.store import Store
 from tests.harness import make_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REMINDERS = 2000
 KILLS = 20
 # One reminder ("⏰ Rappel : R12") or a line of a grouped message ("⏰ 3 rappels : • R12 • R13").
@@ -80,7 +80,7 @@ def _seed(data_dir: Path) -> None:
 
 def _start(data_dir: Path, out: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.test_reminders_crash", str(data_dir), str(out)],
+        [sys.executable, "-m", "tests.reminders.test_crash", str(data_dir), str(out)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
