@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlite_utils import Database
@@ -16,6 +17,23 @@ from storage.sql import fetch_all, fetch_one
 from storage.times import from_db, to_db
 
 YES, MAYBE = 2, 1  # ballot_choices.answer: a plain choice is a "yes"
+
+
+class PollKind(StrEnum):
+    """What a poll asks: one or more options, a date (yes or maybe per slot), or a motion."""
+
+    CHOICE = "choice"
+    WHEN = "when"
+    MOTION = "motion"
+
+
+class Privacy(StrEnum):
+    """Who may know a member's choice: the room (names shown), the bot only (anonymous: names
+    hidden, the ballot kept so it can change), or nobody (secret: counted apart from who voted)."""
+
+    PUBLIC = "public"
+    ANONYMOUS = "anonymous"
+    SECRET = "secret"
 
 
 class AlreadyVoted(Exception):
@@ -30,9 +48,9 @@ class NewPoll:
     room_key: str
     creator_key: str
     creator_name: str
-    kind: str  # choice | when | motion
+    kind: PollKind
     question: str
-    privacy: str = "public"  # public | anonymous | secret
+    privacy: Privacy = Privacy.PUBLIC
     max_choices: int = 1
     hide_results: bool = False
     everywhere: bool = False
@@ -54,9 +72,9 @@ class PollRecord:
     room_key: str
     creator_key: str
     creator_name: str
-    kind: str
+    kind: PollKind
     question: str
-    privacy: str
+    privacy: Privacy
     max_choices: int
     hide_results: bool
     everywhere: bool
@@ -78,7 +96,7 @@ class PollRecord:
 
     @property
     def secret(self) -> bool:
-        return self.privacy == "secret"
+        return self.privacy == Privacy.SECRET
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +185,9 @@ def _poll(row: Mapping[str, Any]) -> PollRecord:
         room_key=row["room_key"],
         creator_key=row["creator_key"],
         creator_name=row["creator_name"],
-        kind=row["kind"],
+        kind=PollKind(row["kind"]),
         question=row["question"],
-        privacy=row["privacy"],
+        privacy=Privacy(row["privacy"]),
         max_choices=row["max_choices"],
         hide_results=bool(row["hide_results"]),
         everywhere=bool(row["everywhere"]),
@@ -188,7 +206,9 @@ def _poll(row: Mapping[str, Any]) -> PollRecord:
 
 
 class PollRepo:
-    """Every poll table; votes are written in one transaction each."""
+    """Every poll table. One write is one ``db.execute`` (sqlite-utils commits it); writes
+    that belong together (a poll and its options, a ballot, a frozen result) share one
+    ``with self.db.atomic():``."""
 
     def __init__(self, db: Database) -> None:
         self.db = db

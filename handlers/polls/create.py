@@ -13,12 +13,12 @@ from handlers.polls.render import outgoing
 from handlers.polls.requests import norm, parse_request
 from handlers.polls.results import load_tally
 from handlers.polls.slots import check_slots, send_calendar
-from storage.polls import NewPoll, PollRecord
+from storage.polls import NewPoll, PollKind, PollRecord, Privacy
 
 router = Router("polls")
 
 
-async def start_poll(ctx: Context, kind: str) -> None:
+async def start_poll(ctx: Context, kind: PollKind) -> None:
     """Store the poll, post it (everywhere when asked), tell the creator what they chose."""
     if ctx.room.private:
         raise Refusal(
@@ -35,24 +35,24 @@ async def start_poll(ctx: Context, kind: str) -> None:
             "this room."
         )
     rules = ctx.config.polls
-    privacy = settings.get("privacy", "public")
+    privacy = Privacy(settings.get("privacy", Privacy.PUBLIC))
     max_choices = int(settings.get("max", "1"))
     options = request.options
-    if kind == "motion":
+    if kind == PollKind.MOTION:
         options = ["for", "against", "abstain", "blank"]
-    if kind == "choice" and max_choices > len(options):
+    if kind == PollKind.CHOICE and max_choices > len(options):
         raise UsageError(
             "“At most {max}” is more than the {n} options: write at most {n}, or multi.",
             max=max_choices,
             n=len(options),
         )
-    if kind == "choice" and max_choices == len(options):
+    if kind == PollKind.CHOICE and max_choices == len(options):
         max_choices = 0
-    if kind == "when":
+    if kind == PollKind.WHEN:
         check_slots(ctx, options)
-    if privacy == "secret" and kind == "when":
+    if privacy == Privacy.SECRET and kind == PollKind.WHEN:
         raise UsageError("A date poll cannot be secret: members change their answers.")
-    if privacy == "secret" and max_choices != 1:
+    if privacy == Privacy.SECRET and max_choices != 1:
         raise UsageError("A secret ballot is single choice: a secret vote cannot be changed.")
     quorum = int(settings.get("quorum", rules.quorum_percent))
     if quorum > 100:
@@ -70,7 +70,9 @@ async def start_poll(ctx: Context, kind: str) -> None:
             kind=kind,
             question=request.question,
             privacy=privacy,
-            max_choices=max_choices if kind == "choice" else (0 if kind == "when" else 1),
+            max_choices=max_choices
+            if kind == PollKind.CHOICE
+            else (0 if kind == PollKind.WHEN else 1),
             hide_results=settings.get("hide") == "1",
             everywhere=settings.get("everywhere") == "1",
             closes_at=request.closes_at,
@@ -105,7 +107,7 @@ async def start_poll(ctx: Context, kind: str) -> None:
 
 def _creation_notes(ctx: Context, poll: PollRecord, rooms: int, failed: list[str]) -> list[str]:
     notes = []
-    if poll.privacy == "anonymous":
+    if poll.privacy == Privacy.ANONYMOUS:
         notes.append(
             ctx.t(
                 "Anonymous poll: names are never shown, but the bot keeps who voted what so "
@@ -148,7 +150,7 @@ def _creation_notes(ctx: Context, poll: PollRecord, rooms: int, failed: list[str
     ),
 )
 async def poll_command(ctx: Context) -> None:
-    await start_poll(ctx, "choice")
+    await start_poll(ctx, PollKind.CHOICE)
 
 
 @router.command(
@@ -166,7 +168,7 @@ async def when_command(ctx: Context) -> None:
     if ctx.args and norm(ctx.args[0]) == "ics" and "|" not in ctx.text:
         await send_calendar(ctx, list(ctx.args[1:]))
         return
-    await start_poll(ctx, "when")
+    await start_poll(ctx, PollKind.WHEN)
 
 
 @router.command(
@@ -189,4 +191,4 @@ async def when_command(ctx: Context) -> None:
     organizer=True,
 )
 async def motion_command(ctx: Context) -> None:
-    await start_poll(ctx, "motion")
+    await start_poll(ctx, PollKind.MOTION)

@@ -21,7 +21,7 @@ from handlers.polls.render import (
 from handlers.polls.results import load_tally
 from handlers.polls.slots import close_calendar
 from storage.members import MemberRecord
-from storage.polls import PollRecord
+from storage.polls import PollKind, PollRecord, Privacy
 from storage.rooms import RoomRecord
 
 router = Router("polls")
@@ -96,7 +96,9 @@ def missing_line(
     members stay unknown to the public room)."""
     voice = services.voice(room)
     present = services.store.members.keys_in_room(room.key)
-    shown = [m.handle for m in missing if m.key in present] if poll.privacy == "public" else []
+    shown = (
+        [m.handle for m in missing if m.key in present] if poll.privacy == Privacy.PUBLIC else []
+    )
     if not shown:
         return voice.tn(
             "{n} member has not voted yet.", "{n} members have not voted yet.", len(missing)
@@ -137,7 +139,7 @@ async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> boo
     """Close once: fix the electorate, show final results in place and post them."""
     store = services.store.polls
     members = None
-    if poll.kind == "motion" and poll.members is None:
+    if poll.kind == PollKind.MOTION and poll.members is None:
         members = len(store.association_members(poll.association_id))
     if not store.close(poll.id, services.clock.now(), members):
         return False
@@ -150,7 +152,9 @@ async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> boo
         room = services.store.rooms.get(room_key)
         if room is not None:
             await services.edit(room_key, message_id, outgoing(services.voice(room), tally))
-    attachment, notes = close_calendar(services, tally) if closed.kind == "when" else (None, [])
+    attachment, notes = (
+        close_calendar(services, tally) if closed.kind == PollKind.WHEN else (None, [])
+    )
     for room in rooms_of(services, closed):
         voice = services.voice(room)
         lines = [voice.t("🔒 Closed: {title}", title=poll_title(voice, closed))]

@@ -22,7 +22,7 @@ from handlers.polls.lookup import find_poll, leading_id, read_poll_id, rooms_of
 from handlers.polls.render import how_to_vote, poll_title
 from handlers.polls.requests import WITHDRAW_WORDS, norm
 from storage.members import MemberRecord
-from storage.polls import PollRecord
+from storage.polls import PollKind, PollRecord
 
 router = Router("polls")
 
@@ -197,7 +197,7 @@ async def proxy_command(ctx: Context) -> None:
     poll_id: int | None = None
     if motion_id is not None:
         poll = find_poll(ctx, motion_id)
-        if poll.kind != "motion" or not poll.is_open:
+        if poll.kind != PollKind.MOTION or not poll.is_open:
             raise Refusal("Proxies are for open motions: #{id} is not one.", id=poll.id)
         if store.has_voted(poll.id, ctx.sender.key):
             raise Refusal(

@@ -12,7 +12,7 @@ from bot.router import Router
 from handlers.polls.render import summary
 from handlers.polls.requests import norm
 from handlers.polls.results import ABSTAIN, AGAINST, BLANK, FOR, Tally, has_blank, load_tally
-from storage.polls import PollRecord
+from storage.polls import PollKind, PollRecord
 
 router = Router("polls")
 
@@ -28,17 +28,17 @@ def _register_rows(ctx: Context, limit: int) -> list[tuple[PollRecord, Tally]]:
 def _motion_cells(tally: Tally) -> list[str]:
     """A motion's for, against, abstention and blank figures (empty for other polls, and blank
     empty for a motion created before blank votes existed)."""
-    if tally.poll.kind != "motion":
+    if tally.poll.kind != PollKind.MOTION:
         return ["", "", "", ""]
     cells = [str(tally.count(p)) for p in (FOR, AGAINST, ABSTAIN)]
     return [*cells, str(tally.count(BLANK)) if has_blank(tally) else ""]
 
 
-def _kind_name(voice: RoomVoice, kind: str) -> str:
+def _kind_name(voice: RoomVoice, kind: PollKind) -> str:
     return {
-        "choice": voice.t("poll"),
-        "when": voice.t("date poll"),
-        "motion": voice.t("motion"),
+        PollKind.CHOICE: voice.t("poll"),
+        PollKind.WHEN: voice.t("date poll"),
+        PollKind.MOTION: voice.t("motion"),
     }[kind]
 
 

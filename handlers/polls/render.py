@@ -18,20 +18,31 @@ from handlers.polls.results import (
     has_blank,
     motion_result,
 )
-from handlers.polls.tally import MotionResult, Outcome, bar, best_slots, leaders, percent
-from storage.polls import MAYBE, YES, OptionRecord, PollRecord
+from handlers.polls.tally import (
+    AbstentionRule,
+    BlankRule,
+    Majority,
+    MajorityBase,
+    MotionResult,
+    Outcome,
+    bar,
+    best_slots,
+    leaders,
+    percent,
+)
+from storage.polls import MAYBE, YES, OptionRecord, PollKind, PollRecord, Privacy
 
 PREFIX = "poll"
 NATIVE_POLL_MAX_ANSWERS = 10  # Telegram's limit, the strictest of the platforms
 BUTTON_LABEL = 40
 MOTION_LABELS = {FOR: _("For"), AGAINST: _("Against"), ABSTAIN: _("Abstain"), BLANK: _("Blank")}
 MOTION_ICONS = {FOR: "✅", AGAINST: "❌", ABSTAIN: "⚪", BLANK: "⬜"}
-KIND_ICONS = {"choice": "📊", "when": "📅", "motion": "🗳"}
+KIND_ICONS = {PollKind.CHOICE: "📊", PollKind.WHEN: "📅", PollKind.MOTION: "🗳"}
 
 
 def label(voice: RoomVoice, poll: PollRecord, option: OptionRecord) -> str:
     """An option's text (motion answers in the room's language)."""
-    if poll.kind == "motion":
+    if poll.kind == PollKind.MOTION:
         return voice.t(MOTION_LABELS[option.position])
     return option.label
 
@@ -46,9 +57,9 @@ def names_text(voice: RoomVoice, names: list[str], total: int) -> str:
 
 
 def poll_title(voice: RoomVoice, poll: PollRecord) -> str:
-    if poll.kind == "when":
+    if poll.kind == PollKind.WHEN:
         title = voice.t("Date poll #{id}: {question}", id=poll.id, question=poll.question)
-    elif poll.kind == "motion":
+    elif poll.kind == PollKind.MOTION:
         title = voice.t("Motion #{id}: {question}", id=poll.id, question=poll.question)
     else:
         title = voice.t("Poll #{id}: {question}", id=poll.id, question=poll.question)
@@ -58,21 +69,21 @@ def poll_title(voice: RoomVoice, poll: PollRecord) -> str:
 def rules_text(voice: RoomVoice, poll: PollRecord) -> str:
     """A motion's rules in words."""
     majority = {
-        "simple": voice.t("simple majority (more for than against)"),
-        "absolute": voice.t("absolute majority"),
-        "two_thirds": voice.t("two-thirds majority"),
-    }[poll.majority]
-    if poll.majority != "simple":
+        Majority.SIMPLE: voice.t("simple majority (more for than against)"),
+        Majority.ABSOLUTE: voice.t("absolute majority"),
+        Majority.TWO_THIRDS: voice.t("two-thirds majority"),
+    }[Majority(poll.majority)]
+    if poll.majority != Majority.SIMPLE:
         majority += " " + (
             voice.t("of the members")
-            if poll.majority_of == "members"
+            if poll.majority_of == MajorityBase.MEMBERS
             else voice.t("of the votes cast")
         )
     parts = [majority]
     if poll.quorum_percent:
         parts.insert(0, voice.t("quorum {n} % of the members", n=poll.quorum_percent))
-    abstentions_cast = poll.abstention == "cast"
-    if abstentions_cast == (poll.blank == "counted"):
+    abstentions_cast = poll.abstention == AbstentionRule.CAST
+    if abstentions_cast == (poll.blank == BlankRule.COUNTED):
         parts.append(
             voice.t("abstentions and blank votes count as votes cast")
             if abstentions_cast
@@ -86,7 +97,7 @@ def rules_text(voice: RoomVoice, poll: PollRecord) -> str:
         )
         parts.append(
             voice.t("blank votes count as votes cast")
-            if poll.blank == "counted"
+            if poll.blank == BlankRule.COUNTED
             else voice.t("blank votes are not votes cast")
         )
     return voice.t("Rules: {rules}.", rules=", ".join(parts))
@@ -95,7 +106,7 @@ def rules_text(voice: RoomVoice, poll: PollRecord) -> str:
 def option_lines(voice: RoomVoice, tally: Tally, hidden: bool) -> list[str]:
     poll = tally.poll
     lines: list[str] = []
-    if poll.kind == "when":
+    if poll.kind == PollKind.WHEN:
         for option in tally.options:
             lines.append(f"{option.position}. {option.label}")
             if hidden:
@@ -121,7 +132,8 @@ def option_lines(voice: RoomVoice, tally: Tally, hidden: bool) -> list[str]:
         who = tally.names.get((option.position, YES), [])
         if who:
             # A motion lists every ballot (with the proxies it carries); a poll, the first few.
-            line += f" — {names_text(voice, who, len(who) if poll.kind == 'motion' else n)}"
+            total_named = len(who) if poll.kind == PollKind.MOTION else n
+            line += f" — {names_text(voice, who, total_named)}"
         lines.append(line)
     return lines
 
@@ -136,7 +148,7 @@ def render(voice: RoomVoice, tally: Tally) -> str:
     facts = [voice.tn("{n} voter", "{n} voters", tally.voters)]
     if tally.represented:
         facts.append(voice.tn("{n} represented", "{n} represented", tally.represented))
-    if poll.kind == "choice" and poll.max_choices != 1:
+    if poll.kind == PollKind.CHOICE and poll.max_choices != 1:
         facts.append(
             voice.t("multiple choice")
             if poll.max_choices == 0
@@ -144,15 +156,15 @@ def render(voice: RoomVoice, tally: Tally) -> str:
         )
     facts.append(
         {
-            "public": voice.t("names shown"),
-            "anonymous": voice.t("anonymous"),
-            "secret": voice.t("secret ballot"),
+            Privacy.PUBLIC: voice.t("names shown"),
+            Privacy.ANONYMOUS: voice.t("anonymous"),
+            Privacy.SECRET: voice.t("secret ballot"),
         }[poll.privacy]
     )
     if hidden:
         facts.append(voice.t("results at close"))
     lines.append(" · ".join(facts))
-    if poll.kind == "motion":
+    if poll.kind == PollKind.MOTION:
         lines.append(rules_text(voice, poll))
     if final:
         assert poll.closed_at is not None
@@ -168,13 +180,13 @@ def render(voice: RoomVoice, tally: Tally) -> str:
 def how_to_vote(voice: RoomVoice, poll: PollRecord) -> str:
     """The text fallback, for platforms without buttons."""
     vote = voice.command("vote")
-    if poll.kind == "when":
+    if poll.kind == PollKind.WHEN:
         return voice.t(
             "Vote with the buttons, or type /{vote} {id} 1,3,4? (yes to 1 and 3, maybe to 4).",
             vote=vote,
             id=poll.id,
         )
-    if poll.kind == "motion":
+    if poll.kind == PollKind.MOTION:
         return voice.t(
             "Vote with the buttons, or type /{vote} {id} for|against|abstain|blank.",
             vote=vote,
@@ -211,7 +223,7 @@ def summary(voice: RoomVoice, tally: Tally) -> str:
     poll = tally.poll
     positions = [o.position for o in tally.options]
     by_position = {o.position: o for o in tally.options}
-    if poll.kind == "motion":
+    if poll.kind == PollKind.MOTION:
         result = motion_result(tally)
         figures = " · ".join(motion_figures(voice, tally, result))
         if result.outcome is Outcome.NO_QUORUM:
@@ -223,7 +235,7 @@ def summary(voice: RoomVoice, tally: Tally) -> str:
         if result.outcome is Outcome.ADOPTED:
             return voice.t("Adopted. {figures}.", figures=figures)
         return voice.t("Rejected. {figures}.", figures=figures)
-    if poll.kind == "when":
+    if poll.kind == PollKind.WHEN:
         yes = {p: tally.count(p) for p in positions}
         maybe = {p: tally.count(p, MAYBE) for p in positions}
         best = best_slots(yes, maybe, positions)
@@ -262,7 +274,7 @@ def buttons(
     """Tap targets: ``poll:<id>:<n>`` (``poll:<id>:<n>:y|m|n`` for a date poll)."""
     if not poll.is_open:
         return ()
-    if poll.kind == "when":
+    if poll.kind == PollKind.WHEN:
         return tuple(
             (
                 Button(f"{o.position} ✅", f"{PREFIX}:{poll.id}:{o.position}:y"),
@@ -271,7 +283,7 @@ def buttons(
             )
             for o in options
         )
-    if poll.kind == "motion":
+    if poll.kind == PollKind.MOTION:
         return (
             tuple(
                 Button(
@@ -300,7 +312,7 @@ def native_poll(
     if (
         not poll.is_open
         or private_choice(poll)
-        or poll.kind == "when"
+        or poll.kind == PollKind.WHEN
         or len(options) > NATIVE_POLL_MAX_ANSWERS
     ):
         return None
@@ -324,4 +336,4 @@ def outgoing(voice: RoomVoice, tally: Tally) -> Outgoing:
 
 def private_choice(poll: PollRecord) -> bool:
     """Whether a member's choice must not be seen by the room (secret, anonymous, hidden)."""
-    return poll.privacy != "public" or poll.hide_results
+    return poll.privacy != Privacy.PUBLIC or poll.hide_results

@@ -11,6 +11,8 @@ from bot.errors import UsageError
 from bot.i18n import format_number
 from bot.text import comparable, fold, read_number
 from bot.timeparse import parse_moment
+from handlers.polls.tally import AbstentionRule, BlankRule, Majority, MajorityBase
+from storage.polls import PollKind, Privacy
 
 MAX_OPTIONS = 20
 MAX_QUESTION = 300
@@ -41,8 +43,8 @@ _MEMBERS = re.compile(
 
 _MODIFIER_WORDS = (
     ("max", "0", "multi|multiple|plusieurs|choix multiple|multiple choice|multiple choices"),
-    ("privacy", "anonymous", "anonyme|anonymous|anon"),
-    ("privacy", "secret", "secret|vote secret|scrutin secret|bulletin secret|secret ballot"),
+    ("privacy", Privacy.ANONYMOUS, "anonyme|anonymous|anon"),
+    ("privacy", Privacy.SECRET, "secret|vote secret|scrutin secret|bulletin secret|secret ballot"),
     (
         "hide",
         "1",
@@ -50,35 +52,35 @@ _MODIFIER_WORDS = (
         "|hidden results|results hidden",
     ),
     ("everywhere", "1", "partout|everywhere|tous les salons|all rooms"),
-    ("majority", "simple", "majorite simple|majorite relative|simple majority|simple"),
-    ("majority", "absolute", "majorite absolue|absolue|absolute majority|absolute"),
+    ("majority", Majority.SIMPLE, "majorite simple|majorite relative|simple majority|simple"),
+    ("majority", Majority.ABSOLUTE, "majorite absolue|absolue|absolute majority|absolute"),
     (
         "majority",
-        "two_thirds",
+        Majority.TWO_THIRDS,
         "deux tiers|2/3|majorite des deux tiers|majorite des 2/3|two thirds|two-thirds"
         "|two thirds majority|two-thirds majority",
     ),
-    ("majority_of", "members", "des membres|sur les membres|of members|of the members"),
-    ("majority_of", "cast", "des exprimes|des suffrages exprimes|of votes cast"),
+    ("majority_of", MajorityBase.MEMBERS, "des membres|sur les membres|of members|of the members"),
+    ("majority_of", MajorityBase.CAST, "des exprimes|des suffrages exprimes|of votes cast"),
     (
         "abstention",
-        "cast",
+        AbstentionRule.CAST,
         "abstentions comptees|abstentions exprimees|abstentions counted|count abstentions",
     ),
     (
         "abstention",
-        "excluded",
+        AbstentionRule.EXCLUDED,
         "abstentions exclues|abstentions non comptees|abstentions excluded",
     ),
     (
         "blank",
-        "counted",
+        BlankRule.COUNTED,
         "blancs comptes|blanc compte|votes blancs comptes|blancs exprimes|blank counted"
         "|blanks counted|blank votes counted|count blank votes|count blanks",
     ),
     (
         "blank",
-        "excluded",
+        BlankRule.EXCLUDED,
         "blancs exclus|blancs non comptes|votes blancs exclus|blank excluded|blanks excluded"
         "|blank votes excluded",
     ),
@@ -152,7 +154,7 @@ def _modifier(ctx: Context, segment: str, request: Request, motion: bool) -> boo
     return False
 
 
-def parse_request(ctx: Context, kind: str) -> Request:
+def parse_request(ctx: Context, kind: PollKind) -> Request:
     """Split ``question | option | option | modifiers`` and check it."""
     segments = [s.strip() for s in ctx.text.split("|")]
     while len(segments) > 1 and not segments[-1]:
@@ -164,7 +166,7 @@ def parse_request(ctx: Context, kind: str) -> Request:
         raise UsageError("The question is too long (at most {n} characters).", n=MAX_QUESTION)
     request = Request(question, [])
     rest = segments[1:]
-    motion = kind == "motion"
+    motion = kind == PollKind.MOTION
     if motion:
         for segment in rest:
             if not segment or not _modifier(ctx, segment, request, motion=True):

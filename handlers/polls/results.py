@@ -7,6 +7,10 @@ from dataclasses import dataclass, replace
 
 from bot.context import Services
 from handlers.polls.tally import (
+    AbstentionRule,
+    BlankRule,
+    Majority,
+    MajorityBase,
     MotionCount,
     MotionResult,
     MotionRules,
@@ -14,7 +18,7 @@ from handlers.polls.tally import (
     decide_motion,
     proxy_weights,
 )
-from storage.polls import YES, FrozenResult, OptionRecord, PollRecord
+from storage.polls import YES, FrozenResult, OptionRecord, PollKind, PollRecord, Privacy
 
 MAX_NAMES = 10  # voter names shown per option
 FOR, AGAINST, ABSTAIN, BLANK = 1, 2, 3, 4
@@ -71,7 +75,7 @@ def load_tally(services: Services, poll: PollRecord) -> Tally:
 def freeze_tally(services: Services, tally: Tally) -> Tally:
     """Store a closed poll's result with the rule applied; the tally with its decision."""
     poll = tally.poll
-    result = motion_result(tally) if poll.kind == "motion" else None
+    result = motion_result(tally) if poll.kind == PollKind.MOTION else None
     services.store.polls.freeze(
         poll.id,
         FrozenResult(
@@ -102,15 +106,15 @@ def _live_tally(services: Services, poll: PollRecord) -> Tally:
     store = services.store.polls
     options = store.options(poll.id)
     members = poll.members
-    if members is None and poll.kind == "motion":
+    if members is None and poll.kind == PollKind.MOTION:
         members = len(store.association_members(poll.association_id))
     if poll.secret:
         return Tally(
             poll, options, store.counts(poll.id), store.voter_count(poll.id), {}, 0, members or 0
         )
-    if poll.kind != "motion":
+    if poll.kind != PollKind.MOTION:
         # No proxies: totals straight from SQL, and only the names that will be shown.
-        first = store.names(poll.id, MAX_NAMES) if poll.privacy == "public" else {}
+        first = store.names(poll.id, MAX_NAMES) if poll.privacy == Privacy.PUBLIC else {}
         return Tally(poll, options, store.counts(poll.id), store.voter_count(poll.id), first)
     ballots = store.ballots(poll.id)
     proxies = store.proxies(poll.association_id, poll.id)
@@ -126,7 +130,7 @@ def _live_tally(services: Services, poll: PollRecord) -> Tally:
             counts[(position, answer)] = counts.get((position, answer), 0) + weight
             shown = names.setdefault((position, answer), [])
             shown.append(ballot.voter_name + (f" (+{held})" if held else ""))
-    if poll.privacy != "public":
+    if poll.privacy != Privacy.PUBLIC:
         names = {}
     represented = sum(extra.values())
     return Tally(
@@ -147,7 +151,11 @@ def motion_result(tally: Tally) -> MotionResult:
         tally.count(BLANK),
     )
     rules = MotionRules(
-        poll.quorum_percent, poll.majority, poll.majority_of, poll.abstention, poll.blank
+        poll.quorum_percent,
+        Majority(poll.majority),
+        MajorityBase(poll.majority_of),
+        AbstentionRule(poll.abstention),
+        BlankRule(poll.blank),
     )
     return decide_motion(count, rules)
 

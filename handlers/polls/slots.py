@@ -17,7 +17,7 @@ from bot.timeparse import Slot, contradicted_slot, read_slot
 from handlers.polls.lookup import find_poll, option_position, read_poll_id
 from handlers.polls.results import Tally, load_tally
 from handlers.polls.tally import best_slots
-from storage.polls import MAYBE, OptionRecord, PollRecord
+from storage.polls import MAYBE, OptionRecord, PollKind, PollRecord
 
 
 def _file_name(poll: PollRecord) -> str:
@@ -137,12 +137,12 @@ async def send_calendar(ctx: Context, words: list[str]) -> None:
         latest = [
             p
             for p in ctx.store.polls.closed_in_association(ctx.room.association_id, 50)
-            if p.kind == "when"
+            if p.kind == PollKind.WHEN
         ]
         if not latest:
             raise Refusal("No date poll has been closed yet.")
         poll = latest[0]
-    if poll.kind != "when":
+    if poll.kind != PollKind.WHEN:
         raise Refusal(
             "Poll #{id} is not a date poll: it has no slot to put in a calendar.", id=poll.id
         )

@@ -9,10 +9,40 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-MAJORITIES = ("simple", "absolute", "two_thirds")
-MAJORITY_BASES = ("cast", "members")
-ABSTENTION_RULES = ("excluded", "cast")
-BLANK_RULES = ("excluded", "counted")
+
+class Majority(StrEnum):
+    """How many for votes adopt a motion."""
+
+    SIMPLE = "simple"  # more for than against
+    ABSOLUTE = "absolute"  # more than half
+    TWO_THIRDS = "two_thirds"
+
+
+class MajorityBase(StrEnum):
+    """What an absolute or two-thirds majority is a share of."""
+
+    CAST = "cast"  # the votes cast
+    MEMBERS = "members"  # all the members
+
+
+class AbstentionRule(StrEnum):
+    """Whether abstentions are votes cast."""
+
+    EXCLUDED = "excluded"
+    CAST = "cast"
+
+
+class BlankRule(StrEnum):
+    """Whether blank votes are votes cast."""
+
+    EXCLUDED = "excluded"
+    COUNTED = "counted"
+
+
+MAJORITIES = tuple(Majority)
+MAJORITY_BASES = tuple(MajorityBase)
+ABSTENTION_RULES = tuple(AbstentionRule)
+BLANK_RULES = tuple(BlankRule)
 
 
 class Outcome(StrEnum):
@@ -38,10 +68,10 @@ class MotionRules:
     """
 
     quorum_percent: int = 0
-    majority: str = "simple"
-    majority_of: str = "cast"
-    abstention: str = "excluded"
-    blank: str = "excluded"
+    majority: Majority = Majority.SIMPLE
+    majority_of: MajorityBase = MajorityBase.CAST
+    abstention: AbstentionRule = AbstentionRule.EXCLUDED
+    blank: BlankRule = BlankRule.EXCLUDED
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +102,11 @@ def quorum_needed(members: int, percent: int) -> int:
     return -(-members * percent // 100) if percent > 0 else 0
 
 
-def yes_needed(base: int, majority: str, no: int) -> int:
+def yes_needed(base: int, majority: Majority, no: int) -> int:
     """For votes needed to adopt under a majority rule."""
-    if majority == "absolute":
+    if majority == Majority.ABSOLUTE:
         return base // 2 + 1
-    if majority == "two_thirds":
+    if majority == Majority.TWO_THIRDS:
         return max(1, -(-2 * base // 3))
     return no + 1
 
@@ -86,9 +116,10 @@ def decide_motion(count: MotionCount, rules: MotionRules) -> MotionResult:
     participants = count.yes + count.no + count.abstain + count.blank
     needed_present = quorum_needed(count.members, rules.quorum_percent)
     cast = count.yes + count.no
-    cast += count.abstain if rules.abstention == "cast" else 0
-    cast += count.blank if rules.blank == "counted" else 0
-    base = count.members if rules.majority_of == "members" and count.members > 0 else cast
+    cast += count.abstain if rules.abstention == AbstentionRule.CAST else 0
+    cast += count.blank if rules.blank == BlankRule.COUNTED else 0
+    members_base = rules.majority_of == MajorityBase.MEMBERS
+    base = count.members if members_base and count.members > 0 else cast
     needed = yes_needed(base, rules.majority, count.no)
     if participants < needed_present:
         outcome = Outcome.NO_QUORUM

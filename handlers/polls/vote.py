@@ -17,7 +17,7 @@ from handlers.polls.lookup import find_poll, leading_id, may_see, option_positio
 from handlers.polls.render import PREFIX, label, outgoing, private_choice
 from handlers.polls.requests import MAX_OPTIONS, WITHDRAW_WORDS, comparable_option, norm
 from handlers.polls.results import ABSTAIN, AGAINST, BLANK, FOR, load_tally
-from storage.polls import MAYBE, YES, AlreadyVoted, OptionRecord, PollRecord
+from storage.polls import MAYBE, YES, AlreadyVoted, OptionRecord, PollKind, PollRecord
 
 router = Router("polls")
 
@@ -45,7 +45,7 @@ def cast_vote(
         if withdraw or not choices:
             raise Refusal("A secret vote cannot be withdrawn.")
         voters = [ctx.sender.key]
-        if poll.kind == "motion":
+        if poll.kind == PollKind.MOTION:
             voters += [
                 p.giver_key
                 for p in store.proxies(poll.association_id, poll.id)
@@ -91,7 +91,7 @@ def _check_choices(poll: PollRecord, options: int, positions: list[int]) -> None
 
 def _option_by_label(poll: PollRecord, options: Sequence[OptionRecord], words: list[str]) -> int:
     """The option whose text was typed (``/vote Chez Paul``, ``/vote 🍕``), or 0."""
-    if poll.kind != "choice" or all(w.isdecimal() or "," in w for w in words):
+    if poll.kind != PollKind.CHOICE or all(w.isdecimal() or "," in w for w in words):
         return 0
     typed = comparable_option(" ".join(words))
     for option in options:
@@ -104,7 +104,7 @@ def _parse_choices(poll: PollRecord, options: int, words: list[str]) -> dict[int
     items = [i for w in words for i in re.split(r"[,;+\s]+", w) if i]
     if not items:
         raise UsageError("Say which option: /vote N, or /vote ID N for a given poll.")
-    if poll.kind == "motion":
+    if poll.kind == PollKind.MOTION:
         positions = []
         for item in items:
             position = _MOTION_WORDS.get(norm(item))
@@ -122,7 +122,7 @@ def _parse_choices(poll: PollRecord, options: int, words: list[str]) -> dict[int
                 id=poll.id,
             )
         return {positions[0]: YES}
-    if poll.kind == "when":
+    if poll.kind == PollKind.WHEN:
         choices: dict[int, int] = {}
         for item in items:
             maybe = item.endswith("?")
@@ -254,11 +254,11 @@ async def _tap(ctx: Context) -> None:
     position = read_number(parts[1], low=1, high=len(store.options(poll.id)))
     if position is None:
         return
-    if poll.secret or (poll.kind != "when" and poll.max_choices == 1):
+    if poll.secret or (poll.kind != PollKind.WHEN and poll.max_choices == 1):
         cast_vote(ctx, poll, {position: YES})  # a single choice replaces the ballot
         return
     current = store.ballot_of(poll.id, ctx.sender.key) or {}
-    if poll.kind == "when":
+    if poll.kind == PollKind.WHEN:
         answer = parts[2] if len(parts) > 2 else "y"
         choices = dict(current)
         if answer == "n":
