@@ -350,11 +350,7 @@ async def _deliver(
     settings = services.config.reminders
     store = services.store.reminders
     room = services.store.rooms.get(reminder.room_key)
-    following = None
-    if reminder.rule is not None and reminder.start_local is not None:
-        following = next_occurrence(
-            reminder.rule, reminder.start_local, reminder.timezone, max(occurrence, now)
-        )
+    following = _following(reminder, occurrence, now)
     held = reminder.hold_until is not None and reminder.hold_until > occurrence
     lateness = now - (reminder.hold_until if held and reminder.hold_until else occurrence)
     if room is None or reminder.status == ReminderStatus.CANCELLED:
