@@ -15,7 +15,7 @@ from bot.errors import Refusal, UsageError
 from bot.i18n import _
 from bot.message import Attachment
 from bot.router import Router
-from bot.text import fold
+from bot.text import clip, fold
 from bot.timeparse import MONTHS, WEEKDAYS, parse_moment
 from handlers.reminders.delivery import arm, cancel_warnings
 from storage.events import EventStatus
@@ -92,6 +92,12 @@ def _title_and_start(ctx: Context, text: str) -> tuple[str, datetime]:
             # "AG le 31 février à 14h" must not become "AG le 31" on 1 February: the date
             # typed is refused with what was read, never cut into the title.
             raise misread
+        if _NUMERIC_DATE.fullmatch(words[i - 1].strip(".,;:!?()")):
+            # Nor "AG le 31/02/2027 à 14h" an event titled with the date it could not read.
+            raise UsageError(
+                "I could not read the date “{value}”: write it like “le 12 décembre à 14h”.",
+                value=clip(words[i - 1], 24),
+            )
         return " ".join(words[:i]), moment
     if error is not None and "past" in error.msgid:
         raise error
@@ -108,9 +114,12 @@ _NOT_A_DATE = {
 def _date_word(word: str) -> bool:
     """A day number, a year, a month or a weekday: part of a date, not of a title."""
     word = fold(word).strip(".,;:!?()")
-    return bool(re.fullmatch(r"[0-9]+(er|re|e|eme|st|nd|rd|th)?", word)) or (
-        word in MONTHS or word in WEEKDAYS
-    )
+    return bool(
+        re.fullmatch(r"[0-9]+(er|re|e|eme|st|nd|rd|th)?", word) or _NUMERIC_DATE.fullmatch(word)
+    ) or (word in MONTHS or word in WEEKDAYS)
+
+
+_NUMERIC_DATE = re.compile(r"[0-9]+(?:[/.-][0-9]+)+")  # 31/02/2027, 12.13.2027
 
 
 def describe_warning(minutes: int, lang: str) -> str:

@@ -115,6 +115,14 @@ async def test_remind_long_rule_never_leaks_into_the_text(bot: Harness) -> None:
         ("/rappel tous les lundis sauf en août x", "Les exceptions comme « sauf en août x »"),
         ("/rappel every monday except in August x", "Les exceptions comme « except in August"),
         ("/rappel vendredi 3 décembre 2026 x", "Je n'ai pas compris la date"),
+        ("/evenement AG le 31/02/2027 à 14h", "la date « le 31/02/2027 à 14h »"),
+        ("/evenement AG le 12/13/2027 à 14h", "la date « le 12/13/2027 à 14h »"),
+        ("/evenement AG le 99/12/2027 à 14h", "la date « le 99/12/2027 à 14h »"),
+        ("/event AGM on 12/13/2027 at 2pm", "la date « on 12/13/2027 at 2pm »"),
+        ("/evenement AG le 12/12/20277 à 14h", "Je n'ai pas"),
+        ("/rappel demain 99999999999999999999h x", "n'est pas une heure valide"),
+        ("/rappel tous les jours 1001 fois x", "Une règle se répète au plus 1000 fois."),
+        ("/rappel le 29 février de chaque année x", "« de chaque année x » après une date"),
     ],
 )
 async def test_dates_not_sure_are_refused_with_what_was_read(
@@ -133,6 +141,7 @@ async def test_dates_not_sure_are_refused_with_what_was_read(
         ("/rappel demain 19 h 30 Réunion", "2 décembre 2026 à 19:30 — Réunion"),
         ("/rappel demain à 19 heures Réunion", "2 décembre 2026 à 19:00 — Réunion"),
         ("/rappel le 13/12/2027 Réunion", "13 décembre 2027 à 09:00 — Réunion"),
+        ("/rappel tomorrow at 7 pm Meeting", "2 décembre 2026 à 19:00 — Meeting"),
     ],
 )
 async def test_remind_spaced_hours_and_day_first_dates(
