@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.harness import START, Harness, make_config
+from tests.polls.helpers import (
+    link_bureau,
+)
 
 
 async def _members(bot: Harness, *names: str) -> None:
@@ -138,3 +141,30 @@ async def test_closing_soon_notice_of_an_anonymous_poll_only_counts(bot: Harness
     assert notice.startswith("⏳ 📊 Sondage n°1 : Pizza ? — clôture le mercredi 2 décembre")
     assert "1 membre n'a pas encore voté.\n" in notice
     assert "@bob" not in notice
+
+
+async def test_nudge_names_only_members_seen_in_its_room(bot: Harness) -> None:
+    await link_bureau(bot)
+    for member in ("bob", "carol"):
+        await bot.say("bonjour", member=member, room="asso")
+    await bot.say("ordre du jour", member="tresoriere_secrete", room="bureau")
+    await bot.say("/sondage Pizza ? | Reine | Calzone", member="alice", room="asso")
+    await bot.say("/vote 1", member="alice", room="asso")
+
+    replies = await bot.say("/relancer", member="alice", room="asso")
+
+    assert "tresoriere" not in replies[0]
+    assert "3 membres n'ont pas encore voté : @bob, @carol et 1 autre." in replies[0]
+
+
+async def test_nudge_in_a_room_where_no_missing_member_was_seen_only_counts(
+    bot: Harness,
+) -> None:
+    await link_bureau(bot)
+    await bot.say("ordre du jour", member="tresoriere_secrete", room="bureau")
+    await bot.say("/sondage Pizza ? | Reine | Calzone", member="alice", room="asso")
+    await bot.say("/vote 1", member="alice", room="asso")
+
+    replies = await bot.say("/relancer", member="alice", room="asso")
+
+    assert "\n1 membre n'a pas encore voté.\n" in replies[0]

@@ -1,5 +1,5 @@
-"""The calendar file (.ics) of a closed date poll: reading the slots, the file at close, and
-/quand ics — in French and English."""
+"""Date polls (/quand, /when): yes/maybe/no per slot, the best slot, its calendar file (at close
+and /quand ics), slots whose weekday contradicts their date."""
 
 from __future__ import annotations
 
@@ -15,9 +15,58 @@ from bot.config import PollsConfig
 from bot.message import Attachment
 from bot.timeparse import Slot, read_slot
 from tests.harness import START, Harness, make_config
-from tests.test_polls import capture_sends
+from tests.polls.helpers import (
+    capture_sends,
+    poll_line,
+    tap,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
+
+
+def event_of(attachment: Attachment | None) -> dict[str, object]:
+    """The one event of a calendar file, as plain values."""
+    assert attachment is not None
+    assert "text/calendar" == attachment.mime
+    calendar = Calendar.from_ical(attachment.content)
+    [event] = calendar.walk("VEVENT")
+    return {
+        "summary": str(event["SUMMARY"]),
+        "start": event.decoded("DTSTART"),
+        "end": event.decoded("DTEND"),
+        "description": str(event["DESCRIPTION"]),
+    }
+
+
+async def test_quand_finds_the_best_slot(bot: Harness) -> None:
+    replies = await bot.say(
+        "/quand Réunion de rentrée ? | lun 6/9 18h | mar 7/9 18h | jeu 9/9 19h"
+    )
+    await bot.say("/vote 1,2?", member="bob")
+    await tap(bot, 5, "carol")  # slot 2, maybe
+    await tap(bot, 4, "carol")  # slot 2, yes (replaces maybe)
+    await tap(bot, 1, "dan")  # slot 1, yes
+    await tap(bot, 3, "dan")  # slot 1, no
+    await tap(bot, 8, "dan")  # slot 3, maybe
+    closed = await bot.say("/cloturer", member="alice")
+
+    assert replies[0].startswith("📅 Date n°1 : Réunion de rentrée ?\n1. lun 6/9 18h\n")
+    assert "2. mar 7/9 18h\n   ✅ 1 · 🤷 1 — ✅ Carol — 🤷 Bob" in closed[0]
+    assert "Meilleur créneau : mar 7/9 18h (1 oui, 1 peut-être)." in closed[0]
+
+
+async def test_when_in_english_shows_yes_maybe_no_buttons(bot: Harness) -> None:
+    await bot.say("/language en")
+
+    await bot.say("/when Meeting? | Mon 6pm | Tue 6pm")
+
+    line = poll_line(bot)
+    assert [["1 ✅", "1 🤷", "1 ❌"], ["2 ✅", "2 🤷", "2 ❌"]] == [
+        [b.label for b in row] for row in line.buttons
+    ]
+    assert "Vote with the buttons, or type /vote 1 1,3,4? (yes to 1 and 3, maybe to 4)." in (
+        line.text
+    )
 
 
 @pytest.mark.parametrize(
@@ -45,20 +94,6 @@ PARIS = ZoneInfo("Europe/Paris")
 )
 def test_read_slot(text: str, language: str, expected: Slot | None) -> None:
     assert expected == read_slot(text, START, language, "Europe/Paris")
-
-
-def event_of(attachment: Attachment | None) -> dict[str, object]:
-    """The one event of a calendar file, as plain values."""
-    assert attachment is not None
-    assert "text/calendar" == attachment.mime
-    calendar = Calendar.from_ical(attachment.content)
-    [event] = calendar.walk("VEVENT")
-    return {
-        "summary": str(event["SUMMARY"]),
-        "start": event.decoded("DTSTART"),
-        "end": event.decoded("DTEND"),
-        "description": str(event["DESCRIPTION"]),
-    }
 
 
 async def test_closed_date_poll_carries_the_calendar_file_of_the_best_slot(
@@ -221,3 +256,49 @@ async def test_when_ics_refusals_are_explained(
 
     assert replies[0].startswith(expected)
     assert [] == bot.console.files
+
+
+@pytest.mark.parametrize(
+    ("slots", "expected"),
+    [
+        (
+            "mardi 5 janvier 2027 | lundi 5 janvier 2027",
+            "Le créneau « lundi 5 janvier 2027 » ne correspond pas à sa date : mardi 5 janvier "
+            "2027. Corrigez le jour ou la date.",
+        ),
+        (
+            "lun 7/12 18h | mer 8/12 18h",
+            "Le créneau « mer 8/12 18h » ne correspond pas à sa date : mardi 8 décembre 2026. "
+            "Corrigez le jour ou la date.",
+        ),
+    ],
+)
+async def test_when_slot_whose_weekday_contradicts_its_date_is_refused(
+    bot: Harness, slots: str, expected: str
+) -> None:
+    replies = await bot.say(f"/quand Réunion ? | {slots}")
+
+    assert replies[0].startswith(expected)
+    assert bot.app.store.polls.get(1) is None
+
+
+async def test_when_slot_weekday_contradiction_in_english(bot: Harness) -> None:
+    await bot.say("/language en")
+
+    replies = await bot.say("/when Meeting? | Tue 5 January 2027 | Mon 5 January 2027")
+
+    assert replies[0].startswith(
+        "The slot “Mon 5 January 2027” does not match its date: Tuesday 5 January 2027. "
+        "Correct the day or the date.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "slots", ["mardi 5 janvier 2027 | mercredi 6 janvier 2027", "Chez Paul | Au parc", "lun | mar"]
+)
+async def test_when_slots_that_agree_or_are_no_dates_are_accepted(
+    bot: Harness, slots: str
+) -> None:
+    await bot.say(f"/quand Réunion ? | {slots}")
+
+    assert bot.app.store.polls.get(1) is not None

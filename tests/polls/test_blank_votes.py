@@ -11,7 +11,7 @@ import pytest
 from bot.config import ConfigError, PollsConfig, load_config
 from storage.polls import NewPoll
 from tests.harness import START, Harness, make_config
-from tests.test_polls import capture_sends, poll_line, tap
+from tests.polls.helpers import capture_sends, poll_line, tap
 
 
 async def _members(bot: Harness, *names: str) -> None:
