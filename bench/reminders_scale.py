@@ -103,7 +103,7 @@ async def synapse_burst(count: int) -> None:
     try:
         account = BotAccount(*synapse.register("assobot"))
         app = App(bot_config(synapse, folder / "data", account), clock=Clock())
-        adapter = MatrixAdapter(app)
+        adapter = MatrixAdapter(app.config.matrix, app, data_dir=app.config.data_dir)
         app.add_adapter(adapter)
         await app.start()
         await wait_until(adapter.ready.is_set, "the bot's first sync")

@@ -7,15 +7,15 @@ import contextlib
 import logging
 import signal
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TextIO
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, AdapterState
 from bot.config import Config
-from bot.context import Services
+from bot.context import RoomVoice, Services
 from bot.i18n import Translator
-from bot.message import ButtonPress, Delivery, Incoming, Outgoing, Vote
-from bot.router import Dispatcher, PeriodicSpec, Router, SweepHook
+from bot.message import ButtonPress, Delivery, Incoming, Outgoing, Room, Vote
+from bot.router import Command, Dispatcher, PeriodicSpec, Router, SweepHook
 from bot.scheduler import Clock, Periodic, Scheduler, SweepFunction, daily, every
 from storage.store import Store
 
@@ -54,7 +54,7 @@ class App:
             self.private_room,
         )
         try:
-            self.dispatcher = Dispatcher(routers, self.services)
+            self.dispatcher = Dispatcher(routers, self.services, stale_after=stale_limits(config))
         except Exception:
             self.store.close()
             raise
@@ -69,7 +69,7 @@ class App:
         """Serve one platform (one adapter per platform)."""
         self.adapters[adapter.platform] = adapter
 
-    # Host protocol (what adapters call) -------------------------------------------------
+    # Host protocol (the whole port adapters call; bot/adapters/base.py) -----------------
 
     async def receive(self, incoming: Incoming) -> None:
         await self.dispatcher.handle(incoming)
@@ -82,6 +82,27 @@ class App:
 
     def request_stop(self) -> None:
         self._stop.set()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return self.dispatcher.commands
+
+    def voice(self, room_key: str | None = None) -> RoomVoice:
+        return self.services.voice(room_key)
+
+    @property
+    def state(self) -> AdapterState:
+        return self.store.adapters
+
+    def set_room_language(self, room: Room, language: str) -> None:
+        record = self.store.rooms.ensure(room, self.clock.now())
+        self.store.rooms.set_language(record.key, language)
+
+    async def advance(self, delta: timedelta) -> None:
+        await self.scheduler.advance(delta)
 
     # Sending ----------------------------------------------------------------------------
 
@@ -159,6 +180,7 @@ class App:
 
     async def start(self) -> None:
         """Start timers, restore each feature's state, then connect the adapters."""
+        self.dispatcher.started_at = self.clock.now()  # commands from long before are stale
         self.scheduler.start()
         for router in self.dispatcher.routers:
             for sweep in router.sweep_hooks:
@@ -168,7 +190,7 @@ class App:
             for job in router.periodic_jobs:
                 self.scheduler.periodic(_periodic(job, self.services), self.store.jobs)
         for adapter in self.adapters.values():
-            await adapter.start(self)
+            await adapter.start()
         self._started = True
         log.info("assobot started: %s", ", ".join(self.adapters) or "no adapter")
 
@@ -216,16 +238,24 @@ def _bind_sweep(sweep: SweepHook, services: Services) -> SweepFunction:
     return run
 
 
+def stale_limits(config: Config) -> dict[str, timedelta]:
+    """How old a command may be when the bot sees it, per platform (older ones are not run)."""
+    return {
+        "telegram": timedelta(minutes=config.telegram.stale_after_minutes),
+        "matrix": timedelta(minutes=config.matrix.stale_after_minutes),
+    }
+
+
 def _telegram_adapter(app: App) -> Adapter:
     from bot.adapters.telegram import TelegramAdapter
 
-    return TelegramAdapter(app)
+    return TelegramAdapter(app.config.telegram, app, source=app.config.source)
 
 
 def _matrix_adapter(app: App) -> Adapter:
     from bot.adapters.matrix import MatrixAdapter
 
-    return MatrixAdapter(app)
+    return MatrixAdapter(app.config.matrix, app, data_dir=app.config.data_dir)
 
 
 def build(config: Config, *, console: bool = False, output: TextIO | None = None) -> App:
@@ -243,5 +273,6 @@ def build(config: Config, *, console: bool = False, output: TextIO | None = None
         app.store.close()
         raise
     if console or not config.platforms:
-        app.add_adapter(ConsoleAdapter(app, output=output))
+        files = config.data_dir / "files"
+        app.add_adapter(ConsoleAdapter(app, config.console, files_dir=files, output=output))
     return app

@@ -6,13 +6,14 @@ import difflib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import Refusal, UsageError
+from bot.i18n import _
 from bot.message import ButtonPress, Incoming, Vote
 from bot.text import fold
 from storage.rooms import RoomRecord
@@ -29,6 +30,10 @@ PeriodicHook = Callable[["Services", datetime], Awaitable[None]]
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram accepts in a command menu
 _COMMAND_LINE = re.compile(r"^([/!])([^\s@/!]+)(?:@(\S*))?(?:\s+(.*))?$", re.DOTALL)
 _QUOTES = {'"': '"', "«": "»", "“": "”", "„": "“"}
+AWAY = _(
+    "I was away when this was sent, so I did not run it. Please send the command again if "
+    "it is still needed."
+)
 
 
 class DuplicateCommand(Exception):
@@ -83,14 +88,8 @@ class Router:
                 raise ValueError("a router cannot include itself")
             for command in part.commands:
                 self.commands.append(replace_feature(command, self.feature))
-            for prefix, handler in part.buttons.items():
-                if prefix in self.buttons:
-                    raise DuplicateCommand(f"button prefix {prefix!r} is declared twice")
-                self.buttons[prefix] = handler
-            for prefix, handler in part.votes.items():
-                if prefix in self.votes:
-                    raise DuplicateCommand(f"vote prefix {prefix!r} is declared twice")
-                self.votes[prefix] = handler
+            merge_prefixes(self.buttons, part.buttons, "button")
+            merge_prefixes(self.votes, part.votes, "vote")
             self.listeners.extend(part.listeners)
             self.start_hooks.extend(part.start_hooks)
             self.sweep_hooks.extend(part.sweep_hooks)
@@ -205,6 +204,14 @@ class PeriodicSpec:
     hook: PeriodicHook
 
 
+def merge_prefixes(into: dict[str, Handler], new: dict[str, Handler], what: str) -> None:
+    """Add button or vote handlers by data prefix; a prefix declared twice stops the start."""
+    for prefix, handler in new.items():
+        if prefix in into:
+            raise DuplicateCommand(f"{what} prefix {prefix!r} is declared twice")
+        into[prefix] = handler
+
+
 def replace_feature(command: Command, feature: str) -> Command:
     """The same command, owned by ``feature`` (a package part serves its feature's name)."""
     return Command(
@@ -274,9 +281,18 @@ def parse_command(text: str) -> ParsedCommand | None:
 class Dispatcher:
     """Parse, look up, check the role, call the handler, turn errors into replies."""
 
-    def __init__(self, routers: Iterable[Router], services: Services) -> None:
+    def __init__(
+        self,
+        routers: Iterable[Router],
+        services: Services,
+        *,
+        stale_after: Mapping[str, timedelta] | None = None,
+    ) -> None:
         self.routers = tuple(routers)
         self.services = services
+        self.stale_after = dict(stale_after or {})  # per platform; none: every command runs
+        self.started_at = services.clock.now()  # the app sets it again when it starts
+        self._told_away: set[str] = set()
         self.by_name: dict[str, Command] = {}
         self.buttons: dict[str, Handler] = {}
         self.votes: dict[str, Handler] = {}
@@ -291,14 +307,8 @@ class Dispatcher:
                             f"and by {command.feature} (/{command.name})"
                         )
                     self.by_name[name] = command
-            for prefix, handler in router.buttons.items():
-                if prefix in self.buttons:
-                    raise DuplicateCommand(f"button prefix {prefix!r} is declared twice")
-                self.buttons[prefix] = handler
-            for prefix, handler in router.votes.items():
-                if prefix in self.votes:
-                    raise DuplicateCommand(f"vote prefix {prefix!r} is declared twice")
-                self.votes[prefix] = handler
+            merge_prefixes(self.buttons, router.buttons, "button")
+            merge_prefixes(self.votes, router.votes, "vote")
             self.listeners.extend(router.listeners)
         self.commands = tuple(c for r in self.routers for c in r.commands)
         self._storage_reported_at: float | None = None
@@ -332,6 +342,9 @@ class Dispatcher:
             and parsed.addressee.casefold() != incoming.bot_username.casefold()
         ):
             return  # meant for another bot in the group
+        if self._stale(incoming):
+            await self._say_away(Context(services, incoming, room, None, parsed.text))
+            return
         command = self.by_name.get(parsed.name)
         ctx = Context(services, incoming, room, command, parsed.text)
         if command is None:
@@ -345,6 +358,25 @@ class Dispatcher:
             )
             return
         await self._run(ctx, command.handler)
+
+    def _stale(self, incoming: Incoming) -> bool:
+        """A command sent more than its platform's ``stale_after_minutes`` before the bot
+        started (it was away, and what was asked may no longer hold) is not run; one sent while
+        the bot ran is run however late the platform delivers it. The adapter gives the time
+        the message was sent as ``incoming.at``."""
+        limit = self.stale_after.get(incoming.room.platform)
+        return limit is not None and incoming.at < self.started_at - limit
+
+    async def _say_away(self, ctx: Context) -> None:
+        """Say once per room (and run) that we were away and the old command was not run."""
+        log.info("stale command in %s not run", ctx.room.key)
+        if ctx.room.key in self._told_away:
+            return
+        self._told_away.add(ctx.room.key)
+        try:
+            await ctx.reply(ctx.t(AWAY))
+        except Exception:
+            log.exception("could not say that we were away")
 
     async def handle_press(self, press: ButtonPress) -> None:
         """Route a button tap to the feature owning the data's prefix."""

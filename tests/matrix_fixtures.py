@@ -168,6 +168,11 @@ def bot_config(synapse: Synapse, data_dir: Path, account: BotAccount, **matrix: 
     return replace(make_config(data_dir), matrix=settings)
 
 
+def matrix_adapter(app: App) -> MatrixAdapter:
+    """The Matrix adapter of ``app``, built as ``assobot run`` builds it."""
+    return MatrixAdapter(app.config.matrix, app, data_dir=app.config.data_dir)
+
+
 class RunningBot:
     """One assobot process-equivalent on the homeserver: an App with the Matrix adapter."""
 
@@ -182,7 +187,7 @@ class RunningBot:
 
     async def start(self) -> RunningBot:
         self.app = App(self.config, routers=routers())
-        self.adapter = MatrixAdapter(self.app)
+        self.adapter = matrix_adapter(self.app)
         self.app.add_adapter(self.adapter)
         await self.app.start()
         await wait_until(lambda: self.adapter and self.adapter.ready.is_set(), "the first sync")

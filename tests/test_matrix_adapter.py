@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,11 @@ from tests.matrix_fixtures import (
 from tests.synapse import Synapse
 
 pytestmark = pytest.mark.slow
+
+AWAY_FR = (
+    "J’étais absent quand ceci a été envoyé, je ne l’ai donc pas exécuté. "
+    "Renvoyez la commande si elle est toujours utile."
+)
 
 
 async def test_invite_from_same_server_is_joined(
@@ -182,6 +188,29 @@ async def test_restart_answers_what_was_missed_and_replays_nothing(
         "echo: while away",
         "echo: after",
     ]
+
+
+async def test_stale_command_is_not_run_and_the_bot_says_it_was_away(
+    matrix_bot: RunningBot, members: MemberFactory
+) -> None:
+    alice = await members("alice")
+    room_id = await _room_with(matrix_bot, alice, [])
+    await alice.reply_to(room_id, matrix_bot.user_id, "!echo before")
+
+    await matrix_bot.stop()
+    await alice.say(room_id, "!echo while away")
+    # The same rule as on Telegram (the dispatcher's): with stale_after_minutes = 0, anything
+    # sent before the start is too old.
+    config = matrix_bot.config
+    matrix_bot.config = replace(config, matrix=replace(config.matrix, stale_after_minutes=0))
+    await matrix_bot.start()
+    await alice.say(room_id, "!echo after")
+    await wait_until(
+        lambda: "echo: after" in _bodies(alice, room_id, matrix_bot.user_id), "a fresh command"
+    )
+
+    bodies = _bodies(alice, room_id, matrix_bot.user_id)
+    assert ["echo: before", AWAY_FR, "echo: after"] == bodies
 
 
 async def test_bot_recovers_when_the_homeserver_restarts(

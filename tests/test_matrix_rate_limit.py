@@ -76,14 +76,15 @@ async def fake() -> AsyncIterator[tuple[FakeHomeserver, str]]:
         await runner.cleanup()
 
 
-def _adapter(url: str, data_dir: Path) -> MatrixAdapter:
+def _adapter(url: str, data_dir: Path) -> tuple[MatrixAdapter, App]:
     matrix = MatrixConfig(homeserver=url, user_id="@bot:fake.test", access_token="token")
-    adapter = MatrixAdapter(App(replace(make_config(data_dir), matrix=matrix)))
+    app = App(replace(make_config(data_dir), matrix=matrix))
+    adapter = MatrixAdapter(matrix, app, data_dir=data_dir)
     client = _Client(url, "@bot:fake.test", config=AsyncClientConfig(encryption_enabled=False))
     client.access_token = "token"
     client.creators = {}
     adapter.client = client
-    return adapter
+    return adapter, app
 
 
 async def test_429_is_waited_out_then_sent_once(
@@ -91,12 +92,12 @@ async def test_429_is_waited_out_then_sent_once(
 ) -> None:
     server, url = fake
     server.script = [429, 429]
-    adapter = _adapter(url, data_dir)
+    adapter, app = _adapter(url, data_dir)
     try:
         event_id = await adapter.send(ROOM, Outgoing("Réunion jeudi"))
     finally:
         await adapter.stop()
-        adapter.app.store.close()
+        app.store.close()
 
     assert 3 == len(server.calls)
     assert 1 == len({c.transaction for c in server.calls})  # one message, one transaction
@@ -111,13 +112,13 @@ async def test_server_error_is_retried_with_the_same_transaction(
 ) -> None:
     server, url = fake
     server.script = [502, 429]
-    adapter = _adapter(url, data_dir)
+    adapter, app = _adapter(url, data_dir)
     try:
         first = await adapter.send(ROOM, Outgoing("one"))
         second = await adapter.send(ROOM, Outgoing("one"))
     finally:
         await adapter.stop()
-        adapter.app.store.close()
+        app.store.close()
 
     transactions = [c.transaction for c in server.calls]
     assert 4 == len(transactions)
@@ -131,12 +132,12 @@ async def test_refusal_other_than_rate_or_outage_is_an_error(
 ) -> None:
     server, url = fake
     server.script = [403]
-    adapter = _adapter(url, data_dir)
+    adapter, app = _adapter(url, data_dir)
     try:
         with pytest.raises(MatrixSendError):
             await adapter.send(ROOM, Outgoing("not allowed here"))
     finally:
         await adapter.stop()
-        adapter.app.store.close()
+        app.store.close()
 
     assert 1 == len(server.calls)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.matrix import MatrixAdapter
 from bot.app import App
 from tests.matrix_fixtures import (
     BotAccount,
@@ -16,6 +15,7 @@ from tests.matrix_fixtures import (
     RunningBot,
     Seen,
     bot_config,
+    matrix_adapter,
     room_with,
     wait_until,
 )
@@ -32,7 +32,7 @@ class PollsBot(RunningBot):
 
     async def start(self) -> PollsBot:
         self.app = App(self.config)
-        self.adapter = MatrixAdapter(self.app)
+        self.adapter = matrix_adapter(self.app)
         self.app.add_adapter(self.adapter)
         await self.app.start()
         await wait_until(lambda: self.adapter and self.adapter.ready.is_set(), "the first sync")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.matrix import MatrixAdapter
 from bot.app import App
 from bot.i18n import format_datetime
 from tests.matrix_fixtures import (
@@ -20,6 +19,7 @@ from tests.matrix_fixtures import (
     RunningBot,
     Seen,
     bot_config,
+    matrix_adapter,
     room_with,
     wait_until,
 )
@@ -33,7 +33,7 @@ class RemindersBot(RunningBot):
 
     async def start(self) -> RemindersBot:
         self.app = App(self.config)
-        self.adapter = MatrixAdapter(self.app)
+        self.adapter = matrix_adapter(self.app)
         self.app.add_adapter(self.adapter)
         await self.app.start()
         await wait_until(lambda: self.adapter and self.adapter.ready.is_set(), "the first sync")

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.adapters.console import ConsoleAdapter
-from bot.app import App
 from bot.context import Context
 from bot.errors import UsageError
+from bot.message import Button, Outgoing
 from bot.router import DuplicateCommand, Router, parse_command, split_arguments
 from bot.text import MAX_NUMBER
 from handlers import ROUTERS
-from tests.harness import Harness, make_config
+from tests.harness import START, Harness, make_config
+
+AWAY_FR = (
+    "J’étais absent quand ceci a été envoyé, je ne l’ai donc pas exécuté. "
+    "Renvoyez la commande si elle est toujours utile."
+)
 
 
 @pytest.mark.parametrize(
@@ -86,23 +92,74 @@ async def test_unknown_bang_command_without_match_stays_silent(bot: Harness) -> 
 
 
 async def test_command_for_another_bot_is_ignored(bot: Harness) -> None:
-    bot.console.state.member = "alice"
-    incoming = bot.console._incoming("/aide@OtherBot")
-    incoming = type(incoming)(**{**_fields(incoming), "bot_username": "assobot"})
+    incoming = bot.incoming("/aide@OtherBot", bot_username="assobot", member="alice")
     before = len(bot.replies)
     await bot.app.receive(incoming)
     assert before == len(bot.replies)
 
 
 async def test_command_for_us_by_name_is_handled(bot: Harness) -> None:
-    incoming = bot.console._incoming("/aide@AssoBot")
-    incoming = type(incoming)(**{**_fields(incoming), "bot_username": "assobot"})
-    await bot.app.receive(incoming)
+    await bot.app.receive(bot.incoming("/aide@AssoBot", bot_username="assobot"))
     assert bot.replies[-1].text.startswith("Commandes d'assobot :")
 
 
-def _fields(obj: object) -> dict[str, object]:
-    return {name: getattr(obj, name) for name in obj.__slots__}  # type: ignore[attr-defined]
+async def test_stale_commands_are_not_run_and_the_bot_says_once_it_was_away(
+    bot: Harness,
+) -> None:
+    # One rule for every platform: a command sent longer than the platform's
+    # stale_after_minutes before the bot started is not run (the console has no limit of its
+    # own: give it one).
+    bot.app.dispatcher.stale_after["console"] = timedelta(minutes=10)
+    first = replace(bot.incoming("/aide"), at=START - timedelta(minutes=30))
+    await bot.app.receive(first)
+    await bot.app.receive(replace(bot.incoming("/langue en"), at=START - timedelta(minutes=20)))
+    await bot.app.receive(replace(bot.incoming("/aide"), at=START - timedelta(minutes=5)))
+
+    assert [AWAY_FR] == [s.out.text for s in bot.sent if s.out.text == AWAY_FR]
+    assert first.message_id == bot.sent[0].out.reply_to
+    assert bot.sent[1].out.text.startswith("Commandes d'assobot :")  # /langue en not run
+    assert 2 == len(bot.sent)
+
+
+async def test_command_sent_while_running_is_run_however_late_it_arrives(bot: Harness) -> None:
+    bot.app.dispatcher.stale_after["console"] = timedelta(minutes=10)
+    sent = bot.incoming("/aide")
+    await bot.advance(timedelta(hours=2))  # the platform delivered it two hours late
+
+    await bot.app.receive(sent)
+
+    assert bot.sent[-1].out.text.startswith("Commandes d'assobot :")
+
+
+def _button_router() -> Router:
+    router = Router("taps")
+
+    @router.command("ask", "demande", help="Ask with two buttons")
+    async def ask(ctx: Context) -> None:
+        await ctx.reply("Pizza?", [[Button("Yes", "tap:yes"), Button("No", "tap:no")]])
+
+    @router.button("tap")
+    async def tapped(ctx: Context) -> None:
+        await ctx.edit(
+            ctx.room.key, ctx.message.message_id, Outgoing(f"{ctx.sender.id}: {ctx.text}")
+        )
+
+    return router
+
+
+async def test_a_tap_reaches_the_feature_owning_the_button_prefix(data_dir: Path) -> None:
+    bot = await Harness.start(make_config(data_dir), routers=[_button_router()])
+    try:
+        await bot.say("/ask", member="alice")
+        await bot.tap(2, member="bob")
+    finally:
+        await bot.stop()
+
+    [asked] = bot.sent
+    assert ("asso", "Pizza?") == (asked.room, asked.out.text)
+    assert [("asso", asked.message_id, "bob: no")] == [
+        (e.room, e.message_id, e.out.text) for e in bot.edits
+    ]
 
 
 async def test_organizer_only_command_is_refused_to_a_member(bot: Harness) -> None:
@@ -155,16 +212,9 @@ def _failing_router() -> Router:
 
 @pytest.fixture
 async def failing_bot(data_dir: Path) -> AsyncIterator[Harness]:
-    from bot.adapters.console import ConsoleAdapter
-    from bot.app import App
-
-    app = App(make_config(data_dir), routers=[*ROUTERS, _failing_router()])
-    console = ConsoleAdapter(app)
-    app.add_adapter(console)
-    await app.start()
-    harness = Harness(app, console)
+    harness = await Harness.start(make_config(data_dir), routers=[*ROUTERS, _failing_router()])
     yield harness
-    await app.stop()
+    await harness.stop()
 
 
 async def test_handler_exception_is_answered_and_the_loop_goes_on(
@@ -239,11 +289,7 @@ def _number_router(low: int, high: int) -> Router:
 async def test_number_reader_answers_each_bad_number_clearly(
     tmp_path: Path, expected: str, text: str, low: int, high: int
 ) -> None:
-    app = App(make_config(tmp_path), routers=[_number_router(low, high)])
-    console = ConsoleAdapter(app)
-    app.add_adapter(console)
-    await app.start()
-    bot = Harness(app, console)
+    bot = await Harness.start(make_config(tmp_path), routers=[_number_router(low, high)])
     try:
         assert expected == (await bot.say(f"/num {text}"))[0].splitlines()[0]
     finally:

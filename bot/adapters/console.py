@@ -7,21 +7,24 @@ clock. Everything else is a chat message from the current member in the current 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, format_datetime
+from bot.adapters.base import Host
+from bot.config import ConsoleConfig
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES
 from bot.message import Attachment, Button, ButtonPress, Incoming, Member, Outgoing, Room
 
-if TYPE_CHECKING:
-    from bot.app import App
+log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 _DELTA = re.compile(r"^\+(\d+)\s*(m|min|h|d|j|w|s)$")
@@ -62,12 +65,20 @@ class ConsoleAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, app: App, *, output: TextIO | None = None) -> None:
-        self.app = app
-        settings = app.config.console
+    def __init__(
+        self,
+        host: Host,
+        settings: ConsoleConfig | None = None,
+        *,
+        files_dir: Path | None = None,
+        output: TextIO | None = None,
+    ) -> None:
+        self.host = host
+        settings = settings or ConsoleConfig()
         self.state = ConsoleState(
             settings.member, settings.room, {settings.room: {settings.member}}
         )
+        self.files_dir = files_dir  # None: a temporary folder, made at the first file
         self.output = output
         self.lines: list[Line] = []
         self.files: list[Path] = []
@@ -90,7 +101,7 @@ class ConsoleAdapter:
         if text.startswith(":"):
             await self._meta(text)
         elif text:
-            await self.app.receive(self._incoming(text))
+            await self.host.receive(self.incoming(text))
         return self.lines[start:]
 
     def tap(self, number: int) -> ButtonPress | None:
@@ -105,7 +116,7 @@ class ConsoleAdapter:
                         self._member(),
                         flat[number - 1].data,
                         line.message_id,
-                        self.app.clock.now(),
+                        self.host.now(),
                         self._is_admin(),
                     )
                 return None
@@ -113,7 +124,7 @@ class ConsoleAdapter:
 
     # Adapter protocol ---------------------------------------------------------------------
 
-    async def start(self, host: object) -> None:
+    async def start(self) -> None:
         if self.output is None:
             return  # harness mode: tests call say()
         self._print_banner()
@@ -143,7 +154,9 @@ class ConsoleAdapter:
 
     def _save(self, attachment: Attachment) -> Path:
         """The console "sends" a file by writing it under the data folder's ``files/``."""
-        folder = self.app.config.data_dir / "files"
+        if self.files_dir is None:
+            self.files_dir = Path(tempfile.mkdtemp(prefix="assobot-files-"))
+        folder = self.files_dir
         folder.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^\w.-]", "_", attachment.filename) or "file"
         path = folder / safe
@@ -178,27 +191,21 @@ class ConsoleAdapter:
     def _is_admin(self) -> bool:
         return self.state.member in self.state.admins.get(self.state.room, set())
 
-    def _incoming(self, text: str) -> Incoming:
+    def incoming(self, text: str, *, bot_username: str = "") -> Incoming:
+        """What typing ``text`` sends: from the current member, in the current room, now."""
         self._counter += 1
         return Incoming(
             room=self._room(),
             sender=self._member(),
             text=text,
-            at=self.app.clock.now(),
+            at=self.host.now(),
             message_id=f"in{self._counter}",
             sender_is_admin=self._is_admin(),
+            bot_username=bot_username,
         )
 
-    def _language(self) -> str:
-        record = self.app.store.rooms.get(self._room().key)
-        return record.language if record else self.app.config.language
-
-    def _timezone(self) -> str:
-        record = self.app.store.rooms.get(self._room().key)
-        return record.timezone if record else self.app.config.timezone
-
     def _notice(self, msgid: str, /, **params: object) -> None:
-        text = self.app.translator.t(self._language(), msgid, **params)
+        text = self.host.voice(self._room().key).t(msgid, **params)
         self._show(Line(self.state.room, text, notice=True))
 
     def _show(self, line: Line, *, edited: bool = False) -> None:
@@ -238,14 +245,12 @@ class ConsoleAdapter:
             ready.set()
             line = await queue.get()
             if line is None or line.strip() in (":quit", ":q", ":exit"):
-                self.app.request_stop()
+                self.host.request_stop()
                 return
             try:
                 await self.say(line)
             except Exception:  # the console must survive anything typed into it
-                import logging
-
-                logging.getLogger(__name__).exception("console line failed")
+                log.exception("console line failed")
 
     async def _meta(self, text: str) -> None:
         command, _sep, rest = text[1:].partition(" ")
@@ -301,8 +306,7 @@ class ConsoleAdapter:
         if value not in LANGUAGES:
             self._notice("Usage: :lang fr | en")
             return
-        room = self.app.store.rooms.ensure(self._room(), self.app.clock.now())
-        self.app.store.rooms.set_language(room.key, value)
+        self.host.set_room_language(self._room(), value)
         self._notice(
             "Room {room} now speaks {language}.",
             room=self.state.room,
@@ -314,34 +318,31 @@ class ConsoleAdapter:
         if press is None:
             self._notice("Usage: :tap N — taps button N of the latest message with buttons.")
             return
-        await self.app.press(press)
+        await self.host.press(press)
 
     async def _meta_time(self, value: str) -> None:
-        clock = self.app.clock
+        host = self.host
         if value:
             target = self._parse_time(value)
             if target is None:
                 self._notice("Usage: :time +30m | +2h | +3d | +1w | YYYY-MM-DD HH:MM")
                 return
-            if target < clock.now():
+            if target < host.now():
                 self._notice("The clock only moves forward.")
                 return
-            await self.app.scheduler.advance(target - clock.now())
-        self._notice(
-            "It is now {when}.",
-            when=format_datetime(clock.now(), self._language(), self._timezone()),
-        )
+            await host.advance(target - host.now())
+        self._notice("It is now {when}.", when=host.voice(self._room().key).when(host.now()))
 
     def _parse_time(self, value: str) -> datetime | None:
         match = _DELTA.match(value.replace(" ", ""))
         if match:
             amount, unit = int(match.group(1)), _UNITS[match.group(2)]
-            return self.app.clock.now() + timedelta(**{unit: amount})
+            return self.host.now() + timedelta(**{unit: amount})
         try:
             local = datetime.strptime(value, "%Y-%m-%d %H:%M")
         except ValueError:
             return None
-        return local.replace(tzinfo=ZoneInfo(self._timezone()))
+        return local.replace(tzinfo=ZoneInfo(self.host.voice(self._room().key).timezone))
 
     def _meta_help(self, _value: str) -> None:
         self._notice(
@@ -362,7 +363,7 @@ class ConsoleAdapter:
             "You are {member} ({role}) in room {room}.",
             member=self.state.member,
             room=self.state.room,
-            role=self.app.translator.t(self._language(), role),
+            role=self.host.voice(self._room().key).t(role),
         )
 
 

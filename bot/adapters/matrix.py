@@ -1,8 +1,9 @@
 """The Matrix adapter: matrix-nio's ``AsyncClient`` inside assobot's loop (the only module
 importing ``nio``).
 
-Resume point (``next_batch``) and handled event ids live in SQLite; the device, its access token
-and the end-to-end encryption keys live in ``<data_dir>/matrix/`` (owner-only files).
+Resume point (``next_batch``) and handled event ids are kept through ``host.state`` (SQLite);
+the device, its access token and the end-to-end encryption keys live in ``<data_dir>/matrix/``
+(owner-only files).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nio import (
     AsyncClient,
@@ -40,6 +41,8 @@ from nio import (
     WhoamiResponse,
 )
 
+from bot.adapters.base import Host
+from bot.config import MatrixConfig
 from bot.i18n import _
 from bot.message import (
     Attachment,
@@ -53,10 +56,6 @@ from bot.message import (
     Vote,
     room_key,
 )
-
-if TYPE_CHECKING:
-    from bot.adapters.base import Host
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -200,12 +199,11 @@ class MatrixAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.config = app.config.matrix
-        self.folder = app.config.data_dir / "matrix"
+    def __init__(self, config: MatrixConfig, host: Host, *, data_dir: Path) -> None:
+        self.config = config
+        self.host = host
+        self.folder = data_dir / "matrix"
         self.client: _Client | None = None
-        self.host: Host | None = None
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._skip_backlog = False
@@ -218,15 +216,14 @@ class MatrixAdapter:
 
     # Adapter protocol ---------------------------------------------------------------------
 
-    async def start(self, host: Host) -> None:
+    async def start(self) -> None:
         """Log in, then sync in the background; return after the first sync (or a minute)."""
-        self.host = host
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
         self.client = await self._connect()
         self._next_batch = self._state_get("next_batch")
         self._skip_backlog = self._next_batch is None
-        self.app.store.adapters.forget_events_before(PLATFORM, self._now() - KEEP_EVENT_IDS)
+        self.host.state.forget_events_before(PLATFORM, self._now() - KEEP_EVENT_IDS)
         self._register_callbacks(self.client)
         self._task = asyncio.get_running_loop().create_task(self._sync_loop(), name="matrix")
         try:
@@ -603,7 +600,7 @@ class MatrixAdapter:
         client = self._client()
         if event.sender == client.user_id or self._skip_backlog:
             return False
-        return self.app.store.adapters.first_time(PLATFORM, event.event_id, self._now())
+        return self.host.state.first_time(PLATFORM, event.event_id, self._now())
 
     async def _on_text(self, room: Any, event: Any) -> None:
         content = event.source.get("content", {})
@@ -613,18 +610,15 @@ class MatrixAdapter:
         if not self._fresh(event):
             return
         text = _strip_reply_fallback(event.body) if "m.in_reply_to" in relation else event.body
-        if text.lstrip().startswith(("/", "!")) and self._stale(event):
-            log.info("matrix: stale command %s in %s not run", event.event_id, room.room_id)
-            return
         incoming = Incoming(
             room=self._room(room),
             sender=self._member(room, event.sender),
             text=text,
-            at=self._now(),
+            at=_sent_at(event),  # the dispatcher does not run commands that waited too long
             message_id=event.event_id,
             sender_is_admin=self._is_organizer(room, event.sender),
         )
-        await self._host().receive(incoming)
+        await self.host.receive(incoming)
 
     async def _on_reaction(self, room: Any, event: Any) -> None:
         data = self._reaction_button(event.reacts_to, event.key)
@@ -639,7 +633,7 @@ class MatrixAdapter:
             sender_is_admin=self._is_organizer(room, event.sender),
             gesture=self._gesture(room, event),
         )
-        await self._host().press(press)
+        await self.host.press(press)
 
     def _reaction_button(self, message_id: str, key: str) -> str | None:
         """The ``data`` of the button a reaction presses: its number, or its own emoji."""
@@ -675,7 +669,7 @@ class MatrixAdapter:
             sender_is_admin=self._is_organizer(room, event.sender),
             gesture=self._gesture(room, event),
         )
-        await self._host().vote(vote)
+        await self.host.vote(vote)
 
     async def _on_undecryptable(self, room: Any, event: Any) -> None:
         log.warning(
@@ -709,10 +703,6 @@ class MatrixAdapter:
             return True
         creators = self._client().creators.get(room.room_id, frozenset())
         return _creators_rule(str(room.room_version)) and user_id in set(creators)
-
-    def _stale(self, event: Any) -> bool:
-        age = self._now().timestamp() - float(event.server_timestamp) / 1000
-        return age > self.config.stale_after_minutes * 60
 
     def _message_content(
         self,
@@ -756,9 +746,7 @@ class MatrixAdapter:
         }
 
     def _translate(self, room_id: str, msgid: str) -> str:
-        record = self.app.store.rooms.get(room_key(PLATFORM, room_id))
-        language = record.language if record else self.app.config.language
-        return self.app.translator.t(language, msgid)
+        return self.host.voice(room_key(PLATFORM, room_id)).t(msgid)
 
     # Sending ------------------------------------------------------------------------------
 
@@ -809,18 +797,19 @@ class MatrixAdapter:
             raise MatrixSendError("the Matrix adapter is not started")
         return self.client
 
-    def _host(self) -> Host:
-        assert self.host is not None
-        return self.host
-
     def _now(self) -> datetime:
-        return self.app.clock.now()
+        return self.host.now()
 
     def _state_get(self, key: str) -> str | None:
-        return self.app.store.adapters.get(PLATFORM, key)
+        return self.host.state.get(PLATFORM, key)
 
     def _state_set(self, key: str, value: str) -> None:
-        self.app.store.adapters.set(PLATFORM, key, value, self._now())
+        self.host.state.set(PLATFORM, key, value, self._now())
+
+
+def _sent_at(event: Any) -> datetime:
+    """When the homeserver received an event (its ``origin_server_ts``)."""
+    return datetime.fromtimestamp(float(event.server_timestamp) / 1000, UTC)
 
 
 def _server_of(user_id: str) -> str:

@@ -4,7 +4,8 @@ imports ``telegram``).
 One text handler, one button handler and one chat-member handler feed the neutral dispatcher;
 sending is paced (1 message/s per chat on average, 20/min per group, 30/s overall), honours
 429 ``retry_after`` and retries network errors with backoff; the last handled ``update_id`` is
-kept in SQLite so that a restart neither replays nor runs commands sent long before it.
+kept through ``host.state`` so that a restart never replays an update (commands sent long before
+the bot saw them are the dispatcher's to refuse: messages carry the time they were sent).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import logging
 import time
 import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from telegram import (
     BotCommand,
@@ -56,8 +57,8 @@ from telegram.ext import (
 )
 
 from bot.adapters.base import Host
-from bot.config import ConfigError
-from bot.i18n import LANGUAGES, _
+from bot.config import ConfigError, TelegramConfig
+from bot.i18n import LANGUAGES
 from bot.message import (
     Attachment,
     Button,
@@ -68,11 +69,7 @@ from bot.message import (
     Outgoing,
     Room,
 )
-from bot.router import parse_command
 from bot.text import clip
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +89,6 @@ OVERALL_PER_SECOND = 29.5
 OVERALL_BURST = 4
 ANSWERS_AT_ONCE = 8
 T = TypeVar("T")
-AWAY = _(
-    "I was away when this was sent, so I did not run it. Please send the command again if "
-    "it is still needed."
-)
 PTBApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -211,8 +204,10 @@ class TelegramAdapter:
 
     def __init__(
         self,
-        app: App,
+        config: TelegramConfig,
+        host: Host,
         *,
+        source: str = "config",
         poll_timeout: float = 10.0,
         max_attempts: int = 8,
         first_backoff: float = 0.5,
@@ -220,8 +215,9 @@ class TelegramAdapter:
         pacer: ChatPacer | None = None,
         stop_grace: float = 10.0,
     ) -> None:
-        self.app = app
-        self.config = app.config.telegram
+        self.config = config
+        self.host = host
+        self.source = source  # the configuration file, named in a refused token's error
         self.poll_timeout = poll_timeout
         self.max_attempts = max_attempts
         self.first_backoff = first_backoff
@@ -229,12 +225,9 @@ class TelegramAdapter:
         self.pacer = pacer or ChatPacer()
         self.stop_grace = stop_grace
         self.application: PTBApplication = self._build()
-        self._host: Host | None = None
         self._admins: dict[int, tuple[float, frozenset[int]]] = {}
         self._last_update_id = 0
         self._last_update_at: datetime | None = None
-        self._started_at = app.clock.now()
-        self._told_away: set[int] = set()
         self._answering = asyncio.Semaphore(ANSWERS_AT_ONCE)
         self._private_answers: dict[str, str] = {}  # callback query id -> private answer
         self.username = ""
@@ -276,20 +269,17 @@ class TelegramAdapter:
 
     # Life cycle ----------------------------------------------------------------------------
 
-    async def start(self, host: Host) -> None:
+    async def start(self) -> None:
         """Connect (getMe), publish the command menu, then poll or open the webhook."""
-        self._host = host
-        stored = self.app.store.adapters.get_entry(PLATFORM, LAST_UPDATE_KEY)
+        stored = self.host.state.get_entry(PLATFORM, LAST_UPDATE_KEY)
         if stored is not None and stored[0].isdecimal():
             self._last_update_id, self._last_update_at = int(stored[0]), stored[1]
-        self._started_at = self.app.clock.now()
         self._stopping.clear()
         try:
             await self._with_retries("connect", 0, self.application.initialize)
         except InvalidToken:
             raise ConfigError(
-                f"{self.app.config.source}: [telegram] token: Telegram refused it "
-                "(check it with BotFather)"
+                f"{self.source}: [telegram] token: Telegram refused it (check it with BotFather)"
             ) from None
         self.username = self.application.bot.username
         await self.application.start()
@@ -318,7 +308,7 @@ class TelegramAdapter:
             )
         except RuntimeError as error:  # the webhook server needs tornado (PTB's extra)
             raise ConfigError(
-                f"{self.app.config.source}: [telegram] mode: webhook mode needs "
+                f"{self.source}: [telegram] mode: webhook mode needs "
                 f'python-telegram-bot[webhooks] installed ({error}); or use mode = "polling"'
             ) from None
 
@@ -389,12 +379,14 @@ class TelegramAdapter:
 
     async def publish_commands(self) -> None:
         """The command menu (setMyCommands) in French, in English and for everyone else."""
-        menus = [(lang, lang) for lang in LANGUAGES] + [(self.app.config.language, None)]
+        default = self.host.voice()  # an unknown room speaks the configured language
+        menus = [(lang, lang) for lang in LANGUAGES] + [(default.language, None)]
         for language, code in menus:
+            voice = replace(default, language=language)
             commands: dict[str, BotCommand] = {}
-            for command in self.app.dispatcher.commands:
+            for command in self.host.commands:
                 name = command.localized_name(language)
-                description = self.app.translator.t(language, command.help).strip()
+                description = voice.t(command.help).strip()
                 commands.setdefault(name, BotCommand(name, description[:256] or name))
             menu = list(commands.values())[:100]
 
@@ -553,18 +545,18 @@ class TelegramAdapter:
     def _trusted_last_id(self) -> int:
         """The last handled update id, or 0 once it is too old to order updates by."""
         at = self._last_update_at
-        if at is None or self.app.clock.now() - at > UPDATE_IDS_KEPT:
+        if at is None or self.host.now() - at > UPDATE_IDS_KEPT:
             return 0
         return self._last_update_id
 
     def _record_handled(self, update_id: int) -> None:
-        now = self.app.clock.now()
+        now = self.host.now()
         self._last_update_id, self._last_update_at = update_id, now
-        self.app.store.adapters.set(PLATFORM, LAST_UPDATE_KEY, str(update_id), now)
+        self.host.state.set(PLATFORM, LAST_UPDATE_KEY, str(update_id), now)
 
     async def _on_message(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message  # edits and channel posts are not commands: not run
-        if message is None or self._host is None:
+        if message is None:
             return
         text = message.text or message.caption
         user = message.from_user
@@ -580,44 +572,20 @@ class TelegramAdapter:
             sender = Member(PLATFORM, str(message.chat.id), room.title)
         else:
             sender = member_of(user)
-        if self._is_stale_command(message, text):
-            await self._say_away(room, message)
-            return
         incoming = Incoming(
             room=room,
             sender=sender,
             text=text,
-            at=message.date,
+            at=message.date,  # when it was sent: the dispatcher does not run stale commands
             message_id=str(message.message_id),
             sender_is_admin=anonymous or await self._is_admin(message.chat, user.id),
             bot_username=self.username,
         )
-        await self._host.receive(incoming)
-
-    def _is_stale_command(self, message: Message, text: str) -> bool:
-        """A command sent more than ``stale_after_minutes`` before we started is not run."""
-        limit = self._started_at - timedelta(minutes=self.config.stale_after_minutes)
-        if message.date >= limit:
-            return False
-        parsed = parse_command(text)
-        if parsed is None:
-            return False
-        return not parsed.addressee or parsed.addressee.casefold() == self.username.casefold()
-
-    async def _say_away(self, room: Room, message: Message) -> None:
-        """Once per chat: we were away, the old command was not run."""
-        log.info("telegram: stale command in %s not run", room.key)
-        if message.chat.id in self._told_away:
-            return
-        self._told_away.add(message.chat.id)
-        record = self.app.store.rooms.get(room.key)
-        language = record.language if record else self.app.config.language
-        text = self.app.translator.t(language, AWAY)
-        await self.app.send(room.key, Outgoing(text, reply_to=str(message.message_id)))
+        await self.host.receive(incoming)
 
     async def _on_button(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is None or self._host is None:
+        if query is None:
             return
         message = query.message
         if message is None or not query.data:
@@ -633,11 +601,11 @@ class TelegramAdapter:
                 sender=member_of(query.from_user),
                 data=query.data,
                 message_id=str(message.message_id),
-                at=self.app.clock.now(),
+                at=self.host.now(),
                 sender_is_admin=await self._is_admin(message.chat, query.from_user.id),
                 gesture=Gesture(public=False, token=query.id),  # only the bot sees a tap
             )
-            await self._host.press(press)
+            await self.host.press(press)
         finally:
             text = self._private_answers.pop(query.id, "")
             answering = (

@@ -47,7 +47,7 @@ class TelegramWorld:
             "max_backoff": 1.0,
         }
         options.update(adapter_options)
-        self.adapter = TelegramAdapter(self.app, **options)
+        self.adapter = TelegramAdapter(config.telegram, self.app, source=config.source, **options)
         self.app.add_adapter(self.adapter)
         await self.app.start()
         return self.adapter
