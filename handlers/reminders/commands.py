@@ -128,8 +128,11 @@ def _check_limits(ctx: Context, room_key: str) -> None:
     settings = ctx.config.reminders
     store = ctx.store.reminders
     hour_ago = ctx.now() - timedelta(hours=1)
+    # An organizer setting up the year's reminders is bound by the room's limits only; a
+    # private chat gives no such trust.
+    per_member = ctx.room.private or not ctx.is_organizer
     n = settings.max_active_per_member
-    if store.count_active(room_key, ctx.sender.key) >= n:
+    if per_member and store.count_active(room_key, ctx.sender.key) >= n:
         raise Refusal(
             ctx.tn(
                 "You already have {n} active reminder here, the most allowed: cancel one "
@@ -153,7 +156,7 @@ def _check_limits(ctx: Context, room_key: str) -> None:
             )
         )
     n = settings.max_new_per_member_hour
-    if store.count_created_since(room_key, hour_ago, ctx.sender.key) >= n:
+    if per_member and store.count_created_since(room_key, hour_ago, ctx.sender.key) >= n:
         raise Refusal(
             ctx.tn(
                 "You have set {n} reminder here in the last hour, the most allowed: try "

@@ -21,30 +21,47 @@ async def limited(data_dir: Path, **limits: int) -> Harness:
 
 
 async def test_remind_one_member_flood_is_refused_after_the_hourly_limit(bot: Harness) -> None:
-    replies = [(await bot.say(f"/rappel dans 2 heures Flood {n}"))[0] for n in range(25)]
+    replies = [
+        (await bot.say(f"/rappel dans 2 heures Flood {n}", member="bob"))[0] for n in range(25)
+    ]
     assert 20 == sum(reply.startswith("C'est noté") for reply in replies)
     assert replies[20] == (
         "Vous avez créé 20 rappels ici dans la dernière heure, le maximum permis : "
         "réessayez plus tard."
     )
     await bot.advance(timedelta(minutes=61))
-    assert (await bot.say("/rappel demain 9h Encore"))[0].startswith("C'est noté")
+    assert (await bot.say("/rappel demain 9h Encore", member="bob"))[0].startswith("C'est noté")
+
+
+async def test_remind_organizer_setting_up_the_year_is_bound_by_room_limits_only(
+    data_dir: Path,
+) -> None:
+    bot = await limited(data_dir, max_new_per_member_hour=2, max_new_per_room_hour=5)
+    try:
+        bot.organizer("alice")
+        replies = [(await bot.say(f"/rappel demain {9 + n}h Réunion {n}"))[0] for n in range(6)]
+        assert 5 == sum(reply.startswith("C'est noté") for reply in replies)
+        assert replies[5].startswith("5 rappels ont été créés dans ce salon")
+    finally:
+        await bot.stop()
 
 
 async def test_remind_active_limit_per_member(data_dir: Path) -> None:
     bot = await limited(data_dir, max_active_per_member=2)
     try:
-        await bot.say("/rappel demain 9h Un")
-        await bot.say("/rappel demain 10h Deux")
+        await bot.say("/rappel demain 9h Un", member="bob")
+        await bot.say("/rappel demain 10h Deux", member="bob")
         assert [
             "Vous avez déjà 2 rappels actifs ici, le maximum permis : annulez-en un "
             "d'abord (/annuler numéro)."
-        ] == await bot.say("/rappel demain 11h Trois")
+        ] == await bot.say("/rappel demain 11h Trois", member="bob")
+        assert (await bot.say("/rappel demain 11h Trois", member="carol"))[0].startswith(
+            "C'est noté"
+        )
+        await bot.say("/annuler 1", member="bob")
         assert (await bot.say("/rappel demain 11h Trois", member="bob"))[0].startswith(
             "C'est noté"
         )
-        await bot.say("/annuler 1")
-        assert (await bot.say("/rappel demain 11h Trois"))[0].startswith("C'est noté")
     finally:
         await bot.stop()
 
