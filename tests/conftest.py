@@ -10,8 +10,9 @@ import pytest
 
 from tests.harness import Harness, make_config
 
-# The Matrix kit (Synapse once per session, nio members) lives in its own plugin module.
-pytest_plugins = ["tests.matrix_fixtures"]
+# The Matrix kit (Synapse once per session, nio members) and the Telegram fixtures (the fake
+# Bot API server, the world around it) live in their own plugin modules.
+pytest_plugins = ["tests.matrix_fixtures", "tests.fakes.telegram_world"]
 
 
 @pytest.fixture

@@ -22,16 +22,6 @@ from tests.synapse import Synapse
 
 
 @pytest.fixture
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
-
-
-@pytest.fixture
 async def both(
     synapse: Synapse, bot_account: BotAccount, data_dir: Path, fake_telegram: FakeTelegram
 ) -> AsyncIterator[App]:

@@ -3,26 +3,9 @@ fake Bot API server — inline buttons, the poll message edited in place, /clotu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_app import TelegramWorld
-
-
-@pytest.fixture
-async def world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
-    fake = FakeTelegram()
-    await fake.start()
-    world = TelegramWorld(fake, data_dir)
-    try:
-        yield world
-    finally:
-        await world.stop_bot()
-        await fake.stop()
 
 
 def message(world: TelegramWorld, message_id: int) -> dict[str, Any]:

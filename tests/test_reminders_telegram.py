@@ -3,28 +3,12 @@ server; the clock is moved with ``app.scheduler.advance`` as if the minutes had 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.app import App
 from bot.i18n import format_datetime
-from tests.fakes.telegram_api import Chat, FakeTelegram
+from tests.fakes.telegram_api import Chat
 from tests.fakes.telegram_app import TelegramWorld
-
-
-@pytest.fixture
-async def world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
-    fake = FakeTelegram()
-    await fake.start()
-    world = TelegramWorld(fake, data_dir)
-    try:
-        yield world
-    finally:
-        await world.stop_bot()
-        await fake.stop()
 
 
 def running(world: TelegramWorld) -> App:

@@ -5,28 +5,11 @@ fake Bot API server)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from bot.context import Context
 from bot.router import Router
 from handlers import ROUTERS
-from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_app import TelegramWorld
-
-
-@pytest.fixture
-async def world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
-    fake = FakeTelegram()
-    await fake.start()
-    world = TelegramWorld(fake, data_dir)
-    try:
-        yield world
-    finally:
-        await world.stop_bot()
-        await fake.stop()
 
 
 class Journal:

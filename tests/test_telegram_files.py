@@ -3,31 +3,13 @@ stack and the fake Bot API server's multipart decoding."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from bot.context import Context
 from bot.message import Attachment, Outgoing
 from bot.router import Router
 from handlers import ROUTERS
-from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_app import TelegramWorld
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nSUMMARY:F\xc3\xaate & co\r\nEND:VCALENDAR\r\n"
-
-
-@pytest.fixture
-async def world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
-    fake = FakeTelegram()
-    await fake.start()
-    world = TelegramWorld(fake, data_dir)
-    try:
-        yield world
-    finally:
-        await world.stop_bot()
-        await fake.stop()
 
 
 def file_router() -> Router:

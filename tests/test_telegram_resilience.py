@@ -6,33 +6,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.logs import setup_logging
 from bot.message import Outgoing
-from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_app import TelegramWorld
 
 AWAY_FR = (
     "J’étais absent quand ceci a été envoyé, je ne l’ai donc pas exécuté. "
     "Renvoyez la commande si elle est toujours utile."
 )
-
-
-@pytest.fixture
-async def world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
-    fake = FakeTelegram()
-    await fake.start()
-    world = TelegramWorld(fake, data_dir)
-    try:
-        yield world
-    finally:
-        await world.stop_bot()
-        await fake.stop()
 
 
 def help_replies(world: TelegramWorld) -> list[str]:

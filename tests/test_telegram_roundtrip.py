@@ -3,29 +3,12 @@ against the fake Bot API server on 127.0.0.1."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from bot.context import Context
 from bot.message import Button, Outgoing
 from bot.router import Router
 from handlers import ROUTERS
-from tests.fakes.telegram_api import BOT_ID, FakeTelegram
+from tests.fakes.telegram_api import BOT_ID
 from tests.fakes.telegram_app import TelegramWorld
-
-
-@pytest.fixture
-async def world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
-    fake = FakeTelegram()
-    await fake.start()
-    world = TelegramWorld(fake, data_dir)
-    try:
-        yield world
-    finally:
-        await world.stop_bot()
-        await fake.stop()
 
 
 def tap_router() -> Router:

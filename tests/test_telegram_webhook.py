@@ -4,28 +4,13 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_app import TelegramWorld
 
 SECRET = "s3cret-Token_for-tests"
-
-
-@pytest.fixture
-async def world(data_dir: Path) -> AsyncIterator[TelegramWorld]:
-    fake = FakeTelegram()
-    await fake.start()
-    world = TelegramWorld(fake, data_dir)
-    try:
-        yield world
-    finally:
-        await world.stop_bot()
-        await fake.stop()
 
 
 def free_port() -> int:
