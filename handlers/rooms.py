@@ -273,7 +273,7 @@ async def announce(ctx: Context) -> None:
     "language",
     "langue",
     usage=_("[fr | en]"),
-    help=_("Show or change the language of this room."),
+    help=_("Show the language of this room; organizers change it."),
     examples=(_("/language en"),),
 )
 async def language(ctx: Context) -> None:
@@ -350,7 +350,7 @@ def _echo(text: str, limit: int = ECHO_LIMIT) -> str:
     "timezone",
     "fuseau",
     usage=_("[Area/City]"),
-    help=_("Show or change the timezone of this room."),
+    help=_("Show the timezone of this room; organizers change it."),
     examples=(_("/timezone America/Montreal"),),
 )
 async def timezone(ctx: Context) -> None:
@@ -394,7 +394,7 @@ async def timezone(ctx: Context) -> None:
     "organizer",
     "organisateur",
     usage=_("[@member | remove @member]"),
-    help=_("List the organizers, or give or take back the role."),
+    help=_("List the organizers; organizers give or take back the role."),
     examples=(_("/organizer @bob"), _("/organizer remove @bob")),
 )
 async def organizer(ctx: Context) -> None:

@@ -45,3 +45,11 @@ async def test_help_marks_organizer_commands_as_reserved_for_members(bot: Harnes
     assert 1 == len(reserved)
     assert reserved[0].startswith("Réservé aux organisateurs (pas à vous dans ce salon) : /lier, ")
     assert "/annonce" in reserved[0]
+
+
+async def test_help_says_who_changes_a_setting_members_can_only_read(bot: Harness) -> None:
+    lines = (await bot.say("/aide", member="bob"))[0].splitlines()
+
+    for name in ("/langue", "/fuseau", "/organisateur", "/silence"):
+        line = next(line for line in lines if line.startswith(name + " "))
+        assert "les organisateurs" in line, line

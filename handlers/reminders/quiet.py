@@ -61,7 +61,7 @@ def quiet_release(services: Services, room: RoomRecord, moment: datetime) -> dat
     "quiet",
     "silence",
     usage=_("[start-end | off]"),
-    help=_("Set the room's quiet hours: reminders due then wait until they end."),
+    help=_("Show the room's quiet hours, when reminders wait; organizers set them."),
     examples=(_("/quiet 22:00-08:00"), _("/quiet off")),
 )
 async def quiet(ctx: Context) -> None:
