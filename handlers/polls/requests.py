@@ -20,27 +20,19 @@ MAX_LABEL = 100
 MAX_MEMBERS = 100_000  # the electorate a motion may state ("N members")
 MOTION_KEYS = ("majority", "majority_of", "abstention", "blank")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
-
-
 _DEADLINE = re.compile(
     r"^(?:jusqu'\s?(?:a|au|à)|until|till|avant|before|deadline|cloture|closes?)\s+\S", re.I
 )
-
-
 _AT_MOST = re.compile(
     r"^(?:max(?:imum)?|au plus|at most|up to)\s*([0-9]+)"
     r"(?:\s*(?:choix|choices|options|reponses))?$"
     r"|^([0-9]+)\s*(?:max|choix max|choices max|choix au plus)$"
 )
 _QUORUM = re.compile(r"^quorum\s*:?\s*([0-9]+)\s*%?$")
-
-
 _MEMBERS = re.compile(
     r"^(?:([0-9]+)\s*(?:membres|members|inscrits|electeurs|voters)"
     r"|(?:membres|members|inscrits|electorate)\s*:?\s*([0-9]+))$"
 )
-
-
 _MODIFIER_WORDS = (
     ("max", "0", "multi|multiple|plusieurs|choix multiple|multiple choice|multiple choices"),
     ("privacy", Privacy.ANONYMOUS, "anonyme|anonymous|anon"),
@@ -100,6 +92,8 @@ class Request:
 
 
 def norm(text: str) -> str:
+    """A word as compared: accents and case folded, typographic apostrophes made plain, spaces
+    folded."""
     return " ".join(fold(text.translate(_APOSTROPHES)).split())
 
 
