@@ -132,3 +132,111 @@ def test_modules_use_future_annotations(path: Path) -> None:
     )
     has_future = any(isinstance(n, ast.ImportFrom) and n.module == "__future__" for n in tree.body)
     assert has_future or not has_code
+
+
+# The arrows (docs/architecture.md): which modules a part of the code may never import.
+WIRING = {"bot/app.py", "bot/cli.py", "bot/__main__.py", "bot/docs.py", "bot/i18n_catalogs.py"}
+
+
+def _full_imports(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """Every absolute import's full dotted module name, TYPE_CHECKING blocks included."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.lineno, node.module
+            for alias in node.names:  # ``from bot import app`` imports bot.app
+                yield node.lineno, f"{node.module}.{alias.name}"
+
+
+def _feature_of(module: str) -> str | None:
+    """``handlers.polls.vote`` -> ``polls``; ``handlers`` itself -> None."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "handlers" and len(parts) > 1 else None
+
+
+def _under(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def arrow_offences(relative: str, tree: ast.AST) -> list[str]:
+    """The forbidden arrows out of one source file (``relative`` to the repository root), one
+    per offending import line."""
+    offences: dict[int, str] = {}
+    for line, module in _full_imports(tree):
+        why = ""
+        if relative.startswith("bot/adapters/"):
+            if _under(module, "bot.app") or _under(module, "handlers"):
+                why = "an adapter talks to the host port only"
+            elif _under(module, "storage"):
+                why = "an adapter keeps its state through host.state, not storage"
+        elif relative.startswith("bot/") and relative not in WIRING:
+            if _under(module, "handlers") or _under(module, "bot.adapters"):
+                why = "core never imports a feature or an adapter"
+            elif _under(module, "bot.app") or _under(module, "bot.cli"):
+                why = "core never imports the wiring"
+        elif relative.startswith("storage/"):
+            if _under(module, "bot") and not _under(module, "bot.message"):
+                why = "storage imports nothing from bot but bot.message"
+            elif _under(module, "handlers"):
+                why = "storage never imports a feature"
+        elif relative.startswith("handlers/"):
+            parts = Path(relative).with_suffix("").parts
+            own = parts[1] if len(parts) > 2 else None  # a package's parts share a feature
+            other = _feature_of(module)
+            if _under(module, "bot.app") or _under(module, "bot.adapters"):
+                why = "a feature never imports the wiring or an adapter"
+            elif other is not None and other != own and module != "handlers":
+                why = "one feature never imports another (shared code goes to core)"
+        if why:
+            offences.setdefault(line, f"{relative}:{line} imports {module}: {why}")
+    return [offences[line] for line in sorted(offences)]
+
+
+def test_the_arrows_hold() -> None:
+    offences = [
+        offence
+        for path in _sources("bot", "handlers", "storage")
+        if _rel(path) != "handlers/__init__.py"  # the explicit list of features
+        for offence in arrow_offences(_rel(path), _tree(path))
+    ]
+    assert [] == offences
+
+
+@pytest.mark.parametrize(
+    ("relative", "source"),
+    [
+        ("bot/adapters/telegram.py", "from bot.app import App"),
+        ("bot/adapters/matrix.py", "if TYPE_CHECKING:\n    from bot.app import App"),
+        ("bot/adapters/console.py", "from bot import app"),
+        ("bot/adapters/matrix.py", "from storage.adapters import AdapterStateRepo"),
+        ("bot/router.py", "from handlers import ROUTERS"),
+        ("bot/context.py", "from bot.adapters.console import ConsoleAdapter"),
+        ("bot/scheduler.py", "import bot.app"),
+        ("storage/polls.py", "from bot.context import Context"),
+        ("storage/rooms.py", "from handlers.rooms import router"),
+        ("handlers/rooms.py", "from handlers.polls import close_poll"),
+        ("handlers/polls/vote.py", "from handlers.reminders.delivery import arm"),
+        ("handlers/events.py", "from handlers.reminders import arm"),
+        ("handlers/polls/vote.py", "from bot.adapters.telegram import TelegramAdapter"),
+    ],
+)
+def test_each_forbidden_arrow_is_caught(relative: str, source: str) -> None:
+    assert 1 == len(arrow_offences(relative, ast.parse(source)))
+
+
+@pytest.mark.parametrize(
+    ("relative", "source"),
+    [
+        ("bot/adapters/telegram.py", "from bot.message import Outgoing"),
+        ("bot/adapters/base.py", "from bot.context import RoomVoice"),
+        ("bot/app.py", "from handlers import ROUTERS"),
+        ("storage/polls.py", "from bot.message import Member"),
+        ("handlers/polls/vote.py", "from handlers.polls.render import outgoing"),
+        ("handlers/polls/vote.py", "from bot.context import Context"),
+        ("handlers/rooms.py", "from storage.rooms import RoomRecord"),
+    ],
+)
+def test_allowed_arrows_pass(relative: str, source: str) -> None:
+    assert [] == arrow_offences(relative, ast.parse(source))
