@@ -122,50 +122,10 @@ class MatrixConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class RoomsConfig:
-    """Rooms and associations."""
-
-    pairing_code_minutes: int = setting(15, low=1, high=1440)
-
-
-@dataclass(frozen=True, slots=True)
 class SchedulerConfig:
     """Timers: how often the sweeper looks for anything due and unsent."""
 
     sweep_seconds: int = setting(60, low=5, high=3600)
-
-
-@dataclass(frozen=True, slots=True)
-class RemindersConfig:
-    """Reminders: catch-up after down-time, default hour, how far ahead timers are set."""
-
-    grace_hours: int = setting(6, low=0, high=720)
-    default_hour: int = setting(9, low=0, high=23)
-    late_after_minutes: int = setting(5, low=1, high=1440)
-    schedule_ahead_minutes: int = setting(60, low=1, high=1440)
-    # "22:00-08:00": non-urgent reminders wait; "" = none
-    quiet_hours: str = setting("", check=lambda value: _check_quiet_hours(value))
-    # Against floods: active reminders per member in a room and per room, and reminders set
-    # in the last hour per member in a room and per room.
-    max_active_per_member: int = setting(50, low=1, high=100_000)
-    max_active_per_room: int = setting(500, low=1, high=1_000_000)
-    max_new_per_member_hour: int = setting(20, low=1, high=100_000)
-    max_new_per_room_hour: int = setting(100, low=1, high=1_000_000)
-
-
-@dataclass(frozen=True, slots=True)
-class PollsConfig:
-    """Voting rules of motions (each motion may override them) and proxies."""
-
-    quorum_percent: int = setting(0, low=0, high=100)
-    majority: str = setting("simple", choices=("simple", "absolute", "two_thirds"))
-    majority_of: str = setting("cast", choices=("cast", "members"))
-    abstention: str = setting("excluded", choices=("excluded", "cast"))
-    blank: str = setting("excluded", choices=("excluded", "counted"))
-    proxy_cap: int = setting(2, low=0, high=20)
-    closing_notice_minutes: int = setting(60, low=0, high=10080)
-    # length of the event in a date poll's calendar file
-    slot_minutes: int = setting(120, low=5, high=1440)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +139,7 @@ class Config:
     console: ConsoleConfig = ConsoleConfig()
     telegram: TelegramConfig = TelegramConfig()
     matrix: MatrixConfig = MatrixConfig()
-    rooms: RoomsConfig = RoomsConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
-    reminders: RemindersConfig = RemindersConfig()
-    polls: PollsConfig = PollsConfig()
     source: str = "defaults"
     # Each feature's settings, keyed by its declared class (``Router(..., settings=...)``).
     features: Mapping[type[Any], Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -221,10 +178,7 @@ SECTIONS: dict[str, type[Any]] = {
     "console": ConsoleConfig,
     "telegram": TelegramConfig,
     "matrix": MatrixConfig,
-    "rooms": RoomsConfig,
     "scheduler": SchedulerConfig,
-    "reminders": RemindersConfig,
-    "polls": PollsConfig,
 }
 TOP_LEVEL = ("data_dir", "language", "timezone", "log_level")
 ENV_SECRETS = {
@@ -400,13 +354,6 @@ def _check_name(value: str) -> str | None:
     if re.fullmatch(r"[\w.-]{1,32}", value):
         return None
     return f"expected a short name (letters, digits, . _ -), got {_show(value)}"
-
-
-def _check_quiet_hours(value: str) -> str | None:
-    clock = r"([01]?[0-9]|2[0-3])(?::[0-5][0-9]|h(?:[0-5][0-9])?)?"
-    if not value or re.fullmatch(rf"\s*{clock}\s*-\s*{clock}\s*", value):
-        return None
-    return f'expected "" or a span like "22:00-08:00", got {_show(value)}'
 
 
 def _check_range(value: int, low: int, high: int) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import Config
 from bot.errors import Refusal, UsageError
@@ -20,6 +20,7 @@ from storage.store import Store
 if TYPE_CHECKING:
     from bot.router import Command
 
+T = TypeVar("T")
 Sender = Callable[[str, Outgoing], Awaitable[Delivery]]
 Editor = Callable[[str, str, Outgoing], Awaitable[Delivery]]
 PrivateOpener = Callable[[str], Awaitable[str | None]]
@@ -135,6 +136,10 @@ class Context:
     @property
     def config(self) -> Config:
         return self.services.config
+
+    def settings(self, kind: type[T]) -> T:
+        """The feature's settings (its ``[section]`` of config.toml, or the defaults)."""
+        return self.services.config.feature(kind)
 
     @property
     def commands(self) -> tuple[Command, ...]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from zoneinfo import available_timezones
 
+from bot.config import setting
 from bot.context import Context
 from bot.errors import Refusal, UsageError
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, _
@@ -15,7 +17,15 @@ from bot.router import Router
 from bot.text import ECHO_LIMIT, clip, read_number
 from storage.rooms import CODE_ALPHABET, CODE_LENGTH, RoomRecord
 
-router = Router("rooms")
+
+@dataclass(frozen=True, slots=True)
+class RoomsSettings:
+    """``[rooms]``: rooms and associations."""
+
+    pairing_code_minutes: int = setting(15, low=1, high=1440)
+
+
+router = Router("rooms", settings=RoomsSettings)
 
 PLATFORM_NAMES = {"telegram": "Telegram", "matrix": "Matrix", "console": "console"}
 REVOKE_WORDS = ("retirer", "enlever", "remove", "revoke")
@@ -46,7 +56,7 @@ async def pair(ctx: Context) -> None:
             "association, and type it in the other group."
         )
     if not ctx.args:
-        minutes = ctx.config.rooms.pairing_code_minutes
+        minutes = ctx.settings(RoomsSettings).pairing_code_minutes
         code = ctx.store.rooms.create_pairing_code(
             ctx.room.key, ctx.sender.key, ctx.now(), timedelta(minutes=minutes)
         )

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 
 from bot.adapters.console import ConsoleAdapter, Line
 from bot.app import App
@@ -18,9 +19,12 @@ from bot.scheduler import Clock
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
-def make_config(data_dir: Path, **changes: object) -> Config:
-    """Defaults (no file, no environment) with the database in ``data_dir``."""
-    return replace(load_config(None, env={}), data_dir=data_dir, **changes)  # type: ignore[arg-type]
+def make_config(data_dir: Path, *settings: object, **changes: object) -> Config:
+    """Defaults (no file, no environment) with the database in ``data_dir``; ``settings`` are
+    features' settings objects (``PollsSettings(blank="counted")``) replacing their defaults."""
+    config = replace(load_config(None, env={}), data_dir=data_dir, **changes)  # type: ignore[arg-type]
+    features = {**config.features, **{type(each): each for each in settings}}
+    return replace(config, features=MappingProxyType(features))
 
 
 @dataclass(frozen=True, slots=True)

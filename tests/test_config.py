@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import feature_settings, main
 from bot.config import SECTIONS, TOP_LEVEL, ConfigError, load_config, setting
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
@@ -16,7 +17,7 @@ TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
 def _load(tmp_path: Path, text: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")
-    return load_config(path, env=env or {})
+    return load_config(path, env=env or {}, features=feature_settings())
 
 
 @pytest.mark.parametrize(
@@ -116,14 +117,18 @@ def test_no_platform_means_console() -> None:
 def test_example_config_documents_every_setting() -> None:
     example = Path(__file__).resolve().parent.parent / "config.example.toml"
     text = example.read_text(encoding="utf-8")
-    load_config(example, env={})  # and it is valid
+    load_config(example, env={}, features=feature_settings())  # and it is valid
     for key in TOP_LEVEL:
         assert f"\n{key} = " in text, key
-    for section, cls in SECTIONS.items():
+    sections = {**SECTIONS, **feature_settings()}
+    assert {"polls", "reminders", "rooms"} <= set(sections)  # features declare theirs
+    for section, cls in sections.items():
         assert f"[{section}]" in text, section
         body = text.split(f"[{section}]", 1)[1].split("\n[", 1)[0]
         for field in dataclasses.fields(cls):
             assert f"\n{field.name} = " in body, f"[{section}] {field.name}"
+        for key in re.findall(r"^(\w+) = ", body, re.MULTILINE):
+            assert key in {f.name for f in dataclasses.fields(cls)}, f"[{section}] {key}"
 
 
 def test_check_config_reports_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

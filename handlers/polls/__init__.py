@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from bot.router import Router
 from handlers.polls import create, lifecycle, manage, register, vote
+from handlers.polls.settings import PollsSettings
 
-router = Router("polls").include(
+router = Router("polls", settings=PollsSettings).include(
     create.router, vote.router, manage.router, register.router, lifecycle.router
 )

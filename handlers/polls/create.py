@@ -12,6 +12,7 @@ from handlers.polls.lifecycle import schedule_deadline
 from handlers.polls.render import outgoing
 from handlers.polls.requests import norm, parse_request
 from handlers.polls.results import load_tally
+from handlers.polls.settings import PollsSettings
 from handlers.polls.slots import check_slots, send_calendar
 from storage.polls import NewPoll, PollKind, PollRecord, Privacy
 
@@ -34,7 +35,7 @@ async def start_poll(ctx: Context, kind: PollKind) -> None:
             "Only an organizer can post in every linked room: remove “everywhere” to post in "
             "this room."
         )
-    rules = ctx.config.polls
+    rules = ctx.settings(PollsSettings)
     privacy = Privacy(settings.get("privacy", Privacy.PUBLIC))
     max_choices = int(settings.get("max", "1"))
     options = request.options
@@ -95,7 +96,7 @@ async def start_poll(ctx: Context, kind: PollKind) -> None:
             store.add_message(poll.id, room.key, delivery.message_id)
         else:
             failed.append(room.title or room.external_id)
-    minutes = ctx.config.polls.closing_notice_minutes
+    minutes = ctx.settings(PollsSettings).closing_notice_minutes
     if poll.closes_at is not None and poll.closes_at - ctx.now() <= timedelta(minutes=minutes):
         store.mark_notice_sent(poll.id)  # too close for a "closing soon" notice
         poll = store.get(poll.id) or poll

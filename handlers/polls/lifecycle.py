@@ -19,6 +19,7 @@ from handlers.polls.render import (
     summary,
 )
 from handlers.polls.results import load_tally
+from handlers.polls.settings import PollsSettings
 from handlers.polls.slots import close_calendar
 from storage.members import MemberRecord
 from storage.polls import PollKind, PollRecord, Privacy
@@ -68,7 +69,7 @@ def schedule_deadline(services: Services, poll: PollRecord) -> None:
         await send_notice(services, poll_id)
 
     services.scheduler.at(f"polls:close:{poll_id}", poll.closes_at, close_now)
-    minutes = services.config.polls.closing_notice_minutes
+    minutes = services.config.feature(PollsSettings).closing_notice_minutes
     notice_at = poll.closes_at - timedelta(minutes=minutes)
     if minutes and not poll.notice_sent and notice_at > services.clock.now():
         services.scheduler.at(f"polls:notice:{poll_id}", notice_at, notice_now)

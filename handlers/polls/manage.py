@@ -21,6 +21,7 @@ from handlers.polls.lifecycle import (
 from handlers.polls.lookup import find_poll, leading_id, read_poll_id, rooms_of
 from handlers.polls.render import how_to_vote, poll_title
 from handlers.polls.requests import WITHDRAW_WORDS, norm
+from handlers.polls.settings import PollsSettings
 from storage.members import MemberRecord
 from storage.polls import PollKind, PollRecord
 
@@ -83,7 +84,7 @@ async def extend_command(ctx: Context) -> None:
     store.extend(poll.id, closes_at)
     extended = store.get(poll.id)
     assert extended is not None
-    minutes = ctx.config.polls.closing_notice_minutes
+    minutes = ctx.settings(PollsSettings).closing_notice_minutes
     if closes_at - ctx.now() <= timedelta(minutes=minutes):
         store.mark_notice_sent(poll.id)
         extended = store.get(poll.id) or extended
@@ -216,7 +217,7 @@ async def proxy_command(ctx: Context) -> None:
         raise Refusal("You hold other members' votes: you cannot give yours away.")
     givers = {p.giver_key for p in proxies if p.holder_key == holder.key}
     givers.discard(ctx.sender.key)
-    cap = ctx.config.polls.proxy_cap
+    cap = ctx.settings(PollsSettings).proxy_cap
     if len(givers) >= cap:
         raise Refusal(
             "{name} already holds {n} proxies, the most allowed.", name=holder.name, n=cap

@@ -16,6 +16,7 @@ from bot.text import clip, fold
 from bot.timeparse import Slot, contradicted_slot, read_slot
 from handlers.polls.lookup import find_poll, option_position, read_poll_id
 from handlers.polls.results import Tally, load_tally
+from handlers.polls.settings import PollsSettings
 from handlers.polls.tally import best_slots
 from storage.polls import MAYBE, OptionRecord, PollKind, PollRecord
 
@@ -64,7 +65,7 @@ def calendar_for(
     slot = read_slot(option.label, poll.created_at, language, timezone)
     if slot is None:
         return None
-    minutes = services.config.polls.slot_minutes
+    minutes = services.config.feature(PollsSettings).slot_minutes
     content = slot_calendar(poll, option.label, slot, minutes, timezone)
     return slot, Attachment(_file_name(poll), content, "text/calendar")
 

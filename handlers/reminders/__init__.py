@@ -9,5 +9,8 @@ from __future__ import annotations
 
 from bot.router import Router
 from handlers.reminders import commands, delivery, events, quiet
+from handlers.reminders.settings import RemindersSettings
 
-router = Router("reminders").include(commands.router, quiet.router, events.router, delivery.router)
+router = Router("reminders", settings=RemindersSettings).include(
+    commands.router, quiet.router, events.router, delivery.router
+)

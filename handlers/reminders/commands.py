@@ -14,6 +14,7 @@ from bot.text import read_number
 from bot.timeparse import describe_rule, next_occurrence, parse_when
 from handlers.reminders.delivery import BUTTON, arm, disarm, sending_at
 from handlers.reminders.quiet import quiet_release
+from handlers.reminders.settings import RemindersSettings
 from storage.reminders import ReminderRecord, ReminderStatus
 
 router = Router("reminders")
@@ -54,7 +55,7 @@ async def remind(ctx: Context) -> None:
         text = after.strip()
     if everywhere and (personal or not ctx.is_organizer):
         raise Refusal("Only an organizer's room reminder can go to every linked room.")
-    settings = ctx.config.reminders
+    settings = ctx.settings(RemindersSettings)
     when = parse_when(
         text, ctx.now(), ctx.lang, ctx.room.timezone, default_hour=settings.default_hour
     )
@@ -125,7 +126,7 @@ async def remind(ctx: Context) -> None:
 def _check_limits(ctx: Context, room_key: str) -> None:
     """Refuse a new reminder beyond the configured limits (a flood of reminders, by one member
     or in one room): active ones, and ones set in the last hour."""
-    settings = ctx.config.reminders
+    settings = ctx.settings(RemindersSettings)
     store = ctx.store.reminders
     hour_ago = ctx.now() - timedelta(hours=1)
     # An organizer setting up the year's reminders is bound by the room's limits only; a
@@ -420,5 +421,5 @@ def _snooze_time(ctx: Context, action: str) -> datetime:
         return now + timedelta(hours=1)
     zone = ZoneInfo(ctx.room.timezone)
     tomorrow = (now.astimezone(zone) + timedelta(days=1)).date()
-    hour = ctx.config.reminders.default_hour
+    hour = ctx.settings(RemindersSettings).default_hour
     return datetime(tomorrow.year, tomorrow.month, tomorrow.day, hour, tzinfo=zone)

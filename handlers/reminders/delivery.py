@@ -21,6 +21,7 @@ from bot.message import Button, Delivery, Outgoing
 from bot.router import Router
 from bot.timeparse import next_occurrence
 from handlers.reminders.quiet import quiet_release
+from handlers.reminders.settings import RemindersSettings
 from storage.reminders import ReminderRecord, ReminderStatus, SendState
 from storage.rooms import RoomRecord
 
@@ -87,7 +88,7 @@ def _due_at(reminder: ReminderRecord) -> datetime:
 
 
 def _window(services: Services) -> timedelta:
-    return timedelta(minutes=services.config.reminders.schedule_ahead_minutes)
+    return timedelta(minutes=services.config.feature(RemindersSettings).schedule_ahead_minutes)
 
 
 @router.on_start
@@ -214,7 +215,7 @@ def _groupable(
 ) -> bool:
     """A plain room reminder, on time or within the grace window (not held, not an event's
     warning, not personal, not for every room): it can share a message with others."""
-    grace = timedelta(hours=services.config.reminders.grace_hours)
+    grace = timedelta(hours=services.config.feature(RemindersSettings).grace_hours)
     return (
         not reminder.personal
         and not reminder.everywhere
@@ -257,7 +258,7 @@ async def _deliver_group(
             await _deliver(services, reminder, occurrence, now)
         return
     group = sorted(group, key=lambda item: item[0].id)
-    late_after = timedelta(minutes=services.config.reminders.late_after_minutes)
+    late_after = timedelta(minutes=services.config.feature(RemindersSettings).late_after_minutes)
     late = any(now - occurrence > late_after for _reminder, occurrence in group)
     for text, items in _group_messages(services, room, group, late):
         delivery = await services.send(room.key, Outgoing(text))
@@ -347,7 +348,7 @@ async def _deliver(
     services: Services, reminder: ReminderRecord, occurrence: datetime, now: datetime
 ) -> None:
     """Send one claimed occurrence, record it, and move the reminder to its next one."""
-    settings = services.config.reminders
+    settings = services.config.feature(RemindersSettings)
     store = services.store.reminders
     room = services.store.rooms.get(reminder.room_key)
     following = _following(reminder, occurrence, now)

@@ -18,6 +18,7 @@ from bot.router import Router
 from bot.text import clip, fold
 from bot.timeparse import MONTHS, WEEKDAYS, parse_moment
 from handlers.reminders.delivery import arm, cancel_warnings
+from handlers.reminders.settings import RemindersSettings
 from storage.events import EventStatus
 
 router = Router("reminders")
@@ -71,7 +72,7 @@ def _split_warnings(text: str) -> tuple[str, tuple[int, ...] | None]:
 def _title_and_start(ctx: Context, text: str) -> tuple[str, datetime]:
     """Split ``AG annuelle le 12 décembre à 14h`` into the title and the moment (UTC)."""
     words = text.split()
-    settings = ctx.config.reminders
+    settings = ctx.settings(RemindersSettings)
     error: UsageError | None = None
     misread: UsageError | None = None  # a date was there but could not be used
     for i in range(1, len(words)):

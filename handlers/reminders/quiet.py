@@ -11,6 +11,7 @@ from bot.errors import UsageError
 from bot.i18n import _
 from bot.router import Router
 from bot.text import clip
+from handlers.reminders.settings import RemindersSettings
 from storage.rooms import RoomRecord
 
 router = Router("reminders")
@@ -34,7 +35,7 @@ def parse_quiet_hours(text: str) -> tuple[tuple[int, int], tuple[int, int]] | No
 def room_quiet_hours(services: Services, room_key: str) -> str:
     """The room's quiet hours (``22:00-08:00``) or ``""``: its own setting, else the default."""
     own = services.store.reminders.quiet_hours(room_key)
-    return services.config.reminders.quiet_hours if own is None else own
+    return services.config.feature(RemindersSettings).quiet_hours if own is None else own
 
 
 def quiet_release(services: Services, room: RoomRecord, moment: datetime) -> datetime | None:

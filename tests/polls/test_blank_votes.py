@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, PollsConfig, load_config
+from bot.cli import feature_settings
+from bot.config import ConfigError, load_config
+from handlers.polls.settings import PollsSettings
 from storage.polls import NewPoll
 from tests.harness import START, Harness, make_config
 from tests.polls.helpers import capture_sends, poll_line, tap
@@ -105,7 +106,7 @@ async def test_blank_vote_in_english(bot: Harness) -> None:
 
 
 async def test_config_default_and_per_motion_override(data_dir: Path) -> None:
-    config = make_config(data_dir, polls=replace(PollsConfig(), blank="counted"))
+    config = make_config(data_dir, PollsSettings(blank="counted"))
     bot = await Harness.start(config)
     try:
         counted = await bot.say("/motion Budget", member="alice")
@@ -123,7 +124,7 @@ def test_config_refuses_an_unknown_blank_rule(tmp_path: Path, value: str) -> Non
     path.write_text(f'[polls]\nblank = "{value}"\n', encoding="utf-8")
 
     with pytest.raises(ConfigError) as caught:
-        load_config(path, env={})
+        load_config(path, env={}, features=feature_settings())
 
     assert f'[polls] blank: expected "excluded" or "counted", got "{value}"' in str(caught.value)
 

@@ -3,7 +3,6 @@ and /quand ics), slots whose weekday contradicts their date."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from bot.config import PollsConfig
 from bot.message import Attachment
 from bot.timeparse import Slot, read_slot
+from handlers.polls.settings import PollsSettings
 from tests.harness import START, Harness, make_config
 from tests.polls.helpers import (
     capture_sends,
@@ -176,7 +175,7 @@ async def test_tie_gives_no_file_but_says_how_to_get_one(bot: Harness) -> None:
 
 
 async def test_when_ics_in_english_with_a_configured_length(data_dir: Path) -> None:
-    config = make_config(data_dir, polls=replace(PollsConfig(), slot_minutes=90))
+    config = make_config(data_dir, PollsSettings(slot_minutes=90))
     bot = await Harness.start(config)
     try:
         await bot.say("/language en")

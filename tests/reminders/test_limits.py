@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, RemindersConfig, load_config
+from bot.cli import feature_settings
+from bot.config import ConfigError, load_config
+from handlers.reminders.settings import RemindersSettings
 from tests.harness import Harness, make_config
 
 HUGE = "99999999999999999999"
 
 
 async def limited(data_dir: Path, **limits: int) -> Harness:
-    config = make_config(data_dir)
-    return await Harness.start(replace(config, reminders=RemindersConfig(**limits)))  # type: ignore[arg-type]
+    return await Harness.start(make_config(data_dir, RemindersSettings(**limits)))
 
 
 async def test_remind_one_member_flood_is_refused_after_the_hourly_limit(bot: Harness) -> None:
@@ -94,7 +95,7 @@ def test_config_reminder_limits_are_validated(tmp_path: Path, key: str) -> None:
     path = tmp_path / "config.toml"
     path.write_text(f"[reminders]\n{key} = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=rf"\[reminders\] {key}: expected a number from 1"):
-        load_config(path, env={})
+        load_config(path, env={}, features=feature_settings())
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from bot.config import RemindersConfig
+from handlers.reminders.settings import RemindersSettings
 from tests.harness import Harness, make_config
 
 
@@ -37,8 +36,7 @@ async def test_urgent_reminder_ignores_quiet_hours(bot: Harness) -> None:
 
 
 async def test_quiet_hours_default_from_config_and_off(data_dir: Path) -> None:
-    config = make_config(data_dir)
-    config = replace(config, reminders=RemindersConfig(quiet_hours="22:00-08:00"))
+    config = make_config(data_dir, RemindersSettings(quiet_hours="22:00-08:00"))
     bot = await Harness.start(config)
     try:
         assert ["Heures calmes de ce salon : 22:00-08:00."] == await bot.say("/silence")
