@@ -1739,3 +1739,39 @@ def _parse_slot(text: str, after: datetime, language: str, timezone: str) -> Slo
     except UsageError:
         return None
     return Slot(start, timed=start == other)
+
+
+_SLOT_NUMERIC_DATE = re.compile(
+    r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2}))?(?![\d/.])"
+)
+
+
+def impossible_slot_date(text: str) -> str | None:
+    """The date written in a slot when no calendar has it (``31 février``, ``12/13``,
+    ``lun 31/04``): a slot members would answer for, and no day could match. None otherwise."""
+    for match in _SLOT_NUMERIC_DATE.finditer(text):
+        day, month = int(match.group(1)), int(match.group(2))
+        year = int(match.group(3)) if match.group(3) else None
+        if not _real_date(day, month, year):
+            return match.group()
+    shown = text.split()
+    words = [re.sub(r"^(\d{1,2})(st|nd|rd|th|er|e)$", r"\1", fold(w).strip(".,;:")) for w in shown]
+    for i in range(len(words) - 1):
+        pair = (words[i], words[i + 1])
+        for day_word, month_word in (pair, pair[::-1]):
+            named = MONTHS.get(month_word)
+            if not (named and day_word.isdigit() and len(day_word) <= 2):
+                continue
+            if not _real_date(int(day_word), named, None):
+                return f"{shown[i]} {shown[i + 1]}"
+    return None
+
+
+def _real_date(day: int, month: int, year: int | None) -> bool:
+    if year is not None and year < 100:
+        year += 2000
+    try:
+        date(year or 2028, month, day)  # 2028 is a leap year: 29/02 exists in some year
+    except ValueError:
+        return False
+    return True

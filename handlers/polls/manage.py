@@ -10,6 +10,7 @@ from bot.errors import Refusal, UsageError
 from bot.i18n import _
 from bot.message import Outgoing
 from bot.router import Router
+from bot.text import clip
 from bot.timeparse import parse_moment
 from handlers.polls.lifecycle import (
     close_poll,
@@ -55,7 +56,9 @@ def _manage(ctx: Context, words: list[str]) -> tuple[PollRecord, list[str]]:
     examples=(_("/close 12"),),
 )
 async def close_command(ctx: Context) -> None:
-    poll, _rest = _manage(ctx, list(ctx.args))
+    poll, rest = _manage(ctx, list(ctx.args))
+    if rest:  # "/cloturer abc" must not close the latest poll
+        raise UsageError("Give a poll number, like /{close} 12.", close=ctx.command_name("close"))
     if not poll.is_open or not await close_poll(ctx.services, poll, late=False):
         raise Refusal("Poll #{id} is already closed.", id=poll.id)
 
@@ -143,9 +146,13 @@ def _member(ctx: Context, handle: str) -> MemberRecord:
         for member in ctx.store.members.find_in_room(room.key, handle):
             found.setdefault(member.key, member)
     if not found:
-        raise Refusal("Nobody called {name} has written in this association yet.", name=handle)
+        raise Refusal(
+            "Nobody called {name} has written in this association yet.", name=clip(handle, 40)
+        )
     if len(found) > 1:
-        raise Refusal("Several members are called {name}: use their @username.", name=handle)
+        raise Refusal(
+            "Several members are called {name}: use their @username.", name=clip(handle, 40)
+        )
     return next(iter(found.values()))
 
 

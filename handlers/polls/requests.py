@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.context import Context
 from bot.errors import UsageError
 from bot.i18n import format_number
-from bot.text import comparable, fold, read_number
+from bot.text import clip, comparable, fold, read_number
 from bot.timeparse import parse_moment
 from handlers.polls.tally import AbstentionRule, BlankRule, Majority, MajorityBase
 from storage.polls import PollKind, Privacy
@@ -171,7 +171,7 @@ def parse_request(ctx: Context, kind: PollKind) -> Request:
     if not rest:
         raise UsageError("Write the options after the question, separated by |.")
     for number, option in enumerate(rest, start=1):
-        if not option:
+        if not comparable(option):  # empty, or only invisible characters
             raise UsageError("Option {n} is empty: remove the extra |.", n=number)
         if len(option) > MAX_LABEL:
             raise UsageError(
@@ -184,6 +184,8 @@ def parse_request(ctx: Context, kind: PollKind) -> Request:
     folded = [comparable_option(o) for o in rest]
     for number, option in enumerate(folded):
         if option in folded[:number]:
-            raise UsageError("The option “{option}” is given twice.", option=rest[number])
+            raise UsageError(
+                "The option “{option}” is given twice.", option=clip(rest[number], 40)
+            )
     request.options = rest
     return request

@@ -13,7 +13,7 @@ from bot.context import Context, RoomVoice, Services
 from bot.errors import Refusal, UsageError
 from bot.message import Attachment
 from bot.text import clip, fold
-from bot.timeparse import Slot, contradicted_slot, read_slot
+from bot.timeparse import Slot, contradicted_slot, impossible_slot_date, read_slot
 from handlers.polls.lookup import find_poll, option_position, read_poll_id
 from handlers.polls.results import Tally, load_tally
 from handlers.polls.settings import PollsSettings
@@ -115,6 +115,13 @@ def check_slots(ctx: Context, slots: Sequence[str]) -> None:
     """Refuse a slot whose weekday contradicts its date, naming it: members would answer for
     one day and the calendar file would say another."""
     for slot in slots:
+        impossible = impossible_slot_date(slot)
+        if impossible is not None:
+            raise UsageError(
+                "The slot “{slot}” names a date no calendar has: {date}. Correct the date.",
+                slot=clip(slot),
+                date=clip(impossible, 24),
+            )
         found = contradicted_slot(slot, ctx.now(), ctx.lang, ctx.room.timezone)
         if found is not None:
             raise UsageError(

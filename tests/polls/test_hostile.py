@@ -85,3 +85,48 @@ async def test_tap_with_a_forged_payload_is_ignored(
 
     assert [] == _errors(caplog)
     assert [] == bot.app.store.polls.ballots(1)
+
+
+async def test_close_with_a_word_instead_of_a_number_closes_nothing(bot: Harness) -> None:
+    await bot.say("/sondage Q | a | b")
+    await bot.say("/sondage R | c | d")
+
+    for word in ("abc", "²", "①"):
+        replies = await bot.say(f"/cloturer {word}")
+        assert replies[0].startswith("Donnez un numéro de sondage, par exemple /cloturer 12.")
+    assert (await bot.say("/vote 2 1"))[0].startswith("Vote enregistré")
+
+
+async def test_proxy_to_a_10000_character_name_is_not_echoed_whole(bot: Harness) -> None:
+    replies = await bot.say("/procuration @" + "x" * 10_000)
+
+    assert 1 == len(replies)
+    assert len(replies[0]) < 300
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\ufe0f", "\u200d\u2060"])
+async def test_poll_option_made_only_of_invisible_characters_is_refused(
+    bot: Harness, invisible: str
+) -> None:
+    replies = await bot.say(f"/sondage Q | a | {invisible}")
+
+    assert replies[0].startswith("L'option 2 est vide : retirez le | en trop.")
+
+
+@pytest.mark.parametrize(
+    ("slot", "date"),
+    [
+        ("lundi 31 février", "31 février"),
+        ("lun 12/13 18h", "12/13"),
+        ("ven 31/04 20h", "31/04"),
+        ("Mon February 31 6pm", "February 31"),
+    ],
+)
+async def test_when_slot_with_a_date_no_calendar_has_is_refused(
+    bot: Harness, slot: str, date: str
+) -> None:
+    replies = await bot.say(f"/quand Réunion ? | {slot} | mar 8/9 18h")
+
+    assert replies[0].startswith(
+        f"Le créneau « {slot} » donne une date qui n'existe pas : {date}. Corrigez la date."
+    )
