@@ -56,6 +56,12 @@ class Incoming:
     sender_is_admin: bool = False
     bot_username: str = ""
     gesture: Gesture | None = None
+    # Links the platform marked in the message beyond its plain text: Telegram ``url`` and
+    # ``text_link`` entities (``[text](url)``), Matrix ``<a href>`` in ``formatted_body``.
+    links: tuple[str, ...] = ()
+    # An edit of an earlier message (``message_id`` is then the original's): features that
+    # already handled the original (link capture) may ignore it.
+    edited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
