@@ -331,6 +331,9 @@ class Dispatcher:
                     Context(services, incoming, self._room(incoming), None, "")
                 )
             return
+        if self._storage_reported_at is not None and services.store.writable():
+            self._storage_reported_at = None
+            log.warning("the database accepts writes again: members' requests are saved again")
         if parsed is None:
             for listener in self.listeners:
                 ctx = Context(services, incoming, room, None, incoming.text)

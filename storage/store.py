@@ -94,6 +94,14 @@ class Store:
         """Close the database and release its lock."""
         self.owned.close()
 
+    def writable(self) -> bool:
+        """Whether the database accepts writes now (a write undone at once)."""
+        try:
+            _check_writable(self.owned.db)
+        except sqlite3.DatabaseError:
+            return False
+        return True
+
     @staticmethod
     def write_failure(error: BaseException) -> str | None:
         """Why the database refuses writes, when ``error`` says so; None otherwise (lets core

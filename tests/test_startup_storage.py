@@ -165,6 +165,21 @@ async def test_database_refusing_writes_is_told_to_members_and_logged_once(
     assert "Traceback" not in caplog.text
 
 
+async def test_database_accepting_writes_again_is_logged_once(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    _refuse_writes(bot)
+    await bot.say("/sondage Pizza ? | Reine | Calzone", member="zoe")
+    bot.app.store.owned.db.conn.execute("PRAGMA query_only = OFF")
+    caplog.set_level(logging.INFO)
+
+    await bot.say("/sondage Pizza ? | Reine | Calzone", member="zoe")
+    await bot.say("/sondage Pâtes ? | Carbonara | Pesto", member="zoe")
+
+    again = [r for r in caplog.records if "accepts writes again" in r.getMessage()]
+    assert 1 == len(again)
+
+
 async def test_database_refusing_writes_leaves_plain_chat_unanswered(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
