@@ -161,6 +161,17 @@ class ReminderRepo:
         )
         return [_reminder(row) for row in rows]
 
+    def personal_of(self, member_key: str) -> list[ReminderRecord]:
+        """A member's own active and paused personal reminders, whatever room they were set in."""
+        rows = fetch_all(
+            self.db,
+            """SELECT * FROM reminders WHERE creator_key = ? AND personal = 1
+               AND status IN (?, ?) AND event_id IS NULL
+               ORDER BY next_at IS NULL, next_at, id""",
+            [member_key, ReminderStatus.ACTIVE, ReminderStatus.PAUSED],
+        )
+        return [_reminder(row) for row in rows]
+
     def count_active(self, room_key: str, creator_key: str | None = None) -> int:
         """Active or paused reminders of a room (event warnings left out), or only those
         ``creator_key`` set there."""

@@ -187,6 +187,10 @@ def _check_limits(ctx: Context, room_key: str) -> None:
 )
 async def list_reminders(ctx: Context) -> None:
     found = ctx.store.reminders.visible_to(ctx.room.key, ctx.sender.key)
+    if ctx.room.private:  # a private chat also lists the member's own, set in any room
+        listed = {reminder.id for reminder in found}
+        found += [r for r in ctx.store.reminders.personal_of(ctx.sender.key) if r.id not in listed]
+        found.sort(key=lambda r: (r.next_at is None, r.next_at or ctx.now(), r.id))
     if not found:
         await ctx.reply(
             ctx.t(
@@ -204,7 +208,10 @@ async def list_reminders(ctx: Context) -> None:
 
 
 def _line(ctx: Context, reminder: ReminderRecord) -> str:
-    sending = sending_at(ctx.services, reminder, ctx.room)
+    home = (
+        ctx.room if reminder.room_key == ctx.room.key else ctx.store.rooms.get(reminder.room_key)
+    )
+    sending = sending_at(ctx.services, reminder, home)
     when = ctx.format_datetime(sending) if sending else "—"
     parts = [f"#{reminder.id} — {when} — {reminder.text}"]
     if sending is not None and sending != reminder.next_at:

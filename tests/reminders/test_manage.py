@@ -107,3 +107,15 @@ async def test_reminder_creator_changes_it_from_a_private_chat(bot: Harness) -> 
     await bot.say("/rappel moi demain 9h Appeler", member="bob", room="asso")
     replies = await bot.say("/annuler 1", member="bob", room="dm-bob")
     assert replies[0].startswith("Rappel n°1 annulé : Appeler")
+
+
+async def test_reminders_in_a_private_chat_list_my_personal_ones_from_any_room(
+    bot: Harness,
+) -> None:
+    await bot.say("/rappel moi demain 9h Appeler la mairie", member="bob", room="asso")
+    await bot.say("/rappel moi demain 10h Relire le PV", member="carol", room="asso")
+
+    listed = await bot.say("/rappels", member="bob", room="dm-bob")
+
+    assert "#1 — mercredi 2 décembre 2026 à 09:00 — Appeler la mairie [personnel]" in listed[0]
+    assert "Relire le PV" not in listed[0]
