@@ -174,3 +174,25 @@ async def test_anonymous_poll_is_not_a_native_poll(
 
     assert "m.room.message" == poll.type
     assert POLL_START not in poll.content
+
+
+async def test_anonymous_poll_reaction_without_redaction_power_is_not_counted(
+    polls_bot: PollsBot, members: MemberFactory
+) -> None:
+    alice, bob = await members("alice"), await members("bob")
+    room_id = await room_with(polls_bot, alice, [bob])  # the bot has no power to redact
+    assert polls_bot.app is not None
+    store = polls_bot.app.store.polls
+    poll = await alice.reply_to(
+        room_id, polls_bot.user_id, "!sondage Local ? | Salle | Parc | anonyme"
+    )
+    await wait_until(lambda: any(s.event_id == poll.event_id for s in bob.seen), "Bob's sync")
+
+    await bob.send(room_id, "m.reaction", reaction(poll.event_id, "1️⃣"))
+
+    direct = await wait_until(
+        lambda: next(iter(bob.client.invited_rooms), None), "the private ballot's room"
+    )
+    assert direct != room_id
+    assert 0 == store.voter_count(1)  # the public reaction was not counted
+    assert [] == [s for s in alice.seen if s.room_id == room_id and s.type == "m.room.redaction"]
