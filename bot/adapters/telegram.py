@@ -28,6 +28,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     Message,
+    MessageEntity,
     ReplyParameters,
     Update,
     User,
@@ -57,6 +58,7 @@ from telegram.ext import (
 )
 
 from bot.adapters.base import Host
+from bot.adapters.links import marked_links
 from bot.config import ConfigError, TelegramConfig
 from bot.i18n import LANGUAGES
 from bot.message import (
@@ -88,6 +90,8 @@ UPDATE_IDS_KEPT = timedelta(days=6)
 OVERALL_PER_SECOND = 29.5
 OVERALL_BURST = 4
 ANSWERS_AT_ONCE = 8
+# The entities that mark a link: a URL typed in the text, and a link behind other words.
+LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]
 T = TypeVar("T")
 PTBApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
@@ -145,6 +149,26 @@ def room_of(chat: Chat) -> Room:
 
 def member_of(user: User) -> Member:
     return Member(PLATFORM, str(user.id), user.full_name, username=user.username or "")
+
+
+def links_of(message: Message) -> tuple[str, ...]:
+    """The web links Telegram marked in a message's text, or in a media message's caption:
+    a ``url`` entity's own text (PTB cuts it at the entity's UTF-16 offsets) and a
+    ``text_link``'s target (``[text](url)``)."""
+    if message.text is not None:
+        marked = message.parse_entities(LINK_ENTITIES)
+    else:
+        marked = message.parse_caption_entities(LINK_ENTITIES)
+    ordered = sorted(marked.items(), key=lambda item: item[0].offset)
+    return marked_links(
+        (entity.url or "") if entity.type == MessageEntity.TEXT_LINK else text
+        for entity, text in ordered
+    )
+
+
+def looks_like_command(text: str) -> bool:
+    """A line the dispatcher may read as a command (``/name`` or ``!name``)."""
+    return text.lstrip()[:1] in ("/", "!")
 
 
 def _seconds(error: RetryAfter) -> float:
@@ -555,12 +579,18 @@ class TelegramAdapter:
         self.host.state.set(PLATFORM, LAST_UPDATE_KEY, str(update_id), now)
 
     async def _on_message(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.message  # edits and channel posts are not commands: not run
+        # An edit comes with the original's id; it is delivered (marked) for features that
+        # read plain messages, never run as a command: a corrected command already ran or was
+        # refused. Channel posts are not ours.
+        edited = update.message is None
+        message = update.edited_message if edited else update.message
         if message is None:
             return
         text = message.text or message.caption
         user = message.from_user
         if not text or user is None or user.id == self.application.bot.id:
+            return
+        if edited and looks_like_command(text):
             return
         anonymous = user.id == ANONYMOUS_ADMIN_ID or (
             message.sender_chat is not None and message.sender_chat.id == message.chat.id
@@ -576,10 +606,13 @@ class TelegramAdapter:
             room=room,
             sender=sender,
             text=text,
-            at=message.date,  # when it was sent: the dispatcher does not run stale commands
+            # When it was sent (the dispatcher does not run stale commands), or edited.
+            at=(message.edit_date or message.date) if edited else message.date,
             message_id=str(message.message_id),
             sender_is_admin=anonymous or await self._is_admin(message.chat, user.id),
             bot_username=self.username,
+            links=links_of(message),
+            edited=edited,
         )
         await self.host.receive(incoming)
 

@@ -289,8 +289,11 @@ class FakeTelegram:
         anonymous: bool = False,
         kind: str = "message",
         extra: dict[str, Any] | None = None,
+        entities: list[dict[str, Any]] | None = None,
     ) -> int:
-        """``user`` sends ``text`` in ``chat`` (``anonymous``: as an anonymous group admin)."""
+        """``user`` sends ``text`` in ``chat`` (``anonymous``: as an anonymous group admin);
+        ``entities`` as the Bot API gives them (see ``entity``), after the ``bot_command``
+        entity Telegram adds to a leading ``/command``."""
         chat = self.chats[chat_id]
         message: dict[str, Any] = {
             "message_id": self._message_id(chat),
@@ -309,14 +312,62 @@ class FakeTelegram:
             message["from"] = self.users[user_id]
         if text is not None:
             message["text"] = text
+            marked = list(entities or ())
             if text.startswith("/"):
-                length = len(text.split()[0])
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+                length = utf16_length(text.split()[0])
+                marked.insert(0, {"type": "bot_command", "offset": 0, "length": length})
+            if marked:
+                message["entities"] = marked
         if kind == "edited_message":
             message["edit_date"] = int(time.time())
         message.update(extra or {})
         self.messages[(chat_id, message["message_id"])] = message
         return self.push(kind, message)
+
+    def send_photo(
+        self,
+        chat_id: int,
+        user_id: int,
+        caption: str,
+        *,
+        caption_entities: list[dict[str, Any]] | None = None,
+    ) -> int:
+        """``user`` sends a photo captioned ``caption`` (a media message: no ``text``)."""
+        photo = {"file_id": "photo-1", "file_unique_id": "p1", "width": 90, "height": 90}
+        extra: dict[str, Any] = {"photo": [photo], "caption": caption}
+        if caption_entities:
+            extra["caption_entities"] = caption_entities
+        return self.say(chat_id, user_id, None, extra=extra)
+
+    def edit(
+        self,
+        chat_id: int,
+        user_id: int,
+        message_id: int,
+        text: str,
+        *,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> int:
+        """``user`` edits their message ``message_id``: an ``edited_message`` update with the
+        original's id and date, ``edit_date`` now, and the new text and entities."""
+        original = self.messages[(chat_id, message_id)]
+        if original["from"]["id"] != user_id:
+            raise ValueError("Telegram lets only the author edit a message")
+        message = {
+            key: value
+            for key, value in original.items()
+            if key not in ("text", "entities", "caption", "caption_entities")
+        }
+        message["text"] = text
+        marked = list(entities or ())
+        if text.startswith("/"):
+            length = utf16_length(text.split()[0])
+            marked.insert(0, {"type": "bot_command", "offset": 0, "length": length})
+        if marked:
+            message["entities"] = marked
+        message["edit_date"] = max(int(time.time()), original["date"])
+        self.messages[(chat_id, message_id)] = message
+        return self.push("edited_message", message)
 
     def tap(self, chat_id: int, user_id: int, message_id: int, data: str) -> int:
         """``user`` taps the button with ``data`` under our message ``message_id``."""
@@ -674,6 +725,24 @@ class FakeTelegram:
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
         return {**chat.as_json(), "accent_color_id": 0, "max_reaction_count": 11}
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, the Bot API's unit for entity offsets (an emoji outside
+    the Basic Multilingual Plane counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def entity(text: str, part: str, kind: str, *, start: int = 0, **fields: Any) -> dict[str, Any]:
+    """The Bot API entity of ``kind`` covering the first ``part`` of ``text`` found from
+    ``start``: ``entity(text, "le site", "text_link", url="https://...")``."""
+    index = text.index(part, start)
+    return {
+        "type": kind,
+        "offset": utf16_length(text[:index]),
+        "length": utf16_length(part),
+        **fields,
+    }
 
 
 def _too_many(retry_after: int) -> ApiError:
