@@ -13,6 +13,7 @@ from typing import TextIO
 from bot.adapters.base import Adapter, AdapterState
 from bot.config import Config
 from bot.context import RoomVoice, Services
+from bot.fetch import Fetcher
 from bot.i18n import Translator
 from bot.message import ButtonPress, Delivery, Incoming, Outgoing, Room, Vote
 from bot.router import Command, Dispatcher, PeriodicSpec, Router, SweepHook
@@ -61,6 +62,7 @@ class App:
         self.services.commands = self.dispatcher.commands
         self.services.reply_privately = self.reply_privately
         self.services.redact = self.redact
+        self.services.fetcher = Fetcher(config.fetch)
         self.adapters: dict[str, Adapter] = {}
         self._stop = asyncio.Event()
         self._started = False
@@ -214,6 +216,8 @@ class App:
             except Exception:
                 log.exception("adapter %s did not stop cleanly", adapter.platform)
         await self.scheduler.stop()
+        if self.services.fetcher is not None:
+            await self.services.fetcher.aclose()
         self.store.close()
 
 

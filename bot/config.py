@@ -6,6 +6,7 @@ Every error names the file, the key and what is wrong, in one line, and never ec
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
@@ -128,6 +129,47 @@ class SchedulerConfig:
     sweep_seconds: int = setting(60, low=5, high=3600)
 
 
+def _check_networks(entries: tuple[str, ...]) -> str | None:
+    for entry in entries:
+        try:
+            network = ipaddress.ip_network(entry)
+        except ValueError:
+            try:
+                suggestion = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                return f'expected networks such as "192.168.1.0/24", got {_show(entry)}'
+            return f'{_show(entry)} has host bits set (did you mean "{suggestion}"?)'
+        # Everything public is already allowed: a very short prefix can only be a mistake that
+        # would open the loopback, the cloud metadata address and the whole LAN at once.
+        if network.prefixlen < (8 if network.version == 4 else 7):
+            return f"{_show(entry)} is too broad: name the private network of the host or wiki"
+    return None
+
+
+def _check_hosts(entries: tuple[str, ...]) -> str | None:
+    for entry in entries:
+        if not re.fullmatch(r"[^\s/:@?#]{1,253}|\[?[0-9A-Fa-f:.]+\]?", entry):
+            return f'expected host names such as "tracker.example.org", got {_show(entry)}'
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchConfig:
+    """Outgoing HTTP (link previews, feeds): what may be fetched, how long and how much."""
+
+    # The only way a private address (LAN, loopback…) is ever fetched: CIDRs, empty by default.
+    allow_networks: tuple[str, ...] = setting((), check=_check_networks)
+    # Hosts never fetched (a host name also covers its subdomains).
+    deny_hosts: tuple[str, ...] = setting((), check=_check_hosts)
+    timeout_seconds: int = setting(10, low=1, high=120)
+    connect_seconds: int = setting(5, low=1, high=60)
+    max_bytes: int = setting(1_048_576, low=1024, high=67_108_864)
+    max_redirects: int = setting(3, low=0, high=10)
+    max_in_flight: int = setting(4, low=1, high=64)
+    max_per_host: int = setting(2, low=1, high=16)
+    cache_hours: int = setting(24, low=0, high=720)
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration, validated."""
@@ -140,6 +182,7 @@ class Config:
     telegram: TelegramConfig = TelegramConfig()
     matrix: MatrixConfig = MatrixConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    fetch: FetchConfig = FetchConfig()
     source: str = "defaults"
     # Each feature's settings, keyed by its declared class (``Router(..., settings=...)``).
     features: Mapping[type[Any], Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -179,6 +222,7 @@ SECTIONS: dict[str, type[Any]] = {
     "telegram": TelegramConfig,
     "matrix": MatrixConfig,
     "scheduler": SchedulerConfig,
+    "fetch": FetchConfig,
 }
 TOP_LEVEL = ("data_dir", "language", "timezone", "log_level")
 ENV_SECRETS = {

@@ -18,6 +18,7 @@ from storage.rooms import RoomRecord
 from storage.store import Store
 
 if TYPE_CHECKING:
+    from bot.fetch import Fetcher
     from bot.router import Command
 
 T = TypeVar("T")
@@ -85,6 +86,8 @@ class Services:
     commands: tuple[Command, ...] = field(default=())
     reply_privately: PrivateReplier | None = None
     redact: Redactor | None = None
+    # The one way out to the web (link previews, feeds): every fetch passes its address guard.
+    fetcher: Fetcher | None = None
 
     def voice(self, room: RoomRecord | str | None = None) -> RoomVoice:
         """The voice of a room (a record or a key); an unknown room, or none, speaks the
