@@ -176,8 +176,9 @@ def matrix_adapter(app: App) -> MatrixAdapter:
 class RunningBot:
     """One assobot process-equivalent on the homeserver: an App with the Matrix adapter."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, extra: list[Router] | None = None) -> None:
         self.config = config
+        self.extra = extra or []  # test features served besides the usual ones
         self.app: App | None = None
         self.adapter: MatrixAdapter | None = None
 
@@ -186,7 +187,7 @@ class RunningBot:
         return self.config.matrix.user_id
 
     async def start(self) -> RunningBot:
-        self.app = App(self.config, routers=routers())
+        self.app = App(self.config, routers=[*routers(), *self.extra])
         self.adapter = matrix_adapter(self.app)
         self.app.add_adapter(self.adapter)
         await self.app.start()

@@ -4,41 +4,20 @@ updates through python-telegram-bot and the fake Bot API server."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
-from bot.context import Context
 from bot.message import Incoming
-from bot.router import Router
+from tests.fakes.recorder import Recorder
 from tests.fakes.telegram_api import BOT_ID, entity
 from tests.fakes.telegram_app import TelegramWorld
 
 
-@dataclass
-class Recorder:
-    """A test feature: a listener keeping every plain message it receives, and ``/echo``."""
-
-    heard: list[Incoming] = field(default_factory=list)
-    router: Router = field(default_factory=lambda: Router("recorder"))
-
-    def __post_init__(self) -> None:
-        @self.router.listener
-        async def hear(ctx: Context) -> None:
-            self.heard.append(ctx.message)
-
-        @self.router.command("echo", "repete", help="Repeat the text.")
-        async def echo(ctx: Context) -> None:
-            await ctx.reply(f"echo: {ctx.text}")
-
-    def texts(self) -> list[str]:
-        return [m.text for m in self.heard]
-
-
 async def heard(world: TelegramWorld, recorder: Recorder, text: str) -> Incoming:
     """Wait until the listener got the message whose text is ``text``; return it."""
-    await world.fake.wait_for(lambda: text in recorder.texts(), what=f"{text!r} heard")
-    return next(m for m in recorder.heard if m.text == text)
+    await world.fake.wait_for(lambda: recorder.find(text), what=f"{text!r} heard")
+    found = recorder.find(text)
+    assert found is not None
+    return found
 
 
 @pytest.fixture
@@ -187,8 +166,8 @@ async def test_edit_into_a_command_is_not_run_nor_heard(
     world.fake.say(world.group, world.bob, "coucou")
     original = await heard(world, recorder, "coucou")
 
-    world.fake.edit(world.group, world.bob, int(original.message_id), "/echo surprise")
-    world.fake.edit(world.group, world.bob, int(original.message_id), " !echo surprise")
+    world.fake.edit(world.group, world.bob, int(original.message_id), "/parrot surprise")
+    world.fake.edit(world.group, world.bob, int(original.message_id), " !parrot surprise")
     world.fake.say(world.group, world.bob, "après")  # updates are handled in order
     await heard(world, recorder, "après")
 
@@ -199,8 +178,8 @@ async def test_edit_into_a_command_is_not_run_nor_heard(
 async def test_command_still_runs_and_is_not_heard(
     world: TelegramWorld, recorder: Recorder
 ) -> None:
-    assert ["echo: https://asso.example"] == await world.reply_to(
-        world.group, world.bob, "/echo https://asso.example"
+    assert ["parrot: https://asso.example"] == await world.reply_to(
+        world.group, world.bob, "/parrot https://asso.example"
     )
     assert [] == recorder.heard
 

@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from nio import (
     ReactionEvent,
     RoomCreateEvent,
     RoomCreateResponse,
+    RoomGetEventResponse,
     RoomMessageText,
     RoomRedactResponse,
     RoomSendResponse,
@@ -42,6 +44,7 @@ from nio import (
 )
 
 from bot.adapters.base import Host
+from bot.adapters.links import MAX_LINKS, marked_links
 from bot.config import MatrixConfig
 from bot.i18n import _
 from bot.message import (
@@ -77,6 +80,7 @@ SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 500}}}
 SEND_ATTEMPTS = 6
 FIRST_SYNC_WAIT_SECONDS = 60.0
 KEEP_EVENT_IDS = timedelta(days=7)
+HTML_FORMAT = "org.matrix.custom.html"
 
 
 class MatrixStartError(Exception):
@@ -115,6 +119,46 @@ class _Credentials:
 def render(text: str) -> tuple[str, str]:
     """Plain ``body`` and HTML ``formatted_body`` of our neutral text (all of it escaped)."""
     return text, html.escape(text).replace("\n", "<br>")
+
+
+class _Hrefs(HTMLParser):
+    """The ``href`` of each ``<a>`` in a ``formatted_body``, in order, leaving out the quoted
+    message a reply carries (``<mx-reply>``: its links are the quoted event's and author's)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.limit = limit
+        self.hrefs: list[str] = []
+        self._quoted = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "mx-reply":
+            self._quoted += 1
+        elif tag == "a" and not self._quoted and len(self.hrefs) < self.limit:
+            href = next((value for name, value in attrs if name == "href"), None)
+            if href:
+                self.hrefs.append(href)  # attribute values come with entities decoded
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "mx-reply" and self._quoted:
+            self._quoted -= 1
+
+
+def links_of(content: dict[str, Any]) -> tuple[str, ...]:
+    """The web links behind ``<a href>`` in a message's HTML ``formatted_body`` (its plain
+    ``body`` is the message's text already)."""
+    formatted = content.get("formatted_body")
+    if content.get("format") != HTML_FORMAT or not isinstance(formatted, str):
+        return ()
+    parser = _Hrefs(limit=4 * MAX_LINKS)  # room for mentions and other links left out
+    parser.feed(formatted)
+    parser.close()
+    return marked_links(parser.hrefs)
+
+
+def looks_like_command(text: str) -> bool:
+    """A line the dispatcher may read as a command (``/name`` or ``!name``)."""
+    return text.lstrip()[:1] in ("/", "!")
 
 
 def numbered_buttons(buttons: tuple[tuple[Button, ...], ...]) -> list[Button]:
@@ -606,7 +650,8 @@ class MatrixAdapter:
         content = event.source.get("content", {})
         relation = content.get("m.relates_to") or {}
         if relation.get("rel_type") == "m.replace":
-            return  # an edit: the command already ran from the original message
+            await self._on_edit(room, event, relation, content.get("m.new_content"))
+            return
         if not self._fresh(event):
             return
         text = _strip_reply_fallback(event.body) if "m.in_reply_to" in relation else event.body
@@ -617,8 +662,47 @@ class MatrixAdapter:
             at=_sent_at(event),  # the dispatcher does not run commands that waited too long
             message_id=event.event_id,
             sender_is_admin=self._is_organizer(room, event.sender),
+            links=links_of(content),
         )
         await self.host.receive(incoming)
+
+    async def _on_edit(self, room: Any, event: Any, relation: Any, new: Any) -> None:
+        """An edit (``m.replace``) of a member's own text message, delivered marked with the
+        original's id for features that read plain messages. Never run as a command (a
+        corrected command already ran from the original); an edit into a notice, or of
+        another's message (the homeserver does not check who edits), is not delivered."""
+        original = relation.get("event_id")
+        if not isinstance(original, str) or not isinstance(new, dict):
+            return
+        text = new.get("body")
+        if new.get("msgtype") != "m.text" or not isinstance(text, str):
+            return
+        if looks_like_command(text) or not self._fresh(event):
+            return
+        if not await self._own_text(room.room_id, original, event.sender):
+            log.info("matrix: edit %s of %s not delivered", event.event_id, original)
+            return
+        incoming = Incoming(
+            room=self._room(room),
+            sender=self._member(room, event.sender),
+            text=text,
+            at=_sent_at(event),
+            message_id=original,
+            sender_is_admin=self._is_organizer(room, event.sender),
+            links=links_of(new),
+            edited=True,
+        )
+        await self.host.receive(incoming)
+
+    async def _own_text(self, room_id: str, event_id: str, sender: str) -> bool:
+        """Whether ``event_id`` is a text message (not a notice) that ``sender`` sent. nio
+        decrypts the event it fetches in an encrypted room; one it has no key for stays a
+        ``MegolmEvent``, and the edit is left out."""
+        answer = await self._client().room_get_event(room_id, event_id)
+        if not isinstance(answer, RoomGetEventResponse):
+            return False
+        found = answer.event
+        return isinstance(found, RoomMessageText) and found.sender == sender
 
     async def _on_reaction(self, room: Any, event: Any) -> None:
         data = self._reaction_button(event.reacts_to, event.key)
