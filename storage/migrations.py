@@ -429,3 +429,104 @@ def m036_secret_voters_proxy(db: Database) -> None:
     """Who cast a secret vote for a member holding their proxy (NULL: the member voted), so a
     giver who comes to vote is told their holder already did. It says nothing of the choice."""
     db.execute("ALTER TABLE secret_voters ADD COLUMN holder_key TEXT")
+
+
+@MIGRATIONS()
+def m060_links(db: Database) -> None:
+    """Shared links: one row per page and association (``UNIQUE(association_id,
+    normalized_url)``), every share of it (who, where, when: a repeat is counted), its tags,
+    each room's capture and privacy choice, and a full-text index (FTS5, accents and case
+    folded) over title, description, note, tags and URL, kept in step by triggers."""
+    db.execute(
+        """
+        CREATE TABLE links (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            association_id INTEGER NOT NULL,
+            room_key TEXT NOT NULL,
+            url TEXT NOT NULL,
+            normalized_url TEXT NOT NULL,
+            poster_key TEXT NOT NULL,
+            poster_name TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '',
+            title TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            site_name TEXT NOT NULL DEFAULT '',
+            preview TEXT NOT NULL DEFAULT 'pending'
+                CHECK (preview IN ('pending', 'done', 'failed', 'skipped')),
+            preview_error TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            previewed_at TEXT,
+            UNIQUE (association_id, normalized_url)
+        )"""
+    )
+    db.execute("CREATE INDEX links_latest ON links(association_id, id)")
+    db.execute("CREATE INDEX links_room ON links(room_key)")
+    db.execute("CREATE INDEX links_pending ON links(preview) WHERE preview = 'pending'")
+    db.execute(
+        """
+        CREATE TABLE link_shares (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            link_id INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,
+            room_key TEXT NOT NULL,
+            member_key TEXT NOT NULL,
+            member_name TEXT NOT NULL,
+            message_id TEXT NOT NULL DEFAULT '',
+            shared_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX link_shares_link ON link_shares(link_id)")
+    # The same message handled twice (a platform redelivery) is one share.
+    db.execute(
+        "CREATE UNIQUE INDEX link_shares_once ON link_shares(link_id, room_key, message_id) "
+        "WHERE message_id != ''"
+    )
+    db.execute(
+        """
+        CREATE TABLE link_tags (
+            link_id INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (link_id, tag)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX link_tags_tag ON link_tags(tag, link_id)")
+    db.execute(
+        """
+        CREATE TABLE link_room_settings (
+            room_key TEXT PRIMARY KEY,
+            capture INTEGER NOT NULL DEFAULT 1,
+            private INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE VIRTUAL TABLE links_fts USING fts5(
+            title, description, note, tags, url,
+            content = 'links', content_rowid = 'id',
+            tokenize = 'unicode61 remove_diacritics 2'
+        )"""
+    )
+    columns = "title, description, note, tags, url"
+    old = "old.title, old.description, old.note, old.tags, old.url"
+    new = "new.title, new.description, new.note, new.tags, new.url"
+    db.execute(
+        f"""CREATE TRIGGER links_fts_insert AFTER INSERT ON links BEGIN
+              INSERT INTO links_fts (rowid, {columns}) VALUES (new.id, {new});
+            END"""
+    )
+    db.execute(
+        f"""CREATE TRIGGER links_fts_delete AFTER DELETE ON links BEGIN
+              INSERT INTO links_fts (links_fts, rowid, {columns})
+              VALUES ('delete', old.id, {old});
+            END"""
+    )
+    # Only when an indexed column changes: moving a link to another association does not
+    # rewrite its index entry.
+    db.execute(
+        f"""CREATE TRIGGER links_fts_update AFTER UPDATE OF {columns} ON links BEGIN
+              INSERT INTO links_fts (links_fts, rowid, {columns})
+              VALUES ('delete', old.id, {old});
+              INSERT INTO links_fts (rowid, {columns}) VALUES (new.id, {new});
+            END"""
+    )

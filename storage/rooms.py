@@ -11,6 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.message import Member, Room
+from storage.links import merge_associations, move_room_links
 from storage.sql import fetch_all
 from storage.times import from_db, to_db
 
@@ -216,6 +217,7 @@ class RoomRepo:
                 "UPDATE OR IGNORE proxies SET association_id = ? WHERE association_id = ?", moving
             )
             self.db.execute("DELETE FROM proxies WHERE association_id = ?", moving[1:])
+            merge_associations(self.db, *moving)  # shared links too, a page kept once
             self.db.execute("DELETE FROM associations WHERE id = ?", moving[1:])
         self._moved()
         return True
@@ -242,6 +244,7 @@ class RoomRepo:
                    AND poll_id IN (SELECT id FROM polls WHERE room_key = ?)""",
                 [new, old, key],
             )
+            move_room_links(self.db, key, old, int(new or 0))
             # A general proxy belongs to the giver's membership: it stays valid on both sides
             # for a giver seen in the leaving room (and only there: no vote for a stranger).
             self.db.execute(

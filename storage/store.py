@@ -11,6 +11,7 @@ from storage.adapters import AdapterStateRepo
 from storage.db import DatabaseLocked, OwnedDatabase
 from storage.events import EventRepo
 from storage.jobs import JobRunRepo
+from storage.links import LinkRepo
 from storage.members import MemberRepo, OrganizerRepo
 from storage.polls import PollRepo
 from storage.reminders import ReminderRepo
@@ -88,6 +89,7 @@ class Store:
         self.polls = PollRepo(db)
         self.events = EventRepo(db)
         self.jobs = JobRunRepo(db)
+        self.links = LinkRepo(db)
         self.rooms.on_move.append(self.polls.forget_cached)
 
     def close(self) -> None:
