@@ -1,4 +1,4 @@
-"""The ``assobot`` command: run, check-config, export --ics, --version."""
+"""The ``assobot`` command: run, check-config, export --ics | --links, --version."""
 
 from __future__ import annotations
 
@@ -31,10 +31,15 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate the configuration and exit")
     export = commands.add_parser(
         "export",
-        help="write the .ics calendar of every event and reminder (works while the bot runs)",
+        help="write the .ics calendar of every event and reminder, or the shared links as a "
+        "bookmarks file (works while the bot runs)",
     )
-    export.add_argument(
-        "--ics", action="store_true", required=True, help="export as iCalendar (RFC 5545)"
+    what = export.add_mutually_exclusive_group(required=True)
+    what.add_argument("--ics", action="store_true", help="export as iCalendar (RFC 5545)")
+    what.add_argument(
+        "--links",
+        action="store_true",
+        help="export the shared links as a Netscape bookmarks HTML file (browsers, Shaarli)",
     )
     export.add_argument(
         "--output", type=Path, default=None, help="file to write (default: standard output)"
@@ -95,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     if args.command == "export":
+        if args.links:
+            return _export_links(config, args.output)
         return _export(config, args.output)
     setup_logging(config.log_level, config.secrets())
     return _run(config, console=args.console)
@@ -126,6 +133,34 @@ def _export(config: Config, output: Path | None) -> int:
     else:
         output.write_bytes(content)
         print(f"{output}: calendar written", file=sys.stderr)
+    return 0
+
+
+def _export_links(config: Config, output: Path | None) -> int:
+    """Read the database read-only and write every shared link as a bookmarks file."""
+    from bot.bookmarks import bookmarks_html
+    from storage.events import open_read_only
+    from storage.links import LinkRepo
+
+    try:
+        db = open_read_only(config.database_path)
+    except FileNotFoundError:
+        print(f"assobot: no database at {config.database_path}", file=sys.stderr)
+        return 2
+    try:
+        links = list(LinkRepo(db).export())
+        content = bookmarks_html(links)
+    except Exception as error:  # an old or damaged database: say so, no traceback
+        print(f"assobot: cannot read {config.database_path}: {error}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    if output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(content)
+        print(f"{output}: {len(links)} links written", file=sys.stderr)
     return 0
 
 

@@ -393,7 +393,7 @@ class LinkRepo:
         rows = self.db.execute(
             """SELECT r.association_id FROM room_members rm JOIN rooms r ON r.key = rm.room_key
                WHERE rm.member_key = ? AND r.private = 0
-               GROUP BY r.association_id ORDER BY max(rm.last_seen_at) DESC""",
+               GROUP BY r.association_id ORDER BY max(rm.last_seen_at) DESC, r.association_id""",
             [member_key],
         ).fetchall()
         return [int(row[0]) for row in rows]

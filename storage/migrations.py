@@ -436,7 +436,7 @@ def m060_links(db: Database) -> None:
     """Shared links: one row per page and association (``UNIQUE(association_id,
     normalized_url)``), every share of it (who, where, when: a repeat is counted), its tags,
     each room's capture and privacy choice, and a full-text index (FTS5, accents and case
-    folded) over title, description, note, tags and URL, kept in step by triggers."""
+    folded) over title, description, site name, note, tags and URL, kept in step by triggers."""
     db.execute(
         """
         CREATE TABLE links (
@@ -502,14 +502,14 @@ def m060_links(db: Database) -> None:
     db.execute(
         """
         CREATE VIRTUAL TABLE links_fts USING fts5(
-            title, description, note, tags, url,
+            title, description, site_name, note, tags, url,
             content = 'links', content_rowid = 'id',
             tokenize = 'unicode61 remove_diacritics 2'
         )"""
     )
-    columns = "title, description, note, tags, url"
-    old = "old.title, old.description, old.note, old.tags, old.url"
-    new = "new.title, new.description, new.note, new.tags, new.url"
+    columns = "title, description, site_name, note, tags, url"
+    old = ", ".join(f"old.{column}" for column in columns.split(", "))
+    new = ", ".join(f"new.{column}" for column in columns.split(", "))
     db.execute(
         f"""CREATE TRIGGER links_fts_insert AFTER INSERT ON links BEGIN
               INSERT INTO links_fts (rowid, {columns}) VALUES (new.id, {new});
