@@ -208,9 +208,9 @@ async def list_reminders(ctx: Context) -> None:
 
 
 def _line(ctx: Context, reminder: ReminderRecord) -> str:
-    home = (
-        ctx.room if reminder.room_key == ctx.room.key else ctx.store.rooms.get(reminder.room_key)
-    )
+    home = ctx.room
+    if reminder.room_key != ctx.room.key:  # listed in a private chat, set in a room
+        home = ctx.store.rooms.get(reminder.room_key) or ctx.room
     sending = sending_at(ctx.services, reminder, home)
     when = ctx.format_datetime(sending) if sending else "—"
     parts = [f"#{reminder.id} — {when} — {reminder.text}"]
