@@ -498,6 +498,8 @@ class Fetcher:
                 client.stream("GET", url) as response,
             ):
                 return await _read(response, accept, limit, truncate)
+        except httpx.InvalidURL:  # httpx reads a redirect's Location even when not following it
+            raise FetchError("scheme", f"{_short(url)} redirects to an invalid URL") from None
         except (httpx.TimeoutException, httpcore.TimeoutException) as error:
             raise FetchError("timeout", f"{_short(url)}: {type(error).__name__}") from None
         except (
@@ -587,8 +589,14 @@ _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""
 # Labels browsers read as windows-1252 (the WHATWG Encoding Standard), and ones never honoured.
 _WINDOWS_1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "ascii", "us-ascii"}
 _REFUSED_CODECS = {"utf-7", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"}
+_TAG = re.compile(r"</?[A-Za-z!][^<>]{0,200}>")
 _HEAD_END = re.compile(r"</head\s*>|<body[\s>]", re.I)
-_TAG = re.compile(r"</?[A-Za-z!][^<>]{0,500}>")
+_TAG_OPEN = re.compile(r"</?[A-Za-z]")
+# Tags handed to the parser at most. Tree building walks the stack of open elements, so deep
+# nesting is quadratic: 200,000 nested <div> (1 MiB) take minutes, 3,000 take a few ms, and a
+# real head has a few hundred tags. The bound holds whatever the markup, as every element the
+# parser creates starts with "<" and a letter.
+MAX_TAGS = 3_000
 
 
 def parse_preview(body: bytes, url: str, content_type: str = "text/html") -> Preview:
@@ -597,9 +605,8 @@ def parse_preview(body: bytes, url: str, content_type: str = "text/html") -> Pre
     host = _display_host(url)
     try:
         text = _decode(body, content_type)
-        match = _HEAD_END.search(text)
-        # The head says all a preview needs; the rest of a 1 MiB page is not parsed.
-        tree = LexborHTMLParser(text[: match.end()] if match else text)
+        # The head says all a preview needs; the rest of the page is not parsed.
+        tree = LexborHTMLParser(text[: _head_end(text)])
         metas: dict[str, str] = {}
         for node in tree.css("meta"):
             attributes = node.attributes
@@ -632,9 +639,22 @@ def _first(metas: dict[str, str], *names: str) -> str:
     return ""
 
 
+def _head_end(text: str) -> int:
+    """Where the part worth parsing ends: at ``</head>`` or ``<body``, and before the tag
+    beyond ``MAX_TAGS`` (one linear scan)."""
+    end = len(text)
+    match = _HEAD_END.search(text)
+    if match is not None:  # </head> is kept, <body is not
+        end = match.end() if match.group().startswith("</") else match.start()
+    for count, tag in enumerate(_TAG_OPEN.finditer(text, 0, end), 1):
+        if count > MAX_TAGS:
+            return tag.start()
+    return end
+
+
 def _plain(text: str, limit: int) -> str:
     """Plain text: tags left in a value removed, invisible characters dropped, spaces folded."""
-    return clip(_TAG.sub(" ", text), limit)
+    return clip(_TAG.sub(" ", text[: limit * 10]), limit)
 
 
 def _display_host(url: str) -> str:
