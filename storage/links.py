@@ -30,9 +30,9 @@ class Preview(StrEnum):
     """Where a link's preview (title, description, site) stands."""
 
     PENDING = "pending"
+    FETCHING = "fetching"  # claimed by the job fetching it (pending again after a restart)
     DONE = "done"
     FAILED = "failed"
-    SKIPPED = "skipped"  # no fetcher configured
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,17 @@ class Shared:
     link: LinkRecord
     created: bool
     counted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewResult:
+    """What fetching a link's preview gave: its texts (plain, trimmed), or why there is none."""
+
+    link_id: int
+    title: str = ""
+    description: str = ""
+    site_name: str = ""
+    error: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,40 +411,54 @@ class LinkRepo:
 
     # Previews --------------------------------------------------------------------------
 
-    def set_preview(
-        self, link_id: int, title: str, description: str, site_name: str, now: datetime
-    ) -> None:
-        """Keep what the page says about itself (already plain text and trimmed)."""
+    def claim_previews(self, limit: int) -> list[LinkRecord]:
+        """Up to ``limit`` links whose preview was never attempted, oldest first, marked as
+        being fetched (so two jobs never fetch the same one)."""
         with self.db.atomic():
-            self.db.execute(
-                """UPDATE links SET title = ?, description = ?, site_name = ?, preview = 'done',
-                   preview_error = '', previewed_at = ? WHERE id = ?""",
-                [title, description, site_name, to_db(now), link_id],
+            rows = fetch_all(
+                self.db,
+                "SELECT * FROM links WHERE preview = 'pending' ORDER BY id LIMIT ?",
+                [limit],
             )
+            if rows:
+                self.db.execute(
+                    f"UPDATE links SET preview = 'fetching' WHERE id IN "
+                    f"({', '.join('?' * len(rows))})",
+                    [row["id"] for row in rows],
+                )
+        return [_link(row) for row in rows]
 
-    def preview_failed(
-        self, link_id: int, error: str, now: datetime, *, skipped: bool = False
-    ) -> None:
-        """Record why there is no preview; the link stays, and is not fetched again."""
-        state = Preview.SKIPPED if skipped else Preview.FAILED
+    def has_pending_previews(self) -> bool:
+        """Whether a preview is left to fetch; claims of a stopped bot become pending again."""
         with self.db.atomic():
-            self.db.execute(
-                "UPDATE links SET preview = ?, preview_error = ?, previewed_at = ? WHERE id = ?",
-                [state.value, error[:300], to_db(now), link_id],
-            )
+            self.db.execute("UPDATE links SET preview = 'pending' WHERE preview = 'fetching'")
+        return (
+            fetch_one(self.db, "SELECT 1 FROM links WHERE preview = 'pending' LIMIT 1") is not None
+        )
+
+    def save_previews(self, results: Sequence[PreviewResult], now: datetime) -> None:
+        """Keep what each page says about itself, or why it could not be read (the link stays,
+        and is not fetched again), in one transaction."""
+        at = to_db(now)
+        with self.db.atomic():
+            for result in results:
+                if result.error:
+                    self.db.execute(
+                        """UPDATE links SET preview = 'failed', preview_error = ?, previewed_at = ?
+                           WHERE id = ?""",
+                        [result.error[:300], at, result.link_id],
+                    )
+                else:
+                    self.db.execute(
+                        """UPDATE links SET title = ?, description = ?, site_name = ?,
+                           preview = 'done', preview_error = '', previewed_at = ? WHERE id = ?""",
+                        [result.title, result.description, result.site_name, at, result.link_id],
+                    )
 
     def preview_error(self, link_id: int) -> str:
+        """Why a link has no preview ('' when it has one or none was tried)."""
         row = fetch_one(self.db, "SELECT preview_error FROM links WHERE id = ?", [link_id])
         return str(row["preview_error"]) if row else ""
-
-    def pending_previews(self, limit: int = 200) -> list[LinkRecord]:
-        """Links whose preview was never attempted (the bot stopped first), newest first."""
-        rows = fetch_all(
-            self.db,
-            "SELECT * FROM links WHERE preview = 'pending' ORDER BY id DESC LIMIT ?",
-            [limit],
-        )
-        return [_link(row) for row in rows]
 
     # Room settings ---------------------------------------------------------------------
 

@@ -453,7 +453,7 @@ def m060_links(db: Database) -> None:
             description TEXT NOT NULL DEFAULT '',
             site_name TEXT NOT NULL DEFAULT '',
             preview TEXT NOT NULL DEFAULT 'pending'
-                CHECK (preview IN ('pending', 'done', 'failed', 'skipped')),
+                CHECK (preview IN ('pending', 'fetching', 'done', 'failed')),
             preview_error TEXT NOT NULL DEFAULT '',
             created_at TEXT NOT NULL,
             previewed_at TEXT,
@@ -462,7 +462,9 @@ def m060_links(db: Database) -> None:
     )
     db.execute("CREATE INDEX links_latest ON links(association_id, id)")
     db.execute("CREATE INDEX links_room ON links(room_key)")
-    db.execute("CREATE INDEX links_pending ON links(preview) WHERE preview = 'pending'")
+    db.execute(
+        "CREATE INDEX links_pending ON links(preview, id) WHERE preview IN ('pending', 'fetching')"
+    )
     db.execute(
         """
         CREATE TABLE link_shares (

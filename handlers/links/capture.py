@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.router import Router
 from handlers.links.parse import hashtags, message_links
-from handlers.links.previews import schedule_preview
+from handlers.links.previews import schedule_previews
 from handlers.links.render import repeat_notice
 from handlers.links.settings import LinksSettings
 from storage.links import LinkRecord
@@ -51,7 +51,7 @@ async def capture_links(ctx: Context) -> None:
             tags=tags,
         )
         if shared.created:
-            schedule_preview(ctx.services, shared.link.id, shared.link.normalized_url)
+            schedule_previews(ctx.services)
         elif shared.counted and visible_here(ctx, shared.link):
             repeats.append(shared.link)
     if repeats:

@@ -23,7 +23,7 @@ from handlers.links.parse import (
     note_of,
     parse_search,
 )
-from handlers.links.previews import schedule_preview
+from handlers.links.previews import schedule_previews
 from handlers.links.render import link_line, number, repeat_notice, tags_text
 from handlers.links.settings import LinksSettings
 from storage.links import LinkRecord
@@ -111,7 +111,7 @@ async def _add(ctx: Context) -> None:
         )
         record = shared.link
         if shared.created:
-            schedule_preview(ctx.services, record.id, record.normalized_url)
+            schedule_previews(ctx.services)
             line = ctx.t("Link {number} saved.", number=number(ctx.voice, record.id))
         elif record.room_key == ctx.room.key or visible_here(ctx, record):
             line = repeat_notice(ctx.voice, record, now)

@@ -4,8 +4,9 @@ counted and answered once with who shared it first, across linked rooms too."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
-from tests.harness import Harness
+from tests.harness import Harness, make_config
 from tests.links.helpers import FakeFetcher, link_rooms, page, settle, stored, urls
 
 
@@ -161,3 +162,29 @@ async def test_capture_previews_are_fetched_in_the_background(
         "n°1 · Assemblée générale 2026 (Mairie de Lyon) — Alice, 1 déc.",
         "    https://example.org/ag?utm_source=x",
     ] == listing[0].split("\n")
+
+
+async def test_capture_previews_left_pending_are_fetched_after_a_restart(
+    data_dir: Path, fetcher: FakeFetcher
+) -> None:
+    config = make_config(data_dir)
+    first = await Harness.start(config)
+    real = first.app.services.fetcher
+    first.app.services.fetcher = None  # the bot stops before any preview is fetched
+    await first.say("http://127.0.0.1:9/compte-rendu")
+    await first.stop()
+    if real is not None:
+        await real.aclose()
+    fetcher.pages["http://127.0.0.1:9/compte-rendu"] = page("Compte rendu du bureau")
+
+    second = await Harness.start(config)
+    real = second.app.services.fetcher
+    second.app.services.fetcher = fetcher  # type: ignore[assignment]
+    try:
+        await settle(second)
+        assert ["http://127.0.0.1:9/compte-rendu"] == fetcher.fetched
+        assert "Compte rendu du bureau" == stored(second)[0].title
+    finally:
+        await second.stop()
+        if real is not None:
+            await real.aclose()
