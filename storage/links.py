@@ -334,33 +334,41 @@ class LinkRepo:
         included = [p for p in (fts_phrase(text) for text in query.phrases) if p]
         excluded = [p for p in (fts_phrase(text) for text in query.excluded) if p]
         tags = list(dict.fromkeys(query.tags))
-        for index, tag in enumerate(tags[1:] if not included else tags):
+        for index, tag in enumerate(tags[1:]):
             params[f"t{index}"] = tag
             where.append(
                 f"EXISTS (SELECT 1 FROM link_tags x WHERE x.link_id = l.id AND x.tag = :t{index})"
             )
+        expression = ""
         if included:
             expression = "(" + " AND ".join(included) + ")"
             if excluded:
                 expression += " NOT (" + " OR ".join(excluded) + ")"
             params["match"] = expression
+        elif excluded:
+            params["exclude"] = " OR ".join(excluded)
+            where.append(
+                "l.id NOT IN (SELECT rowid FROM links_fts WHERE links_fts MATCH :exclude)"
+            )
+        if tags:
+            # A tag names a few hundred links at most: they drive, each checked against the
+            # words by rowid (FTS5 seeks it), rather than every link having the words.
+            params["first_tag"] = tags[0]
+            if expression:
+                where.append(
+                    "EXISTS (SELECT 1 FROM links_fts WHERE links_fts MATCH :match "
+                    "AND rowid = l.id)"
+                )
+            sql = f"""SELECT l.* FROM link_tags t JOIN links l ON l.id = t.link_id
+                      WHERE t.tag = :first_tag AND {" AND ".join(where)}
+                      ORDER BY t.link_id DESC LIMIT :limit OFFSET :offset"""
+        elif expression:
             sql = f"""SELECT l.* FROM links_fts f JOIN links l ON l.id = f.rowid
                       WHERE links_fts MATCH :match AND {" AND ".join(where)}
                       ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset"""
         else:
-            if excluded:
-                params["exclude"] = " OR ".join(excluded)
-                where.append(
-                    "l.id NOT IN (SELECT rowid FROM links_fts WHERE links_fts MATCH :exclude)"
-                )
-            if tags:
-                params["first_tag"] = tags[0]
-                sql = f"""SELECT l.* FROM link_tags t JOIN links l ON l.id = t.link_id
-                          WHERE t.tag = :first_tag AND {" AND ".join(where)}
-                          ORDER BY t.link_id DESC LIMIT :limit OFFSET :offset"""
-            else:
-                sql = f"""SELECT l.* FROM links l WHERE {" AND ".join(where)}
-                          ORDER BY l.id DESC LIMIT :limit OFFSET :offset"""
+            sql = f"""SELECT l.* FROM links l WHERE {" AND ".join(where)}
+                      ORDER BY l.id DESC LIMIT :limit OFFSET :offset"""
         return self._records(_rows(self.db, sql, params))
 
     def tag_counts(

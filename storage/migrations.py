@@ -461,10 +461,9 @@ def m060_links(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX links_latest ON links(association_id, id)")
-    db.execute("CREATE INDEX links_room ON links(room_key)")
-    db.execute(
-        "CREATE INDEX links_pending ON links(preview, id) WHERE preview IN ('pending', 'fetching')"
-    )
+    # Previews to fetch, and those a stopped bot had claimed: a few rows each, not a million.
+    db.execute("CREATE INDEX links_pending ON links(id) WHERE preview = 'pending'")
+    db.execute("CREATE INDEX links_fetching ON links(id) WHERE preview = 'fetching'")
     db.execute(
         """
         CREATE TABLE link_shares (
