@@ -378,9 +378,10 @@ class LinkRepo:
         if not association_ids:
             return []
         marks = ", ".join("?" * len(association_ids))
-        sql = f"""SELECT t.tag, count(*) AS n FROM link_tags t JOIN links l ON l.id = t.link_id
+        # link_tag_counts (kept by triggers) has one row per room and tag, not per link.
+        sql = f"""SELECT l.tag, sum(l.n) AS n FROM link_tag_counts l
                   WHERE l.association_id IN ({marks}) AND {_VISIBLE.replace(":here", "?")}
-                  GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT ?"""
+                  GROUP BY l.tag ORDER BY n DESC, l.tag LIMIT ?"""
         rows = self.db.execute(sql, [*association_ids, here, limit]).fetchall()
         return [(str(tag), int(count)) for tag, count in rows]
 

@@ -531,3 +531,69 @@ def m060_links(db: Database) -> None:
               INSERT INTO links_fts (rowid, {columns}) VALUES (new.id, {new});
             END"""
     )
+
+
+@MIGRATIONS()
+def m061_link_tag_counts(db: Database) -> None:
+    """How many links of each room carry each tag, kept by triggers: ``/tags`` reads a few
+    thousand rows instead of grouping every tag of a million links (3 s, 150 MB before)."""
+    db.execute(
+        """
+        CREATE TABLE link_tag_counts (
+            association_id INTEGER NOT NULL,
+            room_key TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (association_id, room_key, tag)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """
+        CREATE TRIGGER link_tags_counted AFTER INSERT ON link_tags BEGIN
+            INSERT INTO link_tag_counts (association_id, room_key, tag, n)
+                SELECT association_id, room_key, NEW.tag, 1 FROM links WHERE id = NEW.link_id
+                ON CONFLICT (association_id, room_key, tag) DO UPDATE SET n = n + 1;
+        END"""
+    )
+    db.execute(
+        """
+        CREATE TRIGGER link_tags_uncounted AFTER DELETE ON link_tags BEGIN
+            UPDATE link_tag_counts SET n = n - 1
+                WHERE tag = OLD.tag AND (association_id, room_key) =
+                    (SELECT association_id, room_key FROM links WHERE id = OLD.link_id);
+            DELETE FROM link_tag_counts WHERE tag = OLD.tag AND n <= 0;
+        END"""
+    )
+    # A link deleted with its tags (ON DELETE CASCADE) is gone before the tags' trigger runs:
+    # its counts are taken back here, while the row is still readable.
+    db.execute(
+        """
+        CREATE TRIGGER links_tags_uncounted BEFORE DELETE ON links BEGIN
+            UPDATE link_tag_counts SET n = n - 1
+                WHERE association_id = OLD.association_id AND room_key = OLD.room_key
+                AND tag IN (SELECT tag FROM link_tags WHERE link_id = OLD.id);
+            DELETE FROM link_tag_counts WHERE association_id = OLD.association_id
+                AND room_key = OLD.room_key AND n <= 0;
+        END"""
+    )
+    db.execute(
+        """
+        CREATE TRIGGER links_tags_moved AFTER UPDATE OF association_id, room_key ON links
+        WHEN OLD.association_id IS NOT NEW.association_id OR OLD.room_key IS NOT NEW.room_key
+        BEGIN
+            UPDATE link_tag_counts SET n = n - 1
+                WHERE association_id = OLD.association_id AND room_key = OLD.room_key
+                AND tag IN (SELECT tag FROM link_tags WHERE link_id = OLD.id);
+            DELETE FROM link_tag_counts WHERE association_id = OLD.association_id
+                AND room_key = OLD.room_key AND n <= 0;
+            INSERT INTO link_tag_counts (association_id, room_key, tag, n)
+                SELECT NEW.association_id, NEW.room_key, tag, 1 FROM link_tags
+                WHERE link_id = NEW.id
+                ON CONFLICT (association_id, room_key, tag) DO UPDATE SET n = n + 1;
+        END"""
+    )
+    db.execute(
+        """INSERT INTO link_tag_counts (association_id, room_key, tag, n)
+           SELECT l.association_id, l.room_key, t.tag, count(*) FROM link_tags t
+           JOIN links l ON l.id = t.link_id GROUP BY l.association_id, l.room_key, t.tag"""
+    )
