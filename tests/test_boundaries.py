@@ -16,6 +16,12 @@ OWNERS = {
     "telegram": "bot/adapters/telegram.py",
     "nio": "bot/adapters/matrix.py",
     "apscheduler": "bot/scheduler.py",
+    # Outbound HTTP goes through the one guarded fetcher (public addresses only, pinned).
+    "httpx": "bot/fetch.py",
+    "httpcore": "bot/fetch.py",
+    "aiohttp": "bot/fetch.py",
+    "requests": "bot/fetch.py",
+    "urllib3": "bot/fetch.py",
 }
 STORAGE_ONLY = ("sqlite_utils", "sqlite3")
 FORBIDDEN_IN_HANDLERS = (*OWNERS, *STORAGE_ONLY, "os", "subprocess", "threading")
