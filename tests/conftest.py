@@ -8,11 +8,30 @@ from pathlib import Path
 
 import pytest
 
+import bot.fetch as bot_fetch
 from tests.harness import Harness, make_config
 
 # The Matrix kit (Synapse once per session, nio members) and the Telegram fixtures (the fake
 # Bot API server, the world around it) live in their own plugin modules.
 pytest_plugins = ["tests.matrix_fixtures", "tests.fakes.telegram_world"]
+
+
+LOCAL_NAMES = {"localhost", "localhost.localdomain"}
+
+
+@pytest.fixture(autouse=True)
+def no_public_name_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to 127.0.0.1 / ::1 only: a link posted in a test (https://example.org/...)
+    must never make the bot's fetcher look up or reach a public host, even on a machine that
+    has the internet. Names other than localhost fail like an unknown name."""
+    real = bot_fetch.system_resolver
+
+    async def local_only(host: str, port: int) -> list[str]:
+        if host.lower().rstrip(".") not in LOCAL_NAMES:
+            raise OSError(f"tests resolve no public name ({host})")
+        return await real(host, port)
+
+    monkeypatch.setattr(bot_fetch, "system_resolver", local_only)
 
 
 @pytest.fixture

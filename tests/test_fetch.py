@@ -850,3 +850,11 @@ async def test_fetch_checks_what_the_system_resolver_answers(serve: Serve) -> No
     site = await serve(html())  # "localhost" comes from /etc/hosts: no DNS server involved
     assert "not_public" == await refused(Fetcher(FetchConfig()), f"http://localhost:{site.port}/")
     assert [] == site.hits
+
+
+async def test_the_suite_resolves_no_public_name() -> None:
+    import bot.fetch as module
+
+    with pytest.raises(OSError, match="tests resolve no public name"):
+        await module.system_resolver("example.org", 443)
+    assert await module.system_resolver("localhost", 80)
