@@ -23,7 +23,7 @@ import ssl
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import certifi
@@ -38,6 +38,20 @@ from bot.text import clip
 log = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# What a feed is served as (text/html too: a site's page names its feed in a <link>).
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/xml",
+    "text/xml",
+    "application/rdf+xml",
+    "application/feed+json",
+    "application/json",
+    *HTML_TYPES,
+)
+FEED_MAX_BYTES = 5 * 1024 * 1024
+# The only request headers a caller may add: conditional requests (a 304 costs nothing).
+CONDITIONAL_HEADERS = ("if-none-match", "if-modified-since")
 USER_AGENT = f"assobot/{__version__} (+link previews for an association's chat)"
 TITLE_LIMIT = 200
 DESCRIPTION_LIMIT = 300
@@ -66,12 +80,15 @@ class FetchError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A fetched page: the final URL after redirects, and at most ``max_bytes`` of its body."""
+    """A fetched page: the final URL after redirects, and at most ``max_bytes`` of its body;
+    a conditional request answered "not modified" is ``status=304`` with an empty body."""
 
     url: str
     status: int
     content_type: str  # the Content-Type header as sent (charset included)
     body: bytes
+    etag: str = ""  # the validators to send next time (If-None-Match, If-Modified-Since)
+    last_modified: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,11 +350,25 @@ class Fetcher:
     # Public ---------------------------------------------------------------------------------
 
     async def fetch(
-        self, url: str, *, accept: tuple[str, ...] = HTML_TYPES, max_bytes: int | None = None
+        self,
+        url: str,
+        *,
+        accept: tuple[str, ...] = HTML_TYPES,
+        max_bytes: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Page:
         """GET ``url`` under the guard; a body longer than ``max_bytes`` (default: the
-        config's) is refused with "too_large". An empty ``accept`` takes any type."""
-        return await self._get(url, accept, max_bytes or self.config.max_bytes, truncate=False)
+        config's) is refused with "too_large". An empty ``accept`` takes any type.
+        ``headers`` may carry If-None-Match / If-Modified-Since (others are ignored): a 304
+        answer is a ``Page`` with status 304 and no body, not an error."""
+        extra = {
+            name: _header_value(value)
+            for name, value in (headers or {}).items()
+            if name.lower() in CONDITIONAL_HEADERS and _header_value(value)
+        }
+        return await self._get(
+            url, accept, max_bytes or self.config.max_bytes, truncate=False, extra=extra
+        )
 
     async def preview(self, url: str) -> Preview:
         """What ``url`` shows (title, description, site), from the first ``max_bytes`` of the
@@ -406,7 +437,15 @@ class Fetcher:
 
     # Fetching -------------------------------------------------------------------------------
 
-    async def _get(self, url: str, accept: tuple[str, ...], limit: int, *, truncate: bool) -> Page:
+    async def _get(
+        self,
+        url: str,
+        accept: tuple[str, ...],
+        limit: int,
+        *,
+        truncate: bool,
+        extra: Mapping[str, str] | None = None,
+    ) -> Page:
         target = _parse(url)
         # The host asked for holds one of its slots for the whole fetch (redirects included);
         # the deadline starts once both slots are held, so a queue never times fetches out.
@@ -414,7 +453,7 @@ class Fetcher:
         async with self._host_slot(host), self._slots:
             try:
                 async with asyncio.timeout(self.config.timeout_seconds):
-                    return await self._follow(target, accept, limit, truncate)
+                    return await self._follow(target, accept, limit, truncate, extra or {})
             except TimeoutError:
                 raise FetchError(
                     "timeout",
@@ -436,10 +475,15 @@ class Fetcher:
                 self._hosts[host] = (slot, users - 1)
 
     async def _follow(
-        self, url: httpx.URL, accept: tuple[str, ...], limit: int, truncate: bool
+        self,
+        url: httpx.URL,
+        accept: tuple[str, ...],
+        limit: int,
+        truncate: bool,
+        extra: Mapping[str, str],
     ) -> Page:
         for _hop in range(self.config.max_redirects + 1):
-            outcome = await self._hop(url, accept, limit, truncate)
+            outcome = await self._hop(url, accept, limit, truncate, extra)
             if isinstance(outcome, Page):
                 return outcome
             url = outcome
@@ -471,7 +515,12 @@ class Fetcher:
         return found
 
     async def _hop(
-        self, url: httpx.URL, accept: tuple[str, ...], limit: int, truncate: bool
+        self,
+        url: httpx.URL,
+        accept: tuple[str, ...],
+        limit: int,
+        truncate: bool,
+        extra: Mapping[str, str],
     ) -> Page | httpx.URL:
         """One request: a page, or the URL a redirect points to (checked on the next hop)."""
         host = url.raw_host.decode("ascii")
@@ -485,6 +534,7 @@ class Fetcher:
             "User-Agent": USER_AGENT,
             "Accept": ", ".join(accept) or "*/*",
             "Accept-Encoding": "gzip",
+            **extra,
         }
         try:
             async with (
@@ -527,6 +577,10 @@ async def _read(
         except (httpx.InvalidURL, UnicodeError, ValueError):
             raise FetchError("scheme", f"{_short(url)} redirects to an invalid URL") from None
         return _parse(str(target))
+    etag = _header_value(response.headers.get("etag", ""))
+    last_modified = _header_value(response.headers.get("last-modified", ""))
+    if status == 304:  # only a conditional request gets one: nothing changed, nothing to read
+        return Page(str(url), status, "", b"", etag, last_modified)
     if not 200 <= status < 300:
         raise FetchError("status", f"{_short(url)} answered HTTP {status}")
     content_type = response.headers.get("content-type", "")
@@ -546,7 +600,16 @@ async def _read(
                 del body[limit:]
                 break
             raise FetchError("too_large", f"{_short(url)} is longer than {limit} bytes")
-    return Page(str(url), status, content_type, bytes(body))
+    return Page(str(url), status, content_type, bytes(body), etag, last_modified)
+
+
+def _header_value(value: str) -> str:
+    """A validator as it may go back on the wire: printable ASCII, bounded (a hostile server's
+    header never becomes a header injection nor a megabyte stored per feed)."""
+    value = value.strip()
+    if len(value) > 200 or any(not 0x20 <= ord(c) < 0x7F for c in value):
+        return ""
+    return value
 
 
 def _parse(url: str) -> httpx.URL:

@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 
 from bot.config import ConfigError, FetchConfig, parse_config
 from bot.fetch import (
+    FEED_TYPES,
     USER_AGENT,
     Fetcher,
     FetchError,
@@ -858,3 +859,52 @@ async def test_the_suite_resolves_no_public_name() -> None:
     with pytest.raises(OSError, match="tests resolve no public name"):
         await module.system_resolver("example.org", 443)
     assert await module.system_resolver("localhost", 80)
+
+
+# Conditional requests (feeds) ----------------------------------------------------------------
+
+
+async def test_fetch_conditional_sends_validators_and_returns_304_as_a_page(serve: Serve) -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return web.Response(status=304, headers={"ETag": '"v1"'})
+        return web.Response(
+            body=b"<rss/>",
+            content_type="application/rss+xml",
+            headers={"ETag": '"v1"', "Last-Modified": "Tue, 01 Dec 2026 08:00:00 GMT"},
+        )
+
+    site = await serve(handler)
+    fetcher = Fetcher(LOCAL)
+    first = await fetcher.fetch(site.url("/feed"), accept=FEED_TYPES)
+    again = await fetcher.fetch(
+        site.url("/feed"),
+        accept=FEED_TYPES,
+        headers={"If-None-Match": first.etag, "If-Modified-Since": first.last_modified},
+    )
+    assert (200, '"v1"', "Tue, 01 Dec 2026 08:00:00 GMT") == (
+        first.status,
+        first.etag,
+        first.last_modified,
+    )
+    assert (304, b"") == (again.status, again.body)
+    assert "Tue, 01 Dec 2026 08:00:00 GMT" == site.hits[1][1]["if-modified-since"]
+
+
+async def test_fetch_headers_other_than_validators_are_not_sent(serve: Serve) -> None:
+    site = await serve(html())
+    await Fetcher(LOCAL).fetch(
+        site.url(),
+        headers={"Cookie": "a=1", "Host": "evil.example", "If-None-Match": '"x"\r\nX-A: 1'},
+    )
+    sent = site.hits[0][1]
+    assert ("cookie" in sent, "if-none-match" in sent, "x-a" in sent) == (False, False, False)
+    assert sent["host"].startswith("127.0.0.1")
+
+
+async def test_fetch_hostile_validators_from_the_server_are_dropped(serve: Serve) -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=b"x", content_type="text/html", headers={"ETag": "e" * 5000})
+
+    site = await serve(handler)
+    assert "" == (await Fetcher(LOCAL).fetch(site.url())).etag
