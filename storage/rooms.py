@@ -18,6 +18,32 @@ from storage.times import from_db, to_db
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
 CODE_LENGTH = 8
 
+# Every column that holds a room key, rewritten when a room moves to a new id
+# (``RoomRepo.migrate``). A new table with a room column must be added here: a test scans the
+# schema and names any column left out.
+ROOM_KEY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("room_members", "room_key"),
+    ("organizers", "room_key"),
+    ("pairing_codes", "room_key"),
+    ("announcements", "room_key"),
+    ("polls", "room_key"),
+    ("poll_messages", "room_key"),
+    ("reminders", "room_key"),
+    ("events", "room_key"),
+    ("room_quiet_hours", "room_key"),
+    ("link_requests", "origin_key"),
+    ("link_requests", "joining_key"),
+    ("links", "room_key"),
+    ("link_shares", "room_key"),
+    ("link_room_settings", "room_key"),
+    ("digest_subscriptions", "room_key"),
+    ("feed_subscriptions", "room_key"),
+)
+# Room columns that follow by themselves (triggers), and must not be rewritten twice.
+ROOM_KEY_DERIVED: dict[tuple[str, str], str] = {
+    ("link_tag_counts", "room_key"): "kept in step by the triggers on links.room_key",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class RoomRecord:
@@ -209,16 +235,65 @@ class RoomRepo:
                 return False
             if origin.private or joining.private:
                 raise ValueError("a private chat never joins an association")
-            moving = [origin.association_id, joining.association_id]
-            self.db.execute("UPDATE rooms SET association_id = ? WHERE association_id = ?", moving)
-            self.db.execute("UPDATE polls SET association_id = ? WHERE association_id = ?", moving)
-            # A member who gave a general proxy in both keeps the one of the room that asked.
-            self.db.execute(
-                "UPDATE OR IGNORE proxies SET association_id = ? WHERE association_id = ?", moving
-            )
-            self.db.execute("DELETE FROM proxies WHERE association_id = ?", moving[1:])
-            merge_associations(self.db, *moving)  # shared links too, a page kept once
-            self.db.execute("DELETE FROM associations WHERE id = ?", moving[1:])
+            self._join(origin.association_id, joining.association_id)
+        self._moved()
+        return True
+
+    def _join(self, into: int, moving: int) -> None:
+        """Every room of association ``moving`` joins ``into``, with its polls, motions,
+        proxies and links (inside the caller's transaction)."""
+        pair = [into, moving]
+        self.db.execute("UPDATE rooms SET association_id = ? WHERE association_id = ?", pair)
+        self.db.execute("UPDATE polls SET association_id = ? WHERE association_id = ?", pair)
+        # A member who gave a general proxy in both keeps the one of the room that asked.
+        self.db.execute(
+            "UPDATE OR IGNORE proxies SET association_id = ? WHERE association_id = ?", pair
+        )
+        self.db.execute("DELETE FROM proxies WHERE association_id = ?", [moving])
+        merge_associations(self.db, into, moving)  # shared links too, a page kept once
+        self.db.execute("DELETE FROM associations WHERE id = ?", [moving])
+
+    def migrate(self, old_key: str, new_key: str) -> bool:
+        """The platform gave a room a new id (a Telegram group upgraded to a supergroup): in
+        one transaction, everything stored under ``old_key`` (every ``ROOM_KEY_COLUMNS``
+        column) moves to ``new_key`` and the old room is forgotten. When the bot had already
+        seen the new room, it joins the old one's association (with what it holds) and keeps
+        its own title; the old room's language and timezone win, and where both have a row a
+        single one may hold (a member seen, a setting) the new room's is kept. Return False
+        when the old room is unknown (already moved)."""
+        platform, _sep, external_id = new_key.partition(":")
+        with self.db.atomic():
+            old = self.get(old_key)
+            if old is None or old_key == new_key:
+                return False
+            new = self.get(new_key)
+            if new is None:
+                self.db.execute(
+                    """INSERT INTO rooms (key, platform, external_id, title, private,
+                           association_id, language, timezone, created_at)
+                       SELECT ?, ?, ?, title, private, association_id, language, timezone,
+                           created_at FROM rooms WHERE key = ?""",
+                    [new_key, platform, external_id, old_key],
+                )
+            else:
+                if new.association_id != old.association_id:
+                    self._join(old.association_id, new.association_id)
+                self.db.execute(
+                    """UPDATE rooms SET language = ?, timezone = ?,
+                           title = CASE WHEN title = '' THEN ? ELSE title END WHERE key = ?""",
+                    [old.language, old.timezone, old.title, new_key],
+                )
+            tables = set(self.db.table_names())
+            for table, column in ROOM_KEY_COLUMNS:
+                if table not in tables:  # a feature not installed in this database yet
+                    continue
+                self.db.execute(
+                    f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ?",
+                    [new_key, old_key],
+                )
+                # What could not move duplicates a row the new room has (kept).
+                self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", [old_key])
+            self.db.execute("DELETE FROM rooms WHERE key = ?", [old_key])
         self._moved()
         return True
 
