@@ -10,12 +10,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from bot.adapters.base import Adapter, AdapterState
+from bot.adapters.base import Adapter, AdapterState, RoomBlocked
 from bot.config import Config
 from bot.context import RoomVoice, Services
 from bot.fetch import Fetcher
 from bot.i18n import Translator
-from bot.message import ButtonPress, Delivery, Incoming, Outgoing, Room, Vote
+from bot.message import BLOCKED, ButtonPress, Delivery, Incoming, Outgoing, Room, Vote
 from bot.router import Command, Dispatcher, PeriodicSpec, Router, SweepHook
 from bot.scheduler import Clock, Periodic, Scheduler, SweepFunction, daily, every
 from storage.store import Store
@@ -99,6 +99,10 @@ class App:
     def state(self) -> AdapterState:
         return self.store.adapters
 
+    def migrate_room(self, old_key: str, new_key: str) -> None:
+        if old_key != new_key and self.store.rooms.migrate(old_key, new_key):
+            log.info("room %s moved to %s: its data follows", old_key, new_key)
+
     def set_room_language(self, room: Room, language: str) -> None:
         record = self.store.rooms.ensure(room, self.clock.now())
         self.store.rooms.set_language(record.key, language)
@@ -117,6 +121,9 @@ class App:
             return Delivery(room_key, error=f"{platform} is not connected")
         try:
             message_id = await adapter.send(room_id, out)
+        except RoomBlocked as error:
+            log.warning("%s no longer accepts our messages: %s", room_key, error)
+            return Delivery(room_key, error=BLOCKED)
         except Exception as error:
             log.exception("send to %s failed", room_key)
             return Delivery(room_key, error=str(error) or type(error).__name__)

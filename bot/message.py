@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# A ``Delivery.error`` that means the platform will not deliver to this room any more (a member
+# blocked the bot, the bot was removed from the group): stop writing there, do not retry.
+BLOCKED = "blocked"
+
 
 def room_key(platform: str, room_id: str) -> str:
     """Return the storage key of a room: ``platform:id`` (the id is never parsed)."""
@@ -122,6 +126,9 @@ class Outgoing:
     """A message to send: plain text (adapters escape it), optional button rows, and
     optionally a native poll (adapters without native polls ignore it).
 
+    ``link_preview``: let the platform show a preview card of the first link (Telegram does
+    by default); a message listing many links (a digest) turns it off. Matrix ignores it.
+
     ``private_choice``: pressing a button must not show the choice to the room. Where a press
     is seen by everyone (Matrix reactions in a group room) the adapter lists the choices
     without inviting public presses, and offers a private ballot instead."""
@@ -132,6 +139,7 @@ class Outgoing:
     poll: PollSpec | None = None
     attachment: Attachment | None = None
     private_choice: bool = False
+    link_preview: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +171,8 @@ class Vote:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """The outcome of one send: the platform message id, or the error that stopped it."""
+    """The outcome of one send: the platform message id, or the error that stopped it
+    (``BLOCKED`` when the room no longer accepts the bot's messages)."""
 
     room_key: str
     message_id: str = ""

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from bot.router import Command
 
 
+class RoomBlocked(Exception):
+    """Raised by ``send``: the platform will not deliver to this room any more (a member
+    blocked the bot, the bot was removed from the group). Not worth retrying; the app reports
+    it as ``Delivery(error=BLOCKED)``."""
+
+
 class AdapterState(Protocol):
     """What an adapter keeps between runs, per platform: small values (Telegram's last
     ``update_id``, Matrix's ``next_batch``, which message has which buttons) and the ids of
@@ -62,6 +68,11 @@ class Host(Protocol):
 
     @property
     def state(self) -> AdapterState: ...
+
+    def migrate_room(self, old_key: str, new_key: str) -> None:
+        """The platform moved a room to a new id (a Telegram group upgraded to a supergroup):
+        everything stored for ``old_key`` now belongs to ``new_key``."""
+        ...
 
     def set_room_language(self, room: Room, language: str) -> None:
         """Make a room speak ``language`` (the console's ``:lang``)."""

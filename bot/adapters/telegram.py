@@ -27,6 +27,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    LinkPreviewOptions,
     Message,
     MessageEntity,
     ReplyParameters,
@@ -57,7 +58,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.base import Host
+from bot.adapters.base import Host, RoomBlocked
 from bot.adapters.links import marked_links
 from bot.config import ConfigError, TelegramConfig
 from bot.i18n import LANGUAGES
@@ -70,6 +71,7 @@ from bot.message import (
     Member,
     Outgoing,
     Room,
+    room_key,
 )
 from bot.text import clip
 
@@ -92,6 +94,8 @@ OVERALL_BURST = 4
 ANSWERS_AT_ONCE = 8
 # The entities that mark a link: a URL typed in the text, and a link behind other words.
 LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+MAX_MIGRATIONS = 3  # a group upgraded to a supergroup moves once; a loop of moves is refused
 T = TypeVar("T")
 PTBApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
@@ -258,6 +262,7 @@ class TelegramAdapter:
         self._polling: asyncio.Task[None] | None = None
         self._handling = False  # an update is being handled: let it finish before stopping
         self._stopping = asyncio.Event()
+        self._moved: dict[int, int] = {}  # a group upgraded to a supergroup -> its new id
 
     def _build(self) -> PTBApplication:
         base = self.config.api_base_url.rstrip("/")
@@ -428,8 +433,22 @@ class TelegramAdapter:
     async def send(self, room_id: str, out: Outgoing) -> str:
         """Send (split when over 4,096 characters; a file as a document, captioned with the
         text when it fits 1,024 characters, else after the text); return the id of the message
-        carrying the buttons; raise when Telegram refuses or stays unreachable."""
-        chat_id = int(room_id)
+        carrying the buttons; raise when Telegram refuses or stays unreachable.
+
+        A group upgraded to a supergroup (``ChatMigrated``) is followed: the message goes to
+        the new chat and the host moves the room's data there. A chat that refuses the bot
+        (``Forbidden``: blocked, removed) raises ``RoomBlocked``, without retrying."""
+        chat_id = self._current_id(int(room_id))
+        for _move in range(MAX_MIGRATIONS):
+            try:
+                return await self._send(chat_id, out)
+            except ChatMigrated as error:
+                chat_id = self._follow(chat_id, error.new_chat_id)
+            except Forbidden as error:
+                raise RoomBlocked(str(error)) from error
+        raise RuntimeError(f"chat {room_id} keeps moving")
+
+    async def _send(self, chat_id: int, out: Outgoing) -> str:
         markup = keyboard(out.buttons)
         reply_to = int(out.reply_to) if out.reply_to and out.reply_to.isdecimal() else None
         attachment = out.attachment
@@ -455,6 +474,7 @@ class TelegramAdapter:
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup if last else None,
                     reply_parameters=reply,
+                    link_preview_options=None if out.link_preview else NO_PREVIEW,
                 )
 
             message = await self._with_retries("sendMessage", chat_id, call)
@@ -492,8 +512,39 @@ class TelegramAdapter:
         return str(message.message_id)
 
     async def edit(self, room_id: str, message_id: str, out: Outgoing) -> None:
-        """Replace the text and buttons of one of our messages (in place)."""
-        chat_id = int(room_id)
+        """Replace the text and buttons of one of our messages (in place), following a group
+        upgraded to a supergroup."""
+        chat_id = self._current_id(int(room_id))
+        for _move in range(MAX_MIGRATIONS):
+            try:
+                return await self._edit(chat_id, message_id, out)
+            except ChatMigrated as error:
+                chat_id = self._follow(chat_id, error.new_chat_id)
+        raise RuntimeError(f"chat {room_id} keeps moving")
+
+    def _current_id(self, chat_id: int) -> int:
+        """Where a chat lives now (a group upgraded to a supergroup has a new id)."""
+        seen = {chat_id}
+        while chat_id in self._moved:
+            chat_id = self._moved[chat_id]
+            if chat_id in seen:
+                break
+            seen.add(chat_id)
+        return chat_id
+
+    def _follow(self, old_id: int, new_id: int) -> int:
+        """A group became a supergroup: remember its new id and have the host move the data
+        of the room (polls, reminders, settings...) to it. Idempotent."""
+        if old_id != new_id and self._moved.get(old_id) != new_id:
+            log.info("telegram: chat %s was upgraded to supergroup %s", old_id, new_id)
+            self._moved[old_id] = new_id
+            self._admins.pop(old_id, None)
+            self.host.migrate_room(
+                room_key(PLATFORM, str(old_id)), room_key(PLATFORM, str(new_id))
+            )
+        return new_id
+
+    async def _edit(self, chat_id: int, message_id: str, out: Outgoing) -> None:
         text = out.text if len(out.text) <= MAX_TEXT else out.text[: MAX_TEXT - 1] + "…"
 
         def call() -> Awaitable[Message | bool]:
@@ -585,6 +636,14 @@ class TelegramAdapter:
         edited = update.message is None
         message = update.edited_message if edited else update.message
         if message is None:
+            return
+        # A group upgraded to a supergroup: the old group gets ``migrate_to_chat_id``, the new
+        # supergroup ``migrate_from_chat_id`` (whichever the bot sees first moves the data).
+        if message.migrate_to_chat_id:
+            self._follow(message.chat.id, message.migrate_to_chat_id)
+            return
+        if message.migrate_from_chat_id:
+            self._follow(message.migrate_from_chat_id, message.chat.id)
             return
         text = message.text or message.caption
         user = message.from_user

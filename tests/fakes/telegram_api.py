@@ -126,6 +126,8 @@ class Chat:
     creator: int | None = None
     admins: set[int] = field(default_factory=set)
     next_message_id: int = 1
+    migrated_to: int | None = None  # a group upgraded to a supergroup: its new id
+    blocked: bool = False  # the user blocked the bot, or the bot was removed from the group
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type}
@@ -262,6 +264,63 @@ class FakeTelegram:
         user = self.users[user_id]
         self.chats[user_id] = Chat(user_id, "private", first_name=user["first_name"])
         return user_id
+
+    def small_group(
+        self, title: str, *, creator: int | None = None, admins: tuple[int, ...] = ()
+    ) -> int:
+        """A basic group (an id without the -100 prefix), which may later become a supergroup."""
+        chat_id = -next(self._group_ids) - 4000
+        self.chats[chat_id] = Chat(chat_id, "group", title, creator=creator, admins=set(admins))
+        return chat_id
+
+    def upgrade(self, chat_id: int, *, announce: bool = False) -> int:
+        """The group becomes a supergroup with a new id; the old id answers 400 with
+        ``migrate_to_chat_id``. Message ids carry over (as the bot sees them in these tests).
+        ``announce``: queue the two service messages Telegram sends (the old group's
+        ``migrate_to_chat_id``, the supergroup's ``migrate_from_chat_id``)."""
+        old = self.chats[chat_id]
+        new_id = -1_000_000_000_000 - next(self._group_ids)
+        self.chats[new_id] = Chat(
+            new_id,
+            "supergroup",
+            old.title,
+            creator=old.creator,
+            admins=set(old.admins),
+            next_message_id=old.next_message_id,
+        )
+        for (where, message_id), message in list(self.messages.items()):
+            if where == chat_id:
+                self.messages[(new_id, message_id)] = {
+                    **message,
+                    "chat": self.chats[new_id].as_json(),
+                }
+        old.migrated_to = new_id
+        if announce:
+            user = self.users.get(old.creator or 0) or self.bot
+            base = {"date": int(time.time()), "from": user}
+            self.push(
+                "message",
+                {
+                    **base,
+                    "message_id": self._message_id(old),
+                    "chat": old.as_json(),
+                    "migrate_to_chat_id": new_id,
+                },
+            )
+            self.push(
+                "message",
+                {
+                    **base,
+                    "message_id": self._message_id(self.chats[new_id]),
+                    "chat": self.chats[new_id].as_json(),
+                    "migrate_from_chat_id": chat_id,
+                },
+            )
+        return new_id
+
+    def block(self, chat_id: int) -> None:
+        """The user blocks the bot (a private chat), or the bot is removed (a group)."""
+        self.chats[chat_id].blocked = True
 
     def set_admin(self, chat_id: int, user_id: int, admin: bool = True) -> None:
         """Change an administrator without telling the bot (see ``member_changed``)."""
@@ -595,6 +654,16 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: chat not found")
         if chat.type == "private" and chat.id not in self.started:
             raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
+        if chat.blocked:
+            if chat.type == "private":
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            raise ApiError(403, "Forbidden: bot was kicked from the group chat")
         return chat
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
