@@ -17,7 +17,7 @@ import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -81,6 +81,11 @@ SEND_ATTEMPTS = 6
 FIRST_SYNC_WAIT_SECONDS = 60.0
 KEEP_EVENT_IDS = timedelta(days=7)
 HTML_FORMAT = "org.matrix.custom.html"
+# A Matrix event may not exceed 65,536 bytes (its JSON, with the envelope and signatures). A
+# message's body and formatted_body both carry its text; in an encrypted room the content is
+# encrypted and base64-encoded (4/3 of its size). Text whose two bodies would pass this many
+# bytes is sent as several m.notice events, cut on line boundaries.
+EVENT_TEXT_BUDGET = 40_000
 
 
 class MatrixStartError(Exception):
@@ -119,6 +124,54 @@ class _Credentials:
 def render(text: str) -> tuple[str, str]:
     """Plain ``body`` and HTML ``formatted_body`` of our neutral text (all of it escaped)."""
     return text, html.escape(text).replace("\n", "<br>")
+
+
+def _cost(text: str) -> int:
+    """The bytes ``text`` takes in an event: its body and formatted body, JSON-encoded."""
+    return len(json.dumps(render(text), ensure_ascii=False).encode())
+
+
+def split_for_events(text: str, budget: int = EVENT_TEXT_BUDGET) -> list[str]:
+    """Cut ``text`` into pieces whose two bodies fit ``budget`` bytes each, on line boundaries
+    when it can (a single overlong line is cut where it must). Short text is one piece."""
+    if _cost(text) <= budget:
+        return [text]
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        cost = _cost(line) + 8  # the newline in both bodies (\\n and <br>)
+        if cost > budget:
+            if current:
+                pieces.append("\n".join(current))
+                current, size = [], 0
+            pieces.extend(_cut_line(line, budget))
+            continue
+        if size + cost > budget and current:
+            pieces.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += cost
+    if current:
+        pieces.append("\n".join(current))
+    return [piece for piece in pieces if piece.strip()] or [text[:1000]]
+
+
+def _cut_line(line: str, budget: int) -> list[str]:
+    """A line too long for one event, in pieces that fit (character by character costs)."""
+    pieces: list[str] = []
+    start = size = 0
+    costs: dict[str, int] = {}
+    for index, char in enumerate(line):
+        cost = costs.get(char)
+        if cost is None:
+            cost = costs[char] = _cost(char) - _cost("")
+        if size + cost > budget - 16:
+            pieces.append(line[start:index])
+            start, size = index, 0
+        size += cost
+    pieces.append(line[start:])
+    return pieces
 
 
 class _Hrefs(HTMLParser):
@@ -323,6 +376,16 @@ class MatrixAdapter:
         return buttons, named_reactions(out.buttons)
 
     async def _send_text(self, room_id: str, out: Outgoing) -> str:
+        """Send the text (several events when it is too big for one: the first one replies,
+        the last one carries the buttons); return the id of the last one."""
+        *before, last = split_for_events(out.text)
+        for index, piece in enumerate(before):
+            content = self._message_content(room_id, piece, [])
+            if out.reply_to and index == 0:
+                content["m.relates_to"] = {"m.in_reply_to": {"event_id": out.reply_to}}
+            await self._send_event(room_id, "m.room.message", content)
+        if before:
+            out = replace(out, text=last, reply_to=None)
         buttons, named = self._reactions_of(room_id, out)
         private = self._public_buttons(room_id, out)
         content = self._message_content(room_id, out.text, buttons, named, private=private)
@@ -382,7 +445,9 @@ class MatrixAdapter:
             return
         buttons, named = self._reactions_of(room_id, out)
         private = self._public_buttons(room_id, out)
-        new = self._message_content(room_id, out.text, buttons, named, private=private)
+        # An edit carries the text twice (fallback and m.new_content): it must fit half.
+        text = split_for_events(out.text, EVENT_TEXT_BUDGET // 2)[0]
+        new = self._message_content(room_id, text, buttons, named, private=private)
         content = {
             **{k: v for k, v in new.items() if k != "m.mentions"},
             "body": "* " + new["body"],
