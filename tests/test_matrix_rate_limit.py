@@ -7,6 +7,7 @@ driven through a client that is logged in by token and never syncs.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -41,11 +42,14 @@ class FakeHomeserver:
     script: list[int] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     stored: dict[str, str] = field(default_factory=dict)  # transaction id → event id
+    storm_until: float = 0.0  # every send answers 429 until then (time.monotonic())
 
     async def send(self, request: web.Request) -> web.Response:
         transaction = request.match_info["txn"]
         self.calls.append(Call(transaction, time.monotonic(), await request.json()))
         status = self.script.pop(0) if self.script else 200
+        if time.monotonic() < self.storm_until:
+            status = 429
         if status == 429:
             error = {
                 "errcode": "M_LIMIT_EXCEEDED",
@@ -141,3 +145,54 @@ async def test_refusal_other_than_rate_or_outage_is_an_error(
         app.store.close()
 
     assert 1 == len(server.calls)
+
+
+def delivered_bodies(server: FakeHomeserver) -> list[str]:
+    """The body of each stored event, in the order the homeserver stored them."""
+    first: dict[str, str] = {}
+    for call in server.calls:
+        if call.transaction in server.stored:
+            first.setdefault(call.transaction, call.content["body"])
+    order = sorted(server.stored, key=lambda t: int(server.stored[t].removeprefix("$event")))
+    return [first[t] for t in order]
+
+
+async def test_burst_of_50_through_a_429_storm_is_delivered_once_in_order(
+    fake: tuple[FakeHomeserver, str], data_dir: Path
+) -> None:
+    server, url = fake
+    adapter, app = _adapter(url, data_dir)
+    app.add_adapter(adapter)
+    texts = [f"Digest {n}/50" for n in range(1, 51)]
+    server.storm_until = time.monotonic() + 1.5  # the homeserver says 429 for 1.5 s
+    try:
+        deliveries = [await app.send(f"matrix:{ROOM}", Outgoing(text)) for text in texts]
+    finally:
+        await adapter.stop()
+        app.store.close()
+
+    assert [] == [d.error for d in deliveries if not d.ok]
+    assert texts == delivered_bodies(server)
+    assert len({d.message_id for d in deliveries}) == 50
+    assert any(c for c in server.calls if c.at < server.storm_until)  # the storm was met
+
+
+async def test_concurrent_burst_through_a_429_storm_each_message_once(
+    fake: tuple[FakeHomeserver, str], data_dir: Path
+) -> None:
+    server, url = fake
+    adapter, app = _adapter(url, data_dir)
+    app.add_adapter(adapter)
+    texts = [f"Rappel {n}" for n in range(1, 51)]
+    server.storm_until = time.monotonic() + 1.0
+    try:
+        deliveries = await asyncio.gather(
+            *(app.send(f"matrix:{ROOM}", Outgoing(text)) for text in texts)
+        )
+    finally:
+        await adapter.stop()
+        app.store.close()
+
+    assert [] == [d.error for d in deliveries if not d.ok]
+    assert sorted(texts) == sorted(delivered_bodies(server))
+    assert 50 == len(server.stored)
