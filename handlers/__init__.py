@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from bot.router import Router
-from handlers import help, links, polls, reminders, rooms
+from handlers import feeds, help, links, polls, reminders, rooms
 
-ROUTERS: list[Router] = [help.router, rooms.router, reminders.router, polls.router, links.router]
+ROUTERS: list[Router] = [
+    help.router,
+    rooms.router,
+    reminders.router,
+    polls.router,
+    links.router,
+    feeds.router,
+]

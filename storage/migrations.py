@@ -597,3 +597,62 @@ def m061_link_tag_counts(db: Database) -> None:
            SELECT l.association_id, l.room_key, t.tag, count(*) FROM link_tags t
            JOIN links l ON l.id = t.link_id GROUP BY l.association_id, l.room_key, t.tag"""
     )
+
+
+@MIGRATIONS()
+def m070_feeds(db: Database) -> None:
+    """Followed feeds: one row per normalised feed URL (fetched once for every room following
+    it), the rooms following it, and the entries seen (de-duplicated by id, link, content)."""
+    db.execute(
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            fetch_url TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            etag TEXT NOT NULL DEFAULT '',
+            last_modified TEXT NOT NULL DEFAULT '',
+            next_fetch_at TEXT NOT NULL,
+            last_fetch_at TEXT,
+            last_ok_at TEXT,
+            last_error TEXT NOT NULL DEFAULT '',
+            failing_since TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            failure_notified INTEGER NOT NULL DEFAULT 0,
+            paused INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX feeds_due ON feeds (paused, next_fetch_at)")
+    db.execute(
+        """
+        CREATE TABLE feed_subscriptions (
+            feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
+            room_key TEXT NOT NULL,
+            direct INTEGER NOT NULL DEFAULT 0,
+            added_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (feed_id, room_key)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX feed_subscriptions_room ON feed_subscriptions (room_key)")
+    db.execute(
+        """
+        CREATE TABLE feed_entries (
+            id INTEGER PRIMARY KEY,
+            feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
+            guid TEXT,
+            link TEXT,
+            url TEXT NOT NULL DEFAULT '',
+            content_hash TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL DEFAULT '',
+            published_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            shown INTEGER NOT NULL DEFAULT 1
+        )"""
+    )
+    db.execute("CREATE INDEX feed_entries_guid ON feed_entries (feed_id, guid)")
+    db.execute("CREATE INDEX feed_entries_link ON feed_entries (feed_id, link)")
+    db.execute("CREATE INDEX feed_entries_hash ON feed_entries (feed_id, content_hash)")
+    db.execute("CREATE INDEX feed_entries_seen ON feed_entries (seen_at, feed_id)")

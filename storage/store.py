@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from storage.adapters import AdapterStateRepo
 from storage.db import DatabaseLocked, OwnedDatabase
 from storage.events import EventRepo
+from storage.feeds import FeedRepo
 from storage.jobs import JobRunRepo
 from storage.links import LinkRepo
 from storage.members import MemberRepo, OrganizerRepo
@@ -90,6 +91,7 @@ class Store:
         self.events = EventRepo(db)
         self.jobs = JobRunRepo(db)
         self.links = LinkRepo(db)
+        self.feeds = FeedRepo(db)
         self.rooms.on_move.append(self.polls.forget_cached)
 
     def close(self) -> None:
