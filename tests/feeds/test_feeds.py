@@ -332,3 +332,42 @@ async def test_flux_entry_links_other_than_http_are_never_posted(
     server.serve("/rss", rss("Mairie", [*items(1), evil]))
     await bot.advance(70 * timedelta(minutes=1))
     assert ["Nouveau dans Mairie :\n• Click"] == room_texts(bot, start=shown)
+
+
+# One fetch for everyone, and what the digest reads ----------------------------------------
+
+
+async def test_flux_one_fetch_per_feed_for_every_association_following_it(
+    bot: Harness, server: FeedServer
+) -> None:
+    bot.organizer("carol", "autre")
+    url = server.serve("/rss", rss("Mairie", items(1)))
+    await follow(bot, url)
+    second = await bot.say(f"/flux ajouter {url}", member="carol", room="autre")
+    server.serve("/rss", rss("Mairie", [*items(1), *items(2, age=timedelta(minutes=1))]))
+    await bot.advance(70 * timedelta(minutes=1))
+
+    assert second[0].startswith("Flux Mairie suivi (flux 1).\nDernier article : Article 1")
+    assert 2 == server.count("/rss")  # the first follow, then one fetch for both
+    assert (["Article 2"], ["Article 2"]) == (digest_titles(bot), digest_titles(bot, "autre"))
+
+
+async def test_flux_entries_between_gives_the_digest_what_it_needs(
+    bot: Harness, server: FeedServer
+) -> None:
+    await follow(bot, server.serve("/rss", rss("Mairie", items(1))))
+    undated = Item("undated", "Sans date", "http://example.org/undated")
+    server.serve("/rss", rss("Mairie", [*items(1), *items(2, age=timedelta(minutes=1)), undated]))
+    await bot.advance(70 * timedelta(minutes=1))
+    store = bot.app.services.store
+    room = store.rooms.get("console:asso")
+    assert room is not None
+    entries = store.feeds.entries_between(room.association_id, START, START + 2 * HOUR)
+
+    assert [
+        (1, "Mairie", "Sans date", "http://example.org/undated"),
+        (1, "Mairie", "Article 2", "http://example.org/2"),
+    ] == [(e.feed_id, e.feed_title, e.title, e.link) for e in entries]
+    assert entries[0].published_at == entries[0].seen_at  # no date: the time it was found
+    assert START < entries[0].seen_at <= START + 70 * timedelta(minutes=1)
+    assert [] == store.feeds.entries_between(room.association_id, START, entries[1].seen_at)
