@@ -205,4 +205,5 @@ async def _post(services: Services, feed: FeedRecord, entries: list[NewEntry]) -
                 break
             lines.append(line)
             size += len(line) + 1
-        await services.send(room, Outgoing("\n".join(lines)))
+        # Several links: no preview card of the first one (Telegram would show it).
+        await services.send(room, Outgoing("\n".join(lines), link_preview=False))

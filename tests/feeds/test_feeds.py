@@ -136,6 +136,7 @@ async def test_flux_direct_posts_new_entries_as_they_come(
         "Nouveau dans Mairie :\n• Article 3\n  http://example.org/3\n• Article 2\n"
         "  http://example.org/2"
     ] == room_texts(bot, start=shown)
+    assert bot.sent[-1].out.link_preview is False  # a list of links: no preview card
     assert ["Les nouveautés de Mairie seront seulement dans le résumé."] == await bot.say(
         "/flux 1 resume", member="alice"
     )
