@@ -66,6 +66,9 @@ class App:
         self.adapters: dict[str, Adapter] = {}
         self._stop = asyncio.Event()
         self._started = False
+        # Rooms the platform moved while running (old key -> new key): a caller that still
+        # holds the old key reaches the new room, and learns its key from the Delivery.
+        self._moves: dict[str, str] = {}
 
     def add_adapter(self, adapter: Adapter) -> None:
         """Serve one platform (one adapter per platform)."""
@@ -100,8 +103,21 @@ class App:
         return self.store.adapters
 
     def migrate_room(self, old_key: str, new_key: str) -> None:
-        if old_key != new_key and self.store.rooms.migrate(old_key, new_key):
+        if old_key == new_key:
+            return
+        self._moves[old_key] = new_key
+        if self.store.rooms.migrate(old_key, new_key):
             log.info("room %s moved to %s: its data follows", old_key, new_key)
+
+    def _current_key(self, room_key: str) -> str:
+        """Where a room lives now, after the moves seen while running."""
+        seen = {room_key}
+        while room_key in self._moves:
+            room_key = self._moves[room_key]
+            if room_key in seen:
+                break
+            seen.add(room_key)
+        return room_key
 
     def set_room_language(self, room: Room, language: str) -> None:
         record = self.store.rooms.ensure(room, self.clock.now())
@@ -113,7 +129,10 @@ class App:
     # Sending ----------------------------------------------------------------------------
 
     async def send(self, room_key: str, out: Outgoing) -> Delivery:
-        """Send through the adapter of the room's platform; failures are reported, not raised."""
+        """Send through the adapter of the room's platform; failures are reported, not raised.
+        The Delivery names the room where the message went: a room that moved (a Telegram
+        group upgraded to a supergroup) has a new key, under which to record the message."""
+        room_key = self._current_key(room_key)
         platform, _sep, room_id = room_key.partition(":")
         adapter = self.adapters.get(platform)
         if adapter is None:
@@ -127,16 +146,20 @@ class App:
         except Exception as error:
             log.exception("send to %s failed", room_key)
             return Delivery(room_key, error=str(error) or type(error).__name__)
-        return Delivery(room_key, message_id)
+        return Delivery(self._current_key(room_key), message_id)
 
     async def edit(self, room_key: str, message_id: str, out: Outgoing) -> Delivery:
         """Replace one of our messages (poll results, say); failures are reported, not raised."""
+        room_key = self._current_key(room_key)
         platform, _sep, room_id = room_key.partition(":")
         adapter = self.adapters.get(platform)
         if adapter is None:
             return Delivery(room_key, message_id, error=f"{platform} is not connected")
         try:
             await adapter.edit(room_id, message_id, out)
+        except RoomBlocked as error:
+            log.warning("%s no longer accepts our messages: %s", room_key, error)
+            return Delivery(room_key, message_id, error=BLOCKED)
         except Exception as error:
             log.exception("edit of %s in %s failed", message_id, room_key)
             return Delivery(room_key, message_id, error=str(error) or type(error).__name__)

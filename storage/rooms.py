@@ -259,15 +259,18 @@ class RoomRepo:
         column) moves to ``new_key`` and the old room is forgotten. When the bot had already
         seen the new room, it joins the old one's association (with what it holds) and keeps
         its own title; the old room's language and timezone win, and where both have a row a
-        single one may hold (a member seen, a setting) the new room's is kept. Return False
-        when the old room is unknown (already moved)."""
+        single one may hold (a member seen, a setting) the new room's is kept. A room already
+        moved is moved again: a row written under the old key since (a message id recorded
+        just after the send that revealed the move) follows too. Return whether anything
+        moved."""
+        if old_key == new_key:
+            return False
         platform, _sep, external_id = new_key.partition(":")
+        moved = 0
         with self.db.atomic():
             old = self.get(old_key)
-            if old is None or old_key == new_key:
-                return False
             new = self.get(new_key)
-            if new is None:
+            if old is not None and new is None:
                 self.db.execute(
                     """INSERT INTO rooms (key, platform, external_id, title, private,
                            association_id, language, timezone, created_at)
@@ -275,7 +278,7 @@ class RoomRepo:
                            created_at FROM rooms WHERE key = ?""",
                     [new_key, platform, external_id, old_key],
                 )
-            else:
+            elif old is not None and new is not None:
                 if new.association_id != old.association_id:
                     self._join(old.association_id, new.association_id)
                 self.db.execute(
@@ -287,13 +290,15 @@ class RoomRepo:
             for table, column in ROOM_KEY_COLUMNS:
                 if table not in tables:  # a feature not installed in this database yet
                     continue
-                self.db.execute(
+                moved += self.db.execute(
                     f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ?",
                     [new_key, old_key],
-                )
+                ).rowcount
                 # What could not move duplicates a row the new room has (kept).
                 self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", [old_key])
             self.db.execute("DELETE FROM rooms WHERE key = ?", [old_key])
+        if old is None and not moved:
+            return False
         self._moved()
         return True
 

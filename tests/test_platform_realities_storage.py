@@ -134,6 +134,35 @@ def test_migrate_twice_moves_once(store: Store) -> None:
     assert [NEW.key] == [r.key for r in store.rooms.linked_to(NEW.key)]
 
 
+def test_migrate_again_moves_a_row_written_under_the_old_key_since(store: Store) -> None:
+    store.rooms.ensure(OLD, NOW)
+    assert store.rooms.migrate(OLD.key, NEW.key)
+    # The send that revealed the move returns, and its caller records the message id under
+    # the key it knew: the next move (the next refused send) takes it along.
+    moved = store.rooms.get(NEW.key)
+    assert moved is not None
+    poll = (
+        db_of(store)
+        .execute(
+            """INSERT INTO polls (association_id, room_key, creator_key, creator_name, kind,
+               question, privacy, created_at)
+               VALUES (?, ?, 'a', 'A', 'choice', 'Q', 'public', ?)""",
+            [moved.association_id, NEW.key, NOW.isoformat()],
+        )
+        .lastrowid
+    )
+    db_of(store).execute(
+        "INSERT INTO poll_messages (poll_id, room_key, message_id) VALUES (?, ?, '7')",
+        [poll, OLD.key],
+    )
+
+    assert store.rooms.migrate(OLD.key, NEW.key)
+
+    rows = db_of(store).execute("SELECT room_key, message_id FROM poll_messages").fetchall()
+    assert [(NEW.key, "7")] == rows
+    assert store.rooms.get(OLD.key) is None
+
+
 def test_migrate_into_a_room_already_seen_merges_it(store: Store) -> None:
     alice = Member("telegram", "1001", "Alice")
     bob = Member("telegram", "1002", "Bob")

@@ -116,6 +116,41 @@ async def test_upgraded_group_poll_and_reminder_keep_working_in_the_supergroup(
     assert ["⏰ Rappel : Apporter les clés"] == [t for t in fake.texts(supergroup) if "⏰" in t]
 
 
+async def test_poll_posted_as_the_group_is_upgraded_lands_and_updates_in_the_supergroup(
+    world: TelegramWorld,
+) -> None:
+    fake = world.fake
+    group = fake.small_group("Petit groupe", creator=world.alice)
+    await world.start_bot()
+    supergroup = fake.upgrade(group)  # upgraded while the command was on its way
+    fake.say(group, world.alice, "/sondage Quel jour ? | Samedi | Dimanche")
+    await fake.wait_for(lambda: fake.sent(supergroup), what="the poll in the supergroup")
+    poll_message = fake.sent(supergroup)[-1]["message_id"]
+
+    await world.stop_bot()  # what the bot learnt in memory is gone; the database stays
+    await world.start_bot()
+    fake.tap(supergroup, world.bob, poll_message, "poll:1:1")
+
+    await fake.wait_for(
+        lambda: "— Bob" in fake.messages[(supergroup, poll_message)]["text"],
+        what="the tally edited in the supergroup",
+    )
+    new = room_key("telegram", str(supergroup))
+    assert [(new, str(poll_message))] == running(world).store.polls.messages(1)
+
+
+async def test_edit_in_a_group_that_removed_the_bot_is_blocked(world: TelegramWorld) -> None:
+    await world.start_bot()
+    app = running(world)
+    key = room_key("telegram", str(world.group))
+    sent = await app.send(key, Outgoing("Sondage"))
+    world.fake.block(world.group)
+
+    edited = await app.edit(key, sent.message_id, Outgoing("Sondage (clos)"))
+
+    assert BLOCKED == edited.error
+
+
 async def test_upgrade_service_messages_move_the_room_before_any_send(
     world: TelegramWorld,
 ) -> None:

@@ -520,6 +520,8 @@ class TelegramAdapter:
                 return await self._edit(chat_id, message_id, out)
             except ChatMigrated as error:
                 chat_id = self._follow(chat_id, error.new_chat_id)
+            except Forbidden as error:
+                raise RoomBlocked(str(error)) from error
         raise RuntimeError(f"chat {room_id} keeps moving")
 
     def _current_id(self, chat_id: int) -> int:

@@ -93,7 +93,7 @@ async def start_poll(ctx: Context, kind: PollKind) -> None:
     for room in rooms:
         delivery = await ctx.send(room.key, outgoing(ctx.services.voice(room), tally))
         if delivery.ok:
-            store.add_message(poll.id, room.key, delivery.message_id)
+            store.add_message(poll.id, delivery.room_key, delivery.message_id)
         else:
             failed.append(room.title or room.external_id)
     minutes = ctx.settings(PollsSettings).closing_notice_minutes
