@@ -372,3 +372,31 @@ async def test_flux_entries_between_gives_the_digest_what_it_needs(
     assert entries[0].published_at == entries[0].seen_at  # no date: the time it was found
     assert START < entries[0].seen_at <= START + 70 * timedelta(minutes=1)
     assert [] == store.feeds.entries_between(room.association_id, START, entries[1].seen_at)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("/feed", "The association follows no feed. Follow one with /feed add URL."),
+        ("/feed delete 5", "The association follows no feed 5."),
+        ("/feed add ftp://example.org/x", "ftp://example.org/x is not a web address"),
+        ("/feed 5 direct", "The association follows no feed 5."),
+    ],
+)
+async def test_feed_replies_in_english(bot: Harness, typed: str, expected: str) -> None:
+    await bot.say(":lang en")
+    replies = await bot.say(typed, member="alice")
+    assert expected in replies[0]
+
+
+async def test_feed_failure_notice_in_english(bot: Harness, server: FeedServer) -> None:
+    await bot.say(":lang en")
+    url = server.serve("/rss", rss("Town hall", items(1)))
+    await bot.say(f"/feed add {url}", member="alice")
+    server.serve("/rss", b"<html><body>not a feed</body></html>", "text/html")
+    shown = len(bot.replies)
+    await bot.advance(70 * timedelta(minutes=1))
+    assert [
+        "The feed Town hall could not be fetched (it is not a feed). I will keep trying, less "
+        "often, and say here when it works again."
+    ] == room_texts(bot, start=shown)
