@@ -5,12 +5,16 @@ encrypted rooms; the cutting itself is checked on hostile text."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from bot.adapters.matrix import EVENT_TEXT_BUDGET, render, split_for_events
-from bot.message import Outgoing, room_key
+from bot.message import Button, Outgoing, room_key
 from tests.matrix_fixtures import MemberFactory, RunningBot, room_with, wait_until
+from tests.test_matrix_rate_limit import ROOM, FakeHomeserver, _adapter, fake
+
+__all__ = ["fake"]  # the fake homeserver fixture, shared with test_matrix_rate_limit
 
 EVENT_LIMIT = 65_536
 
@@ -84,3 +88,28 @@ async def test_send_100_kb_text_arrives_as_several_notices_in_order(
     assert {"m.notice"} == {s.content["msgtype"] for s in got}
     assert text == "\n".join(s.content["body"] for s in got)
     assert all(len(json.dumps(s.content, ensure_ascii=False).encode()) < EVENT_LIMIT for s in got)
+
+
+async def test_send_long_text_with_buttons_replies_first_and_buttons_last(
+    fake: tuple[FakeHomeserver, str], data_dir: Path
+) -> None:
+    server, url = fake
+    adapter, app = _adapter(url, data_dir)
+    text = digest_text(100_000)
+    buttons = ((Button("Oui", "poll:1:1"), Button("Non", "poll:1:2")),)
+    try:
+        event_id = await adapter.send(ROOM, Outgoing(text, buttons=buttons, reply_to="$asked"))
+    finally:
+        await adapter.stop()
+        app.store.close()
+
+    messages = [c.content for c in server.calls if "body" in c.content]
+    reactions = [c.content for c in server.calls if "body" not in c.content]
+    assert len(messages) >= 3
+    assert {"m.in_reply_to": {"event_id": "$asked"}} == messages[0].get("m.relates_to")
+    assert all("m.relates_to" not in m for m in messages[1:])
+    last_text, _sep, choices = messages[-1]["body"].partition("\n\n")
+    assert text == "\n".join([*(m["body"] for m in messages[:-1]), last_text])
+    assert choices.startswith("1️⃣ Oui\n2️⃣ Non")
+    assert [] == [m for m in messages[:-1] if "1️⃣" in m["body"]]
+    assert [event_id, event_id] == [r["m.relates_to"]["event_id"] for r in reactions]
