@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.router import Router
-from handlers import feeds, help, links, polls, reminders, rooms
+from handlers import digest, feeds, help, links, polls, reminders, rooms
 
 ROUTERS: list[Router] = [
     help.router,
@@ -12,4 +12,5 @@ ROUTERS: list[Router] = [
     polls.router,
     links.router,
     feeds.router,
+    digest.router,
 ]

@@ -600,6 +600,65 @@ def m061_link_tag_counts(db: Database) -> None:
 
 
 @MIGRATIONS()
+def m080_digests(db: Database) -> None:
+    """Digest subscriptions (one per room or private chat: cadence, day, hour, timezone,
+    language; ``blocked`` when the platform said the member blocked the bot), the ledger of
+    sends (``UNIQUE(subscription_id, period)``, claimed before the send, recorded after with the
+    text sent, so a digest goes out once and the archive shows it as sent) and the editors'
+    removals and pins."""
+    db.execute(
+        """
+        CREATE TABLE digest_subscriptions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            room_key TEXT NOT NULL UNIQUE REFERENCES rooms(key) ON DELETE CASCADE,
+            member_key TEXT NOT NULL DEFAULT '',
+            cadence TEXT NOT NULL CHECK (cadence IN ('weekly', 'daily')),
+            weekday INTEGER NOT NULL DEFAULT 0 CHECK (weekday BETWEEN 0 AND 6),
+            hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+            minute INTEGER NOT NULL DEFAULT 0 CHECK (minute BETWEEN 0 AND 59),
+            timezone TEXT NOT NULL,
+            language TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            blocked INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX digest_subscriptions_active ON digest_subscriptions(active)")
+    db.execute(
+        """
+        CREATE TABLE digest_sends (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            subscription_id INTEGER NOT NULL
+                REFERENCES digest_subscriptions(id) ON DELETE CASCADE,
+            period TEXT NOT NULL,
+            since_at TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            parts_sent INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'sending'
+                CHECK (state IN ('sending', 'sent', 'empty', 'blocked', 'failed')),
+            text TEXT NOT NULL DEFAULT '',
+            sent_at TEXT,
+            UNIQUE (subscription_id, period)
+        )"""
+    )
+    db.execute("CREATE INDEX digest_sends_open ON digest_sends(id) WHERE state = 'sending'")
+    db.execute(
+        """
+        CREATE TABLE digest_edits (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            association_id INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('remove', 'pin')),
+            item TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (association_id, action, item)
+        )"""
+    )
+
+
+@MIGRATIONS()
 def m070_feeds(db: Database) -> None:
     """Followed feeds: one row per normalised feed URL (fetched once for every room following
     it), the rooms following it, and the entries seen (de-duplicated by id, link, content)."""

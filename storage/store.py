@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from storage.adapters import AdapterStateRepo
 from storage.db import DatabaseLocked, OwnedDatabase
+from storage.digests import DigestRepo
 from storage.events import EventRepo
 from storage.feeds import FeedRepo
 from storage.jobs import JobRunRepo
@@ -92,6 +93,7 @@ class Store:
         self.jobs = JobRunRepo(db)
         self.links = LinkRepo(db)
         self.feeds = FeedRepo(db)
+        self.digests = DigestRepo(db)
         self.rooms.on_move.append(self.polls.forget_cached)
 
     def close(self) -> None:
