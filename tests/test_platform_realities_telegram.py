@@ -180,3 +180,42 @@ async def test_chat_that_keeps_moving_is_refused_not_looped(world: TelegramWorld
 
     assert not delivery.ok and BLOCKED != delivery.error
     assert 3 >= len(send_calls(world, group))
+
+
+async def test_upgrade_notice_pointing_at_its_own_chat_moves_nothing(
+    world: TelegramWorld,
+) -> None:
+    fake = world.fake
+    await world.start_bot()
+    app = running(world)
+    await world.reply_to(world.group, world.alice, "/rappel dans 1 heure Réunion")
+    key = room_key("telegram", str(world.group))
+
+    fake.say(world.group, world.alice, None, extra={"migrate_to_chat_id": world.group})
+    mark = fake.say(world.group, world.alice, None, extra={"migrate_from_chat_id": world.group})
+    await fake.wait_for(lambda: fake.confirmed > mark, what="both notices handled")
+
+    assert app.store.rooms.get(key) is not None
+    reminder = app.store.reminders.get(1)
+    assert reminder is not None and key == reminder.room_key
+    listed = await world.reply_to(world.group, world.alice, "/rappels")
+    assert any("Réunion" in text for text in listed)
+
+
+async def test_upgrade_notice_twice_moves_once(world: TelegramWorld) -> None:
+    fake = world.fake
+    group = fake.small_group("Petit groupe", creator=world.alice)
+    await world.start_bot()
+    app = running(world)
+    await world.reply_to(group, world.alice, "/rappel dans 1 heure Réunion")
+    supergroup = fake.upgrade(group, announce=True)
+    new = room_key("telegram", str(supergroup))
+    await fake.wait_for(lambda: app.store.rooms.get(new) is not None, what="the room moved")
+
+    # The old group's notice again (a redelivery): the supergroup keeps everything.
+    mark = fake.say(group, world.alice, None, extra={"migrate_to_chat_id": supergroup})
+    await fake.wait_for(lambda: fake.confirmed > mark, what="the repeat handled")
+
+    reminder = app.store.reminders.get(1)
+    assert reminder is not None and new == reminder.room_key
+    assert app.store.rooms.get(room_key("telegram", str(group))) is None
