@@ -2,8 +2,9 @@
 fetches anything itself here), entries reduced to plain text, and a site's feed discovered
 from its page's ``<link rel="alternate">``.
 
-Parsing runs in a worker thread (``asyncio.to_thread``): a 5 MiB feed takes feedparser a
-second or more of CPU, which must never stall the loop that answers commands.
+Parsing runs in worker threads of its own (two): a 5 MiB feed, or a hostile one nesting tags
+by the thousand, takes feedparser seconds of CPU, which must never stall the loop that answers
+commands, nor hold the loop's default executor that resolves names for every fetch.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import calendar
 import hashlib
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +33,7 @@ TITLE_LIMIT = 200
 SUMMARY_LIMIT = 300
 FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 MAX_DISCOVERED = 5
+PARSER_THREADS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +60,23 @@ class ParsedFeed:
     bozo: bool
 
 
+class _Parsers:
+    """The parsing threads, started on first use (none in a process that never parses)."""
+
+    pool: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def get(cls) -> ThreadPoolExecutor:
+        if cls.pool is None:
+            cls.pool = ThreadPoolExecutor(PARSER_THREADS, thread_name_prefix="feed-parser")
+        return cls.pool
+
+
 async def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
-    """Parse a fetched feed in a worker thread; never raises (a document that is not a feed
+    """Parse a fetched feed in a parsing thread; never raises (a document that is not a feed
     comes back with ``is_feed=False``)."""
-    return await asyncio.to_thread(parse_feed_now, body, url, content_type)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_Parsers.get(), parse_feed_now, body, url, content_type)
 
 
 def parse_feed_now(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
