@@ -43,7 +43,7 @@ from nio import (
     WhoamiResponse,
 )
 
-from bot.adapters.base import Host
+from bot.adapters.base import Host, RoomBlocked
 from bot.adapters.links import MAX_LINKS, marked_links
 from bot.config import MatrixConfig
 from bot.i18n import _
@@ -94,6 +94,11 @@ class MatrixStartError(Exception):
 
 class MatrixSendError(Exception):
     """The homeserver refused a message."""
+
+
+class MatrixRoomGone(MatrixSendError, RoomBlocked):
+    """The bot may no longer write in the room: it was kicked, banned or left it, or the
+    homeserver answers M_FORBIDDEN (the app reports it as ``BLOCKED``)."""
 
 
 class _Client(AsyncClient):  # type: ignore[misc]  # nio is untyped
@@ -299,6 +304,7 @@ class MatrixAdapter:
     def __init__(self, config: MatrixConfig, host: Host, *, data_dir: Path) -> None:
         self.config = config
         self.host = host
+        self._gone: set[str] = set()  # rooms the bot was kicked or banned from, or left
         self.folder = data_dir / "matrix"
         self.client: _Client | None = None
         self.ready = asyncio.Event()
@@ -338,6 +344,9 @@ class MatrixAdapter:
             await self.client.close()
 
     async def send(self, room_id: str, out: Outgoing) -> str:
+        client = self.client
+        if room_id in self._gone and (client is None or room_id not in client.rooms):
+            raise MatrixRoomGone(f"{room_id}: the bot is no longer in this room")
         event_id = ""
         if out.poll is not None:
             answers = [(b.data, b.label) for b in out.poll.answers]
@@ -672,6 +681,7 @@ class MatrixAdapter:
         client = self._client()
         self._joining.discard(room_id)
         log.info("matrix: no longer in %s (kicked, banned or left)", room_id)
+        self._gone.add(room_id)
         with contextlib.suppress(Exception):
             await client.room_forget(room_id)
         client.rooms.pop(room_id, None)
@@ -921,6 +931,8 @@ class MatrixAdapter:
             if isinstance(answer, RoomSendResponse):
                 return str(answer.event_id)
             status = str(getattr(answer, "status_code", "") or "")
+            if status == "M_FORBIDDEN":
+                raise MatrixRoomGone(f"{room_id}: {getattr(answer, 'message', answer)}")
             if not (status.startswith("5") or status in ("M_UNKNOWN", "")):
                 break
             await asyncio.sleep(pause)
