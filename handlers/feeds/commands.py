@@ -86,7 +86,12 @@ async def _add(ctx: Context, url: str) -> None:
     feed = store.by_url(key)
     if feed is None:
         feed = await _discover_and_store(ctx, url, settings)
+    if feed.paused:  # following a paused feed again is how it starts again
+        store.unpause(feed.id, ctx.now())
     if ctx.store.feeds.association_rooms_following(feed.id, ctx.room.association_id):
+        if feed.paused:
+            await ctx.reply(ctx.t("The feed {feed} will be fetched again.", feed=feed_name(feed)))
+            return
         await ctx.reply(
             ctx.t(
                 "The association already follows {feed} (feed {n}).",
@@ -100,8 +105,6 @@ async def _add(ctx: Context, url: str) -> None:
             "The association follows {n} feeds already, the most allowed.",
             n=settings.max_per_association,
         )
-    if feed.paused:
-        store.unpause(feed.id, ctx.now())
     store.follow(feed.id, ctx.room.key, ctx.sender.key, ctx.now())
     latest = store.latest_entry(feed.id)
     lines = [ctx.t("Following {feed} (feed {n}).", feed=feed_name(feed), n=feed.id)]

@@ -236,6 +236,12 @@ async def test_flux_failing_for_pause_after_days_is_paused(
         feed = bot.app.services.store.feeds.get(1)
         hits = len(server.hits)
         await bot.advance(2 * timedelta(days=1))
+        later = len(server.hits)
+        server.serve("/rss", rss("Mairie", items(1)))
+        again = await follow(bot, url)
+        resumed = bot.app.services.store.feeds.get(1)
+        await bot.advance(30 * timedelta(minutes=1))
+        fetched_again = len(server.hits) - later
     finally:
         await bot.stop()
 
@@ -244,7 +250,10 @@ async def test_flux_failing_for_pause_after_days_is_paused(
         f"récupère plus. Suivez-le de nouveau avec /flux ajouter {url} pour reprendre."
     ) == texts[-1]
     assert feed is not None and feed.paused
-    assert hits == len(server.hits)
+    assert hits == later
+    assert ["Le flux Mairie sera de nouveau récupéré."] == again
+    assert resumed is not None and not resumed.paused
+    assert 1 == fetched_again
 
 
 # Listing and managing ----------------------------------------------------------------------
