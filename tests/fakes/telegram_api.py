@@ -4,7 +4,8 @@ It keeps users, chats, administrators and messages; serves ``getUpdates`` long p
 queue that tests fill (``say``, ``tap``, ``member_changed``); records every call; answers with
 the Bot API's JSON envelope and objects in the shape PTB 22.8 parses; decodes form-encoded,
 multipart (``sendDocument``: name and bytes of the file kept) and JSON bodies; and can enforce a
-rate limit (429 + ``retry_after``) or simulate an outage (502).
+rate limit (429 + ``retry_after``) or simulate an outage (502), a group upgraded to a supergroup
+(``upgrade``: 400 with ``migrate_to_chat_id``) and a chat that refuses the bot (``block``: 403).
 """
 
 from __future__ import annotations
