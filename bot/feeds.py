@@ -125,7 +125,9 @@ def _entry(raw: Any, base: str) -> ParsedEntry | None:
             except (OverflowError, ValueError, OSError, TypeError):
                 published = None
             break
-    digest = hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()[:32]
+    # Its date too: two entries both titled "Weekly news" on different days are two entries.
+    dated = published.isoformat() if published else ""
+    digest = hashlib.sha256(f"{title}\n{summary}\n{dated}".encode()).hexdigest()[:32]
     return ParsedEntry(guid, link, title or clip(summary, 80), summary, published, digest)
 
 

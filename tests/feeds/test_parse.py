@@ -88,3 +88,14 @@ def test_discover_feeds_reads_link_alternate(head: str, expected: list[str]) -> 
     assert expected == discover_feeds(
         f"<html><head>{head}</head><body></body></html>".encode(), BASE
     )
+
+
+def test_parse_same_title_on_different_days_are_different_entries() -> None:
+    body = (
+        b'<rss version="2.0"><channel>'
+        b"<item><title>Weekly news</title><pubDate>Mon, 23 Nov 2026 08:00:00 GMT</pubDate></item>"
+        b"<item><title>Weekly news</title><pubDate>Mon, 30 Nov 2026 08:00:00 GMT</pubDate></item>"
+        b"</channel></rss>"
+    )
+    entries = parse_feed_now(body, BASE).entries
+    assert 2 == len({entry.content_hash for entry in entries})
