@@ -21,7 +21,7 @@ EVENT_LIMIT = 65_536
 
 def digest_text(size: int) -> str:
     """About ``size`` characters of digest-like lines (links, accents, quotes, <tags>)."""
-    lines = []
+    lines: list[str] = []
     n = 0
     while sum(len(line) + 1 for line in lines) < size:
         n += 1

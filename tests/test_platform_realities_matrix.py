@@ -36,7 +36,8 @@ async def test_send_to_a_room_the_bot_was_kicked_from_is_blocked(
     room_id = await room_with(matrix_bot, alice, [])
     assert matrix_bot.app is not None and matrix_bot.adapter is not None
     client = matrix_bot.adapter.client
-    await wait_until(lambda: client is not None and room_id in client.rooms, "the bot's sync")
+    assert client is not None
+    await wait_until(lambda: room_id in client.rooms, "the bot's sync")
     key = room_key("matrix", room_id)
     assert (await matrix_bot.app.send(key, Outgoing("Bonjour"))).ok
 

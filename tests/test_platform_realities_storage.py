@@ -40,15 +40,15 @@ def room_columns(db: Database) -> set[tuple[str, str]]:
     for table in db.table_names():
         if table == "rooms" or table.startswith(("sqlite_", "_")):
             continue
-        if db[table].virtual_table_using:
+        if db.table(table).virtual_table_using:
             continue
-        for column in db[table].columns:
+        for column in db.table(table).columns:
             name = column.name
             if name == "room_key" or name.endswith(("_room", "_room_key")):
                 found.add((table, name))
-        for foreign in db[table].foreign_keys:
+        for foreign in db.table(table).foreign_keys:
             if foreign.other_table == "rooms":
-                found.add((table, foreign.column))
+                found.add((table, str(foreign.column)))
     return found
 
 
@@ -56,8 +56,8 @@ def fill_one_row(db: Database, table: str, room_columns: set[str], key: str) -> 
     """A row of ``table`` with ``key`` in its room columns and a placeholder everywhere else
     (constraints other than uniqueness are off: the test is about room keys only)."""
     values: dict[str, object] = {}
-    keys = db[table].pks
-    for column in db[table].columns:
+    keys = db.table(table).pks
+    for column in db.table(table).columns:
         if column.name in room_columns:
             values[column.name] = key
         elif keys == [column.name] and column.type.upper() == "INTEGER":
