@@ -244,25 +244,47 @@ class DigestRepo:
 
     # The ledger ------------------------------------------------------------------------------
 
+    def new_boot(self, now: datetime) -> int:
+        """Number this start of the bot (claims made from now on belong to it)."""
+        cursor = self.db.execute("INSERT INTO digest_boots (started_at) VALUES (?)", [to_db(now)])
+        return int(cursor.lastrowid or 0)
+
+    def boot(self) -> int:
+        """The running bot's start number (one process per data folder: the latest)."""
+        row = fetch_one(self.db, "SELECT max(id) AS boot FROM digest_boots")
+        return int(row["boot"] or 0) if row else 0
+
     def claim(
         self, subscription_id: int, period: str, since: datetime, due: datetime, now: datetime
     ) -> SendRecord | None:
-        """Claim the send of one period before sending; a claim left unfinished (the bot
-        stopped in the middle) is handed back to resume from the parts already sent. None when
-        the period's digest went out already."""
+        """Claim the send of one period before sending. A claim left unfinished by an earlier
+        run of the bot (stopped or killed in the middle) is taken over, to resume from the
+        parts already sent; one held by this run is not (another fan-out has it). None when
+        the period's digest is sent or being sent."""
+        boot = self.boot()
+        with self.db.atomic():
+            cursor = self.db.execute(
+                """INSERT INTO digest_sends (subscription_id, period, since_at, due_at,
+                       claimed_at, boot) VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (subscription_id, period) DO UPDATE SET boot = excluded.boot,
+                       claimed_at = excluded.claimed_at
+                   WHERE digest_sends.state = 'sending' AND digest_sends.boot < excluded.boot""",
+                [subscription_id, period, to_db(since), to_db(due), to_db(now), boot],
+            )
+            if cursor.rowcount != 1:
+                return None
+            row = fetch_one(
+                self.db,
+                "SELECT * FROM digest_sends WHERE subscription_id = ? AND period = ?",
+                [subscription_id, period],
+            )
+        return _send(row) if row else None
+
+    def release(self, send_id: int) -> None:
+        """Give a claim back (a send failed): the next fan-out tries again."""
         self.db.execute(
-            """INSERT INTO digest_sends (subscription_id, period, since_at, due_at, claimed_at)
-               VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscription_id, period) DO NOTHING""",
-            [subscription_id, period, to_db(since), to_db(due), to_db(now)],
+            "UPDATE digest_sends SET boot = -1 WHERE id = ? AND state = 'sending'", [send_id]
         )
-        row = fetch_one(
-            self.db,
-            "SELECT * FROM digest_sends WHERE subscription_id = ? AND period = ?",
-            [subscription_id, period],
-        )
-        if row is None or row["state"] != "sending":
-            return None
-        return _send(row)
 
     def part_sent(self, send_id: int, parts: int, text: str) -> None:
         """Record each message of a digest as it goes (a crash re-sends at most the next)."""

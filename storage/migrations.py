@@ -715,3 +715,21 @@ def m070_feeds(db: Database) -> None:
     db.execute("CREATE INDEX feed_entries_link ON feed_entries (feed_id, link)")
     db.execute("CREATE INDEX feed_entries_hash ON feed_entries (feed_id, content_hash)")
     db.execute("CREATE INDEX feed_entries_seen ON feed_entries (seen_at, feed_id)")
+
+
+@MIGRATIONS()
+def m081_digest_boots(db: Database) -> None:
+    """Which start of the bot claimed a digest send: a claim left unfinished by an earlier run
+    (stopped or killed mid-send) is resumed at once, while a claim of the running bot is never
+    taken by a second fan-out of the same run (the one at start and the periodic one). Rooms
+    by member, for private chats' digests."""
+    db.execute(
+        """
+        CREATE TABLE digest_boots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("ALTER TABLE digest_sends ADD COLUMN boot INTEGER NOT NULL DEFAULT 0")
+    # A private chat's digest covers the rooms its member was seen in.
+    db.execute("CREATE INDEX room_members_member ON room_members(member_key)")

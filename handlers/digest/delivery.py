@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.context import RoomVoice, Services
@@ -57,10 +58,8 @@ def read_data(
     edits = digests.edits(association_ids)
     horizon = until + timedelta(days=COMING_DAYS)
     entries: list[FeedEntry] = []
-    feeds = getattr(store, "feeds", None)  # the feeds feature, where it has landed
-    if feeds is not None:
-        for association_id in association_ids:
-            entries.extend(feeds.entries_between(association_id, since, until))
+    for association_id in association_ids:
+        entries.extend(store.feeds.entries_between(association_id, since, until))
     return DigestData(
         since=since,
         until=until,
@@ -82,6 +81,18 @@ def voice_of(services: Services, subscription: SubscriptionRecord) -> RoomVoice:
     )
 
 
+@dataclass(slots=True)
+class DigestCache:
+    """What a fan-out shares between subscribers: the records of each association and period,
+    and each digest composed (the same for every room of an association speaking the same
+    language, but for a room marked private)."""
+
+    data: dict[tuple[tuple[int, ...], datetime, datetime], DigestData] = field(
+        default_factory=dict
+    )
+    digests: dict[tuple[object, ...], Digest] = field(default_factory=dict)
+
+
 def build(
     services: Services,
     voice: RoomVoice,
@@ -89,24 +100,28 @@ def build(
     association_ids: Sequence[int],
     since: datetime,
     until: datetime,
-    cache: dict[tuple[tuple[int, ...], datetime, datetime], DigestData] | None = None,
+    cache: DigestCache | None = None,
 ) -> Digest:
-    """The digest of a period for one room; ``cache`` shares the records between the rooms
-    of one association during a fan-out."""
+    """The digest of a period for one room; ``cache`` shares the work between subscribers
+    during a fan-out."""
+    cache = cache if cache is not None else DigestCache()
     key = (tuple(association_ids), since, until)
-    data = cache.get(key) if cache is not None else None
+    data = cache.data.get(key)
     if data is None:
-        data = read_data(services, association_ids, since, until)
-        if cache is not None:
-            cache[key] = data
-    settings = services.config.feature(DigestSettings)
-    return compose(
-        data,
-        voice,
-        room_key=room_key,
-        max_items=settings.max_items,
-        feed_entries=settings.feed_entries,
-    )
+        data = cache.data[key] = read_data(services, association_ids, since, until)
+    own = room_key if room_key in data.private_rooms else ""
+    composed_key = (*key, voice.language, voice.timezone, own)
+    digest = cache.digests.get(composed_key)
+    if digest is None:
+        settings = services.config.feature(DigestSettings)
+        digest = cache.digests[composed_key] = compose(
+            data,
+            voice,
+            room_key=room_key,
+            max_items=settings.max_items,
+            feed_entries=settings.feed_entries,
+        )
+    return digest
 
 
 async def deliver_due(services: Services) -> int:
@@ -116,7 +131,7 @@ async def deliver_due(services: Services) -> int:
     gap = 1.0 / settings.sends_per_second
     loop = asyncio.get_running_loop()
     next_send = loop.time()
-    cache: dict[tuple[tuple[int, ...], datetime, datetime], DigestData] = {}
+    cache = DigestCache()
     sent = 0
     for subscription in store.digests.active():
         now = services.clock.now()
@@ -154,12 +169,25 @@ async def deliver_due(services: Services) -> int:
                     delivery.error,
                 )
                 state = "sending"  # retried at the next run, from this message
+                store.digests.release(claim.id)
                 break
             sent += 1
             store.digests.part_sent(claim.id, index + 1, "\n\n".join(messages[: index + 1]))
         if state != "sending":
             store.digests.finish(claim.id, state, "\n\n".join(messages), services.clock.now())
     return sent
+
+
+@router.on_start
+async def catch_up(services: Services) -> None:
+    """At start: number this run, then send what fell due while the bot was down (or was
+    left half sent) in the background, without holding up the start."""
+    services.store.digests.new_boot(services.clock.now())
+
+    async def run() -> None:
+        await deliver_due(services)
+
+    services.scheduler.at("digest:catch-up", services.clock.now(), run)
 
 
 @router.every(timedelta(minutes=5))

@@ -308,3 +308,28 @@ async def test_digest_blocked_subscriber_inactive_until_they_write(bot: Harness)
 async def test_digest_unknown_action(bot: Harness) -> None:
     replies = await bot.say("/resume n'importe 12345678901234567890")
     assert replies[0].startswith("Choisissez abonner, desabonner")
+
+
+async def test_digest_feeds_section_from_the_feeds_storage(bot: Harness) -> None:
+    from storage.feeds import NewEntry
+
+    await bot.say("bonjour")
+    store = bot.app.store
+    now = bot.app.clock.now()
+    feed = store.feeds.create(
+        "https://feed.example/rss", "https://feed.example/rss", "La Gazette", now, now
+    )
+    store.feeds.follow(feed.id, "console:asso", "console:alice", now)
+    entries = [
+        NewEntry(f"g{i}", f"https://feed.example/{i}", f"https://feed.example/{i}", f"h{i}",
+                 f"Nouvelle {i}", "", now, True)
+        for i in range(7)
+    ]  # fmt: skip
+    store.feeds.fetched(feed.id, now + timedelta(seconds=1), now, entries=entries)
+    await bot.advance(timedelta(minutes=1))
+    preview = (await bot.say("/resume"))[0]
+    assert preview.endswith(
+        # newest first, at most five, the rest counted
+        "5. Veille\nLa Gazette\n  5.1 Nouvelle 6\n  5.2 Nouvelle 5\n  5.3 Nouvelle 4\n"
+        "  5.4 Nouvelle 3\n  5.5 Nouvelle 2\n  …et 2 autres"
+    )
