@@ -280,6 +280,17 @@ class DigestRepo:
             )
         return _send(row) if row else None
 
+    def finished_since(self, since: datetime) -> set[tuple[int, str]]:
+        """(subscription, period) of the sends finished for periods due since ``since``: a
+        fan-out skips them without a write."""
+        rows = fetch_all(
+            self.db,
+            """SELECT subscription_id, period FROM digest_sends
+               WHERE due_at >= ? AND state != 'sending'""",
+            [to_db(since)],
+        )
+        return {(row["subscription_id"], row["period"]) for row in rows}
+
     def release(self, send_id: int) -> None:
         """Give a claim back (a send failed): the next fan-out tries again."""
         self.db.execute(

@@ -133,14 +133,20 @@ async def deliver_due(services: Services) -> int:
     next_send = loop.time()
     cache = DigestCache()
     sent = 0
+    # Periods last a week at most: what was finished in the last eight days is skipped with
+    # no write (every five minutes, for every subscription).
+    finished = store.digests.finished_since(services.clock.now() - timedelta(days=8))
     for subscription in store.digests.active():
         now = services.clock.now()
         cadence = cadence_of(subscription)
         due = cadence.latest(now)
         if due <= subscription.created_at:
             continue  # the first digest is the one due after subscribing
+        period = cadence.period(due)
+        if (subscription.id, period) in finished:
+            continue
         since = cadence.previous(due)
-        claim = store.digests.claim(subscription.id, cadence.period(due), since, due, now)
+        claim = store.digests.claim(subscription.id, period, since, due, now)
         if claim is None:
             continue
         voice = voice_of(services, subscription)
