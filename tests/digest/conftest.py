@@ -12,7 +12,7 @@ from tests.harness import Harness, make_config
 
 
 def config(data_dir: Path, **changes: object):  # type: ignore[no-untyped-def]
-    return make_config(data_dir, DigestSettings(sends_per_second=1000, **changes))  # type: ignore[arg-type]
+    return make_config(data_dir, DigestSettings(**{"sends_per_second": 1000, **changes}))  # type: ignore[arg-type]
 
 
 @pytest.fixture

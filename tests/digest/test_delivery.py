@@ -107,3 +107,34 @@ async def test_digest_interrupted_send_resumes_with_the_next_message(data_dir: P
     assert 1 == len(first)
     assert rest and not any(text.startswith("Résumé du") for text in rest)
     assert "Annonce 5" in rest[-1]
+
+
+async def test_digest_fan_out_never_delays_commands(data_dir: Path) -> None:
+    import asyncio
+
+    from handlers.digest.delivery import deliver_due
+
+    bot = await Harness.start(config(data_dir))
+    try:
+        await bot.say("/annonce Local fermé lundi")
+        for number in range(20):
+            await bot.say("Bonjour", member=f"m{number}", room="asso")
+            await bot.say("/resume abonner", member=f"m{number}", room=f"dm-m{number}")
+    finally:
+        await bot.stop()
+    # paced at 5 digests a second: the fan-out takes about 4 seconds
+    slow = await Harness.start(
+        config(data_dir, sends_per_second=5), start=MONDAY_9 - timedelta(minutes=1)
+    )
+    try:
+        slow.app.clock.advance(timedelta(minutes=2))
+        fan_out = asyncio.create_task(deliver_due(slow.app.services))
+        await asyncio.sleep(0.5)
+        replies = await slow.say("/resume archive", member="alice", room="asso")
+        assert replies and not fan_out.done()
+        await fan_out
+        await slow.app.scheduler.settle(timeout=20)
+        # the fan-outs at start and the periodic one may share the work: each digest once
+        assert [1] * 20 == [len(digests(slow, f"dm-m{number}")) for number in range(20)]
+    finally:
+        await slow.stop()
