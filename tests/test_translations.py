@@ -82,3 +82,23 @@ def test_catalog_of_a_feature_package_is_the_features(expected: str, relative: s
     from bot.i18n_catalogs import ROOT, catalog_of
 
     assert expected == catalog_of(ROOT / relative)
+
+
+def test_a_message_shared_by_two_catalogs_has_one_translation() -> None:
+    """All catalogs of a language are merged into one translation: a message id used by two
+    features with two translations would silently take one of them in both (the polls CSV
+    header once read « clos » because the digest used the same word)."""
+    from bot.i18n import LOCALES_DIR
+
+    found: dict[str, dict[str, object]] = {}
+    for path in sorted((LOCALES_DIR / "fr" / "LC_MESSAGES").glob("*.po")):
+        for message in read_catalog("fr", path.stem):
+            if message.id:
+                key = str(message.id if isinstance(message.id, str) else message.id[0])
+                found.setdefault(key, {})[path.stem] = message.string
+    conflicts = {
+        key: by_catalog
+        for key, by_catalog in found.items()
+        if len({str(s) for s in by_catalog.values()}) > 1
+    }
+    assert {} == conflicts

@@ -134,7 +134,7 @@ def _poll_text(voice: RoomVoice, poll: PollItem) -> str:
             "adopted": voice.t("adopted"),
             "rejected": voice.t("rejected"),
             "no_quorum": voice.t("quorum not reached"),
-        }.get(poll.outcome, voice.t("closed"))
+        }.get(poll.outcome, voice.t("closed, no outcome"))
         return f"« {question} » → {outcome} ({figures})"
     labels = dict(poll.labels)
     best = max(yes.values(), default=0)
