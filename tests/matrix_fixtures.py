@@ -200,6 +200,34 @@ class RunningBot:
             self.app = None
 
 
+class FullBot(RunningBot):
+    """The bot with every feature ``handlers.ROUTERS`` serves (RunningBot runs a small set)."""
+
+    async def start(self) -> FullBot:
+        self.app = App(self.config)
+        self.adapter = matrix_adapter(self.app)
+        self.app.add_adapter(self.adapter)
+        await self.app.start()
+        await wait_until(lambda: self.adapter and self.adapter.ready.is_set(), "the first sync")
+        return self
+
+    def running(self) -> App:
+        assert self.app is not None
+        return self.app
+
+
+@pytest.fixture
+async def full_bot(
+    synapse: Synapse, bot_account: BotAccount, data_dir: Path
+) -> AsyncIterator[FullBot]:
+    bot = FullBot(bot_config(synapse, data_dir, bot_account))
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
 @pytest.fixture
 def bot_account(synapse: Synapse) -> BotAccount:
     return BotAccount(*synapse.register("assobot"))

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from tests.matrix_fixtures import (
     BotAccount,
+    FullBot,
     MemberFactory,
-    RunningBot,
     Seen,
     bot_config,
-    matrix_adapter,
     room_with,
     wait_until,
 )
@@ -27,16 +25,8 @@ POLL_START = "org.matrix.msc3381.poll.start"
 POLL_END = "org.matrix.msc3381.poll.end"
 
 
-class PollsBot(RunningBot):
-    """The bot with every feature (the shared fixture runs a small test-only set)."""
-
-    async def start(self) -> PollsBot:
-        self.app = App(self.config)
-        self.adapter = matrix_adapter(self.app)
-        self.app.add_adapter(self.adapter)
-        await self.app.start()
-        await wait_until(lambda: self.adapter and self.adapter.ready.is_set(), "the first sync")
-        return self
+class PollsBot(FullBot):
+    """The bot with every feature."""
 
 
 @pytest.fixture

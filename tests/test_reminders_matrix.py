@@ -10,16 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from bot.i18n import format_datetime
 from tests.matrix_fixtures import (
     BotAccount,
+    FullBot,
     MemberClient,
     MemberFactory,
-    RunningBot,
     Seen,
     bot_config,
-    matrix_adapter,
     room_with,
     wait_until,
 )
@@ -28,20 +26,8 @@ from tests.synapse import Synapse
 pytestmark = pytest.mark.slow
 
 
-class RemindersBot(RunningBot):
-    """The bot with every feature (the shared fixture runs a small test-only set)."""
-
-    async def start(self) -> RemindersBot:
-        self.app = App(self.config)
-        self.adapter = matrix_adapter(self.app)
-        self.app.add_adapter(self.adapter)
-        await self.app.start()
-        await wait_until(lambda: self.adapter and self.adapter.ready.is_set(), "the first sync")
-        return self
-
-    def running(self) -> App:
-        assert self.app is not None
-        return self.app
+class RemindersBot(FullBot):
+    """The bot with every feature."""
 
 
 @pytest.fixture
