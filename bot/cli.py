@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -108,39 +108,38 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _export(config: Config, output: Path | None) -> int:
-    """Read the database read-only (no lock: the bot may be running) and write the .ics."""
+    """The .ics of every event and active reminder."""
     from datetime import UTC, datetime
 
     from bot.ics import agenda
-    from storage.events import EventRepo, open_read_only
+    from storage.events import EventRepo
     from storage.reminders import ReminderRepo
 
-    try:
-        db = open_read_only(config.database_path)
-    except FileNotFoundError:
-        print(f"assobot: no database at {config.database_path}", file=sys.stderr)
-        return 2
-    try:
+    def build(db: Any) -> tuple[bytes, str]:
         content = agenda(EventRepo(db).active(), ReminderRepo(db).active(), datetime.now(UTC))
-    except Exception as error:  # an old or damaged database: say so, no traceback
-        print(f"assobot: cannot read {config.database_path}: {error}", file=sys.stderr)
-        return 2
-    finally:
-        db.close()
-    if output is None:
-        sys.stdout.buffer.write(content)
-        sys.stdout.flush()
-    else:
-        output.write_bytes(content)
-        print(f"{output}: calendar written", file=sys.stderr)
-    return 0
+        return content, "calendar written"
+
+    return _write_export(config, output, build)
 
 
 def _export_links(config: Config, output: Path | None) -> int:
-    """Read the database read-only and write every shared link as a bookmarks file."""
+    """Every shared link as a bookmarks file."""
     from bot.bookmarks import bookmarks_html
-    from storage.events import open_read_only
     from storage.links import LinkRepo
+
+    def build(db: Any) -> tuple[bytes, str]:
+        links = list(LinkRepo(db).export())
+        return bookmarks_html(links), f"{len(links)} links written"
+
+    return _write_export(config, output, build)
+
+
+def _write_export(
+    config: Config, output: Path | None, build: Callable[[Any], tuple[bytes, str]]
+) -> int:
+    """Open the database read-only (no lock: the bot may be running), build the file, write
+    it to ``output`` or standard output; a missing or unreadable database is one line."""
+    from storage.events import open_read_only
 
     try:
         db = open_read_only(config.database_path)
@@ -148,8 +147,7 @@ def _export_links(config: Config, output: Path | None) -> int:
         print(f"assobot: no database at {config.database_path}", file=sys.stderr)
         return 2
     try:
-        links = list(LinkRepo(db).export())
-        content = bookmarks_html(links)
+        content, done = build(db)
     except Exception as error:  # an old or damaged database: say so, no traceback
         print(f"assobot: cannot read {config.database_path}: {error}", file=sys.stderr)
         return 2
@@ -160,7 +158,7 @@ def _export_links(config: Config, output: Path | None) -> int:
         sys.stdout.flush()
     else:
         output.write_bytes(content)
-        print(f"{output}: {len(links)} links written", file=sys.stderr)
+        print(f"{output}: {done}", file=sys.stderr)
     return 0
 
 
