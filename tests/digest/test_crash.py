@@ -27,9 +27,9 @@ from bot.app import App
 from bot.message import Outgoing, Room
 from handlers.digest.settings import DigestSettings
 from storage.store import Store
+from tests.crashkit import delivered, start_child, wait_ready
 from tests.harness import make_config
 
-ROOT = Path(__file__).resolve().parents[2]
 SUBSCRIBERS = 500
 KILLS = 10
 _MARK = re.compile(r"QZ(\d+)QZ")
@@ -90,25 +90,11 @@ def _seed(data_dir: Path) -> None:
 
 
 def _start(data_dir: Path, out: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.digest.test_crash", str(data_dir), str(out)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-
-
-def _wait_ready(child: subprocess.Popen[str]) -> None:
-    assert child.stdout is not None
-    line = child.stdout.readline()
-    assert line.strip() == "ready", f"the bot did not start (exit {child.poll()})"
+    return start_child("tests.digest.test_crash", data_dir, out)
 
 
 def _delivered(out: Path) -> Counter[int]:
-    if not out.exists():
-        return Counter()
-    return Counter(int(m.group(1)) for m in _MARK.finditer(out.read_text(encoding="utf-8")))
+    return delivered(out, _MARK)
 
 
 def test_sigkill_during_a_digest_fan_out(
@@ -120,7 +106,7 @@ def test_sigkill_during_a_digest_fan_out(
     for _kill in range(KILLS):
         child = _start(data_dir, out)
         try:
-            _wait_ready(child)
+            wait_ready(child)
             time.sleep(rng.uniform(0.05, 0.4))
         finally:
             child.send_signal(signal.SIGKILL)
@@ -128,7 +114,7 @@ def test_sigkill_during_a_digest_fan_out(
     killed_at = sum(_delivered(out).values())
     child = _start(data_dir, out)
     try:
-        _wait_ready(child)
+        wait_ready(child)
         deadline = time.monotonic() + 60
         while len(_delivered(out)) < SUBSCRIBERS and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -27,9 +27,9 @@ from bot.adapters.console import ConsoleAdapter
 from bot.app import App
 from bot.message import Outgoing, Room
 from storage.store import Store
+from tests.crashkit import delivered, start_child, wait_ready
 from tests.harness import make_config
 
-ROOT = Path(__file__).resolve().parents[2]
 REMINDERS = 2000
 KILLS = 20
 # One reminder ("⏰ Rappel : R12") or a line of a grouped message ("⏰ 3 rappels : • R12 • R13").
@@ -79,25 +79,11 @@ def _seed(data_dir: Path) -> None:
 
 
 def _start(data_dir: Path, out: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.reminders.test_crash", str(data_dir), str(out)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-
-
-def _wait_ready(child: subprocess.Popen[str]) -> None:
-    assert child.stdout is not None
-    line = child.stdout.readline()
-    assert line.strip() == "ready", f"the bot did not start (exit {child.poll()})"
+    return start_child("tests.reminders.test_crash", data_dir, out)
 
 
 def _delivered(out: Path) -> Counter[int]:
-    if not out.exists():
-        return Counter()
-    return Counter(int(m.group(1)) for m in _MARK.finditer(out.read_text(encoding="utf-8")))
+    return delivered(out, _MARK)
 
 
 def _unconfirmed(data_dir: Path) -> int:
@@ -118,7 +104,7 @@ def test_sigkill_during_a_burst_loses_nothing(
     for _kill in range(KILLS):
         child = _start(data_dir, out)
         try:
-            _wait_ready(child)
+            wait_ready(child)
             time.sleep(rng.uniform(0.0, 0.25))
         finally:
             child.send_signal(signal.SIGKILL)
@@ -127,7 +113,7 @@ def test_sigkill_during_a_burst_loses_nothing(
     killed_at = sum(_delivered(out).values())
     child = _start(data_dir, out)
     try:
-        _wait_ready(child)
+        wait_ready(child)
         deadline = time.monotonic() + 40
         while len(_delivered(out)) < REMINDERS and time.monotonic() < deadline:
             time.sleep(0.1)
