@@ -740,3 +740,34 @@ def m082_digest_sends_due(db: Database) -> None:
     """The sends of the last days by due time: each fan-out skips the finished ones without
     a write and without reading a year of ledger."""
     db.execute("CREATE INDEX digest_sends_due ON digest_sends(due_at)")
+
+
+@MIGRATIONS()
+def m100_statutes_and_assembly_polls(db: Database) -> None:
+    """The association's rules (quorum, majorities, proxies, notice), one row per rule set;
+    polls of a general assembly (its resolutions and elections): the assembly, the seats of an
+    election, its round and the previous round's poll."""
+    db.execute(
+        """
+        CREATE TABLE association_statutes (
+            association_id INTEGER NOT NULL REFERENCES associations (id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (association_id, key)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("ALTER TABLE polls ADD COLUMN assembly_id INTEGER")
+    db.execute("ALTER TABLE polls ADD COLUMN seats INTEGER")
+    db.execute("ALTER TABLE polls ADD COLUMN round INTEGER")
+    db.execute("ALTER TABLE polls ADD COLUMN parent_id INTEGER")
+    db.execute("CREATE INDEX polls_assembly ON polls (assembly_id) WHERE assembly_id IS NOT NULL")
+
+
+@MIGRATIONS()
+def m110_events_place(db: Database) -> None:
+    """Where an event happens (the calendar's LOCATION, shown in /agenda and its warnings) and
+    when it ends, if known (a general assembly's DTEND)."""
+    db.execute("ALTER TABLE events ADD COLUMN place TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE events ADD COLUMN ends_at TEXT")

@@ -18,6 +18,7 @@ from storage.members import MemberRepo, OrganizerRepo
 from storage.polls import PollRepo
 from storage.reminders import ReminderRepo
 from storage.rooms import RoomRepo
+from storage.statutes import StatuteRepo
 
 # What SQLite says when the file can no longer be written, and how to say it to a person.
 _WRITE_FAILURES = {
@@ -94,6 +95,7 @@ class Store:
         self.links = LinkRepo(db)
         self.feeds = FeedRepo(db)
         self.digests = DigestRepo(db)
+        self.statutes = StatuteRepo(db)
         self.rooms.on_move.append(self.polls.forget_cached)
 
     def close(self) -> None:
