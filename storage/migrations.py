@@ -771,3 +771,107 @@ def m110_events_place(db: Database) -> None:
     when it ends, if known (a general assembly's DTEND)."""
     db.execute("ALTER TABLE events ADD COLUMN place TEXT NOT NULL DEFAULT ''")
     db.execute("ALTER TABLE events ADD COLUMN ends_at TEXT")
+
+
+@MIGRATIONS()
+def m090_assemblies(db: Database) -> None:
+    """General assemblies: the association's roll (names added by organizers, tied to a member
+    once known), each assembly with its agenda, attendance sheet, proxies (paper ones too),
+    convocations sent and session messages."""
+    db.execute(
+        """
+        CREATE TABLE roll_entries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            association_id INTEGER NOT NULL REFERENCES associations (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            folded TEXT NOT NULL,
+            member_key TEXT,
+            added_by TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL,
+            UNIQUE (association_id, folded)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE assemblies (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            association_id INTEGER NOT NULL REFERENCES associations (id) ON DELETE CASCADE,
+            room_key TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('ordinary', 'extraordinary')),
+            starts_at TEXT NOT NULL,
+            ends_at TEXT,
+            timezone TEXT NOT NULL,
+            place TEXT NOT NULL DEFAULT '',
+            event_id INTEGER,
+            status TEXT NOT NULL CHECK (status IN ('convened', 'open', 'closed')),
+            chair_key TEXT,
+            chair_name TEXT NOT NULL DEFAULT '',
+            secretary_key TEXT,
+            secretary_name TEXT NOT NULL DEFAULT '',
+            opened_at TEXT,
+            closed_at TEXT,
+            convened_at TEXT NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX assemblies_association ON assemblies (association_id, status)")
+    db.execute(
+        """
+        CREATE TABLE agenda_items (
+            assembly_id INTEGER NOT NULL REFERENCES assemblies (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            poll_id INTEGER,
+            UNIQUE (assembly_id, position)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE attendance (
+            assembly_id INTEGER NOT NULL REFERENCES assemblies (id) ON DELETE CASCADE,
+            person_key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            mode TEXT NOT NULL CHECK (mode IN ('in_person', 'remote', 'recorded')),
+            recorded_by TEXT NOT NULL DEFAULT '',
+            checked_in_at TEXT NOT NULL,
+            checked_out_at TEXT,
+            PRIMARY KEY (assembly_id, person_key)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE assembly_proxies (
+            assembly_id INTEGER NOT NULL REFERENCES assemblies (id) ON DELETE CASCADE,
+            giver_key TEXT NOT NULL,
+            giver_name TEXT NOT NULL,
+            holder_key TEXT NOT NULL,
+            holder_name TEXT NOT NULL,
+            paper INTEGER NOT NULL DEFAULT 0,
+            recorded_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (assembly_id, giver_key)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE convocations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            assembly_id INTEGER NOT NULL REFERENCES assemblies (id) ON DELETE CASCADE,
+            room_key TEXT,
+            member_key TEXT,
+            channel TEXT NOT NULL CHECK (channel IN ('room', 'private')),
+            sent_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX convocations_assembly ON convocations (assembly_id)")
+    db.execute(
+        """
+        CREATE TABLE assembly_messages (
+            assembly_id INTEGER NOT NULL REFERENCES assemblies (id) ON DELETE CASCADE,
+            room_key TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            PRIMARY KEY (assembly_id, room_key, message_id)
+        )"""
+    )
+    db.execute("CREATE INDEX assembly_messages_room ON assembly_messages (room_key, message_id)")

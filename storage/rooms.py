@@ -38,6 +38,9 @@ ROOM_KEY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("link_room_settings", "room_key"),
     ("digest_subscriptions", "room_key"),
     ("feed_subscriptions", "room_key"),
+    ("assemblies", "room_key"),
+    ("convocations", "room_key"),
+    ("assembly_messages", "room_key"),
 )
 # Room columns that follow by themselves (triggers), and must not be rewritten twice.
 ROOM_KEY_DERIVED: dict[tuple[str, str], str] = {
@@ -250,6 +253,11 @@ class RoomRepo:
             "UPDATE OR IGNORE proxies SET association_id = ? WHERE association_id = ?", pair
         )
         self.db.execute("DELETE FROM proxies WHERE association_id = ?", [moving])
+        # The roll and the assemblies follow (a name on both rolls is kept once).
+        self.db.execute(
+            "UPDATE OR IGNORE roll_entries SET association_id = ? WHERE association_id = ?", pair
+        )
+        self.db.execute("UPDATE assemblies SET association_id = ? WHERE association_id = ?", pair)
         merge_associations(self.db, into, moving)  # shared links too, a page kept once
         self.db.execute("DELETE FROM associations WHERE id = ?", [moving])
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from storage.adapters import AdapterStateRepo
+from storage.assembly import AssemblyRepo
 from storage.db import DatabaseLocked, OwnedDatabase
 from storage.digests import DigestRepo
 from storage.events import EventRepo
@@ -96,6 +97,7 @@ class Store:
         self.feeds = FeedRepo(db)
         self.digests = DigestRepo(db)
         self.statutes = StatuteRepo(db)
+        self.assembly = AssemblyRepo(db)
         self.rooms.on_move.append(self.polls.forget_cached)
 
     def close(self) -> None:
