@@ -774,6 +774,14 @@ def m110_events_place(db: Database) -> None:
 
 
 @MIGRATIONS()
+def m101_polls_quorum_fraction(db: Database) -> None:
+    """A motion's quorum as a fraction of the electorate ("1/4", "1/3": a third is no whole
+    percent; empty: ``quorum_percent`` applies) and whether the chair's vote breaks a tie."""
+    db.execute("ALTER TABLE polls ADD COLUMN quorum TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE polls ADD COLUMN casting_vote INTEGER NOT NULL DEFAULT 0")
+
+
+@MIGRATIONS()
 def m090_assemblies(db: Database) -> None:
     """General assemblies: the association's roll (names added by organizers, tied to a member
     once known), each assembly with its agenda, attendance sheet, proxies (paper ones too),

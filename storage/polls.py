@@ -61,6 +61,12 @@ class NewPoll:
     abstention: str = "excluded"
     members: int | None = None
     blank: str = "excluded"
+    assembly_id: int | None = None  # a general assembly's resolution or election
+    seats: int | None = None  # an election: seats to fill
+    round: int | None = None  # an election: 1, 2
+    parent_id: int | None = None  # an election's previous round
+    quorum: str = ""  # a fraction of the electorate ("1/4"); empty: quorum_percent
+    casting_vote: bool = False  # the chair's vote breaks a tie (public votes only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,12 @@ class PollRecord:
     closed_at: datetime | None
     nudged_at: datetime | None = None
     blank: str = "excluded"
+    assembly_id: int | None = None
+    seats: int | None = None
+    round: int | None = None
+    parent_id: int | None = None
+    quorum: str = ""
+    casting_vote: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -202,6 +214,12 @@ def _poll(row: Mapping[str, Any]) -> PollRecord:
         closed_at=_datetime(row["closed_at"]),
         nudged_at=_datetime(row["nudged_at"]),
         blank=row["blank"],
+        assembly_id=row["assembly_id"],
+        seats=row["seats"],
+        round=row["round"],
+        parent_id=row["parent_id"],
+        quorum=row["quorum"],
+        casting_vote=bool(row["casting_vote"]),
     )
 
 
@@ -224,8 +242,10 @@ class PollRepo:
             poll_id = self.db.execute(
                 """INSERT INTO polls (association_id, room_key, creator_key, creator_name, kind,
                    question, privacy, max_choices, hide_results, everywhere, quorum_percent,
-                   majority, majority_of, abstention, blank, members, created_at, closes_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   majority, majority_of, abstention, blank, members, created_at, closes_at,
+                   assembly_id, seats, round, parent_id, quorum, casting_vote)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                   ?, ?, ?, ?, ?, ?)""",
                 [
                     poll.association_id,
                     poll.room_key,
@@ -245,6 +265,12 @@ class PollRepo:
                     poll.members,
                     to_db(now),
                     to_db(poll.closes_at) if poll.closes_at else None,
+                    poll.assembly_id,
+                    poll.seats,
+                    poll.round,
+                    poll.parent_id,
+                    poll.quorum,
+                    int(poll.casting_vote),
                 ],
             ).lastrowid
             for position, label in enumerate(options, start=1):

@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.errors import Refusal, UsageError
 from bot.i18n import _
 from bot.router import Router
+from handlers.polls import statutes
 from handlers.polls.lifecycle import schedule_deadline
 from handlers.polls.render import outgoing
 from handlers.polls.requests import norm, parse_request
@@ -16,7 +17,7 @@ from handlers.polls.settings import PollsSettings
 from handlers.polls.slots import check_slots, send_calendar
 from storage.polls import NewPoll, PollKind, PollRecord, Privacy
 
-router = Router("polls")
+router = Router("polls").include(statutes.router)  # /statuts: the rules motions follow
 
 
 async def start_poll(ctx: Context, kind: PollKind) -> None:

@@ -18,7 +18,7 @@ from handlers.polls.render import (
     poll_title,
     summary,
 )
-from handlers.polls.results import load_tally
+from handlers.polls.results import load_tally, resolution_number, result_sentence
 from handlers.polls.settings import PollsSettings
 from handlers.polls.slots import close_calendar
 from storage.members import MemberRecord
@@ -163,6 +163,8 @@ async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> boo
             lines.append(voice.t("(closed late: the bot was offline at the deadline)"))
         lines += option_lines(voice, tally, hidden=False)
         lines.append(summary(voice, tally))
+        if closed.kind == PollKind.MOTION:
+            lines.append(result_sentence(voice, tally, resolution_number(services, closed)))
         lines += [note(voice) for note in notes]
         await services.send(room.key, Outgoing("\n".join(lines), attachment=attachment))
     return True

@@ -17,7 +17,10 @@ from handlers.polls.results import (
     Tally,
     has_blank,
     motion_result,
+    share_text,
+    threshold_text,
 )
+from handlers.polls.statutes import describe_base, describe_majority, describe_share
 from handlers.polls.tally import (
     AbstentionRule,
     BlankRule,
@@ -27,8 +30,11 @@ from handlers.polls.tally import (
     Outcome,
     bar,
     best_slots,
+    fraction,
     leaders,
+    marked_bar,
     percent,
+    threshold,
 )
 from storage.polls import MAYBE, YES, OptionRecord, PollKind, PollRecord, Privacy
 
@@ -68,19 +74,23 @@ def poll_title(voice: RoomVoice, poll: PollRecord) -> str:
 
 def rules_text(voice: RoomVoice, poll: PollRecord) -> str:
     """A motion's rules in words."""
-    majority = {
-        Majority.SIMPLE: voice.t("simple majority (more for than against)"),
-        Majority.ABSOLUTE: voice.t("absolute majority"),
-        Majority.TWO_THIRDS: voice.t("two-thirds majority"),
-    }[Majority(poll.majority)]
-    if poll.majority != Majority.SIMPLE:
-        majority += " " + (
-            voice.t("of the members")
-            if poll.majority_of == MajorityBase.MEMBERS
-            else voice.t("of the votes cast")
-        )
+    if poll.majority == Majority.SIMPLE:
+        majority = voice.t("simple majority (more for than against)")
+        if poll.majority_of != MajorityBase.CAST:
+            majority += " " + describe_base(voice, poll.majority_of)
+    elif poll.majority == Majority.ABSOLUTE:
+        majority = voice.t("absolute majority") + " " + describe_base(voice, poll.majority_of)
+    elif poll.majority == Majority.TWO_THIRDS:
+        majority = voice.t("two-thirds majority") + " " + describe_base(voice, poll.majority_of)
+    else:
+        majority = describe_majority(voice, poll.majority, poll.majority_of)
     parts = [majority]
-    if poll.quorum_percent:
+    quorum_share = fraction(poll.quorum) if poll.quorum else None
+    if quorum_share is not None and quorum_share[0] > 0:
+        parts.insert(
+            0, voice.t("quorum {share} of the members", share=describe_share(voice, quorum_share))
+        )
+    elif poll.quorum_percent:
         parts.insert(0, voice.t("quorum {n} % of the members", n=poll.quorum_percent))
     abstentions_cast = poll.abstention == AbstentionRule.CAST
     if abstentions_cast == (poll.blank == BlankRule.COUNTED):
@@ -121,6 +131,8 @@ def option_lines(voice: RoomVoice, tally: Tally, hidden: bool) -> list[str]:
                 line += f" — 🤷 {names_text(voice, unsure, maybe)}"
             lines.append(line)
         return lines
+    if poll.kind == PollKind.MOTION:
+        return motion_lines(voice, tally, hidden)
     total = sum(tally.count(o.position) for o in tally.options)
     for option in tally.options:
         text = label(voice, poll, option)
@@ -131,10 +143,43 @@ def option_lines(voice: RoomVoice, tally: Tally, hidden: bool) -> list[str]:
         line = f"   {bar(n, total)} {voice.number(n)} ({percent(n, total)} %)"
         who = tally.names.get((option.position, YES), [])
         if who:
-            # A motion lists every ballot (with the proxies it carries); a poll, the first few.
-            total_named = len(who) if poll.kind == PollKind.MOTION else n
-            line += f" — {names_text(voice, who, total_named)}"
+            line += f" — {names_text(voice, who, n)}"  # the first few names
         lines.append(line)
+    return lines
+
+
+def motion_lines(voice: RoomVoice, tally: Tally, hidden: bool) -> list[str]:
+    """For and against with bars and shares over the rule's base (the votes cast for a rule
+    of the votes cast), the threshold marked ┃ on the for bar; abstentions and blank votes as
+    counts apart."""
+    poll = tally.poll
+    result = motion_result(tally)
+    base = result.base
+    mark = threshold(poll.majority)
+    lines: list[str] = []
+    for option in tally.options:
+        lines.append(f"{option.position}. {label(voice, poll, option)}")
+        if hidden:
+            continue
+        n = tally.count(option.position)
+        if option.position in (FOR, AGAINST):
+            drawn = marked_bar(n, base, mark if option.position == FOR else None)
+            line = f"   {drawn} {voice.number(n)} ({share_text(voice, n, base)})"
+        else:
+            line = f"   {voice.number(n)}"
+        who = tally.names.get((option.position, YES), [])
+        if who:
+            line += f" — {names_text(voice, who, len(who))}"
+        lines.append(line)
+    if not hidden and mark is not None:
+        lines.append(
+            voice.t(
+                "┃ threshold: {needed} {base} ({n} for needed).",
+                needed=threshold_text(voice, poll.majority),
+                base=describe_base(voice, poll.majority_of),
+                n=voice.number(result.yes_needed),
+            )
+        )
     return lines
 
 

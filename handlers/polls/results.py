@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.context import Services
+from bot.context import RoomVoice, Services
+from handlers.polls.statutes import describe_majority
 from handlers.polls.tally import (
     AbstentionRule,
     BlankRule,
@@ -16,7 +17,10 @@ from handlers.polls.tally import (
     MotionRules,
     Outcome,
     decide_motion,
+    fraction,
+    per_mille,
     proxy_weights,
+    threshold,
 )
 from storage.polls import YES, FrozenResult, OptionRecord, PollKind, PollRecord, Privacy
 
@@ -36,6 +40,8 @@ class Tally:
     represented: int = 0
     members: int = 0
     result: MotionResult | None = None  # a closed motion's decision, as frozen at close
+    present: int | None = None  # an assembly's voices (present or represented), if known
+    chair_answer: int = 0  # the chair's public answer to a motion (for a casting vote)
 
     def count(self, position: int, answer: int = YES) -> int:
         return self.counts.get((position, answer), 0)
@@ -149,17 +155,117 @@ def motion_result(tally: Tally) -> MotionResult:
         tally.count(ABSTAIN),
         tally.members,
         tally.count(BLANK),
+        tally.present,
+        tally.chair_answer,
     )
-    rules = MotionRules(
-        poll.quorum_percent,
-        Majority(poll.majority),
-        MajorityBase(poll.majority_of),
-        AbstentionRule(poll.abstention),
-        BlankRule(poll.blank),
+    return decide_motion(count, poll_rules(poll))
+
+
+def poll_rules(poll: PollRecord) -> MotionRules:
+    """The rules a motion was created with (a base or rule unknown to this version reads as
+    the default)."""
+    return MotionRules(
+        quorum_percent=poll.quorum_percent,
+        majority=poll.majority if threshold_known(poll.majority) else Majority.SIMPLE,
+        majority_of=MajorityBase(poll.majority_of)
+        if poll.majority_of in tuple(MajorityBase)
+        else MajorityBase.CAST,
+        abstention=AbstentionRule(poll.abstention)
+        if poll.abstention in tuple(AbstentionRule)
+        else AbstentionRule.EXCLUDED,
+        blank=BlankRule(poll.blank) if poll.blank in tuple(BlankRule) else BlankRule.EXCLUDED,
+        quorum=poll.quorum,
+        casting_vote=poll.casting_vote and not poll.secret,
     )
-    return decide_motion(count, rules)
+
+
+def threshold_known(majority: str) -> bool:
+    """Whether a stored majority is one this version reads."""
+    return majority in tuple(Majority) or fraction(majority) not in (None, (0, 1))
 
 
 def has_blank(tally: Tally) -> bool:
     """Whether a motion offers the blank vote (motions created before it have three answers)."""
     return any(o.position == BLANK for o in tally.options)
+
+
+def share_text(voice: RoomVoice, count: int, total: int) -> str:
+    """A share with one decimal in the room's way: ``68,8 %`` (11 of 16)."""
+    return f"{voice.number(per_mille(count, total) / 10)} %"
+
+
+def threshold_text(voice: RoomVoice, majority: str) -> str:
+    """The share a rule asks for: ``66,7 %``, ``plus de 50 %``; empty for a simple majority."""
+    share = threshold(majority)
+    if share is None:
+        return ""
+    if majority == Majority.ABSOLUTE:
+        return voice.t("more than {share}", share=share_text(voice, 1, 2))
+    return share_text(voice, share[0], share[1])
+
+
+def result_sentence(voice: RoomVoice, tally: Tally, number: int | None = None) -> str:
+    """A motion's decision in one sentence with its figures and the rule applied, e.g.
+    « Résolution n°3 adoptée à la majorité des deux tiers des suffrages exprimés : 11 pour,
+    5 contre (68,8 %, il fallait 66,7 %), 2 abstentions, 1 blanc. » (``number`` given: the
+    assembly's resolution number; else « La motion »)."""
+    poll = tally.poll
+    result = motion_result(tally)
+    subject = (
+        voice.t("Resolution no. {n}", n=number) if number is not None else voice.t("The motion")
+    )
+    yes, no = tally.count(FOR), tally.count(AGAINST)
+    if result.outcome is Outcome.NO_QUORUM:
+        return voice.t(
+            "{subject}: quorum not reached ({present} present or represented, {needed} "
+            "needed); no decision.",
+            subject=subject,
+            present=voice.number(result.participants),
+            needed=voice.number(result.quorum_needed),
+        )
+    figures = voice.t("{yes} for, {no} against", yes=voice.number(yes), no=voice.number(no))
+    needed = threshold_text(voice, poll.majority)
+    if needed:
+        figures += " " + voice.t(
+            "({share}, {needed} needed)",
+            share=share_text(voice, yes, result.base),
+            needed=needed,
+        )
+    figures += ", " + voice.tn(
+        "{n} abstention",
+        "{n} abstentions",
+        tally.count(ABSTAIN),
+    )
+    if has_blank(tally):
+        figures += ", " + voice.tn(
+            "{n} blank",
+            "{n} blank",
+            tally.count(BLANK),
+        )
+    rule = describe_majority(voice, poll.majority, poll.majority_of)
+    if result.outcome is Outcome.ADOPTED:
+        sentence = voice.t(
+            "{subject} adopted by {rule}: {figures}.", subject=subject, rule=rule, figures=figures
+        )
+        if yes < result.yes_needed:
+            sentence += " " + voice.t("The chair's casting vote broke the tie.")
+        return sentence
+    return voice.t(
+        "{subject} rejected ({rule} required): {figures}.",
+        subject=subject,
+        rule=rule,
+        figures=figures,
+    )
+
+
+def resolution_number(services: Services, poll: PollRecord) -> int | None:
+    """An assembly resolution's number (its agenda position), or None for a plain motion."""
+    if poll.assembly_id is None:
+        return None
+    assembly = getattr(services.store, "assembly", None)
+    if assembly is None:  # the assembly's storage is not installed
+        return None
+    for item in assembly.agenda(poll.assembly_id):
+        if item.poll_id == poll.id:
+            return int(item.position)
+    return None

@@ -58,7 +58,10 @@ async def test_blank_excluded_by_default_like_a_french_general_assembly(bot: Har
         "Adoptée. Pour : 2 · Contre : 1 · Abstentions : 1 · Blancs : 2 · Suffrages exprimés : 3"
         " · Présents ou représentés : 6 sur 6 membres." in closed[0]
     )
-    assert "4. Blanc\n   ▓▓▓░░░░░░░ 2 (33 %) — Dan, Erin" in closed[0]
+    # Issue 13: shares over the votes cast (the rule's base), the threshold marked on the for
+    # bar, abstentions and blank votes as counts apart.
+    assert "1. Pour\n   ▓▓▓▓▓┃▓▓░░░ 2 (66,7 %) — Alice, Bob\n" in closed[0]
+    assert "4. Blanc\n   2 — Dan, Erin" in closed[0]
 
 
 async def test_blank_counted_per_motion_weighs_against_adoption(bot: Harness) -> None:
