@@ -1,4 +1,5 @@
-"""The ``assobot`` command: run, check-config, export --ics | --links, --version."""
+"""The ``assobot`` command: run, check-config, export (a folder, --ics, --links), backup,
+restore, --version."""
 
 from __future__ import annotations
 
@@ -31,10 +32,18 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate the configuration and exit")
     export = commands.add_parser(
         "export",
-        help="write the .ics calendar of every event and reminder, or the shared links as a "
-        "bookmarks file (works while the bot runs)",
+        help="write the association's data into a new folder (JSON and CSV per table, "
+        "calendar, decision register, manifest), or with --ics / --links one file "
+        "(works while the bot runs)",
     )
-    what = export.add_mutually_exclusive_group(required=True)
+    export.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="new (or empty) folder to write the full export into",
+    )
+    what = export.add_mutually_exclusive_group()
     what.add_argument("--ics", action="store_true", help="export as iCalendar (RFC 5545)")
     what.add_argument(
         "--links",
@@ -44,7 +53,31 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--output", type=Path, default=None, help="file to write (default: standard output)"
     )
-    for sub in (run, check, export):
+    export.add_argument(
+        "--association",
+        type=_association_id,
+        default=None,
+        metavar="ID",
+        help="only this association's data (its number: see the manifest of a full export)",
+    )
+    export.add_argument(
+        "--include-personal",
+        action="store_true",
+        help="include members' personal reminders (left out by default: they are theirs)",
+    )
+    backup = commands.add_parser(
+        "backup",
+        help="copy the database into FILE through SQLite's online backup (safe while the bot "
+        "runs) and check the copy",
+    )
+    backup.add_argument("file", type=Path, help="new file to write")
+    restore = commands.add_parser(
+        "restore",
+        help="replace the database with FILE (a backup); refused while the bot runs; the "
+        "current database is kept aside",
+    )
+    restore.add_argument("file", type=Path, help="a backup written by assobot backup")
+    for sub in (run, check, export, backup, restore):
         sub.add_argument(
             "--config",
             type=Path,
@@ -102,13 +135,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export":
         if args.links:
             return _export_links(config, args.output)
-        return _export(config, args.output)
+        if args.ics:
+            return _export(config, args.output, include_personal=args.include_personal)
+        if args.folder is None:
+            print(
+                "assobot: export needs a folder (assobot export DIR), or --ics or --links",
+                file=sys.stderr,
+            )
+            return 2
+        return _export_folder(config, args.folder, args.association, args.include_personal)
+    if args.command == "backup":
+        return _backup(config, args.file)
+    if args.command == "restore":
+        return _restore(config, args.file)
     setup_logging(config.log_level, config.secrets())
     return _run(config, console=args.console)
 
 
-def _export(config: Config, output: Path | None) -> int:
-    """The .ics of every event and active reminder."""
+def _association_id(text: str) -> int:
+    """An association's number on the command line."""
+    if not text.strip().isdigit() or len(text.strip()) > 12:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not an association number (e.g. 1)")
+    return int(text)
+
+
+def _export(config: Config, output: Path | None, *, include_personal: bool = False) -> int:
+    """The .ics of every event and active reminder; members' personal reminders only when
+    the host asks (they belong to their owner, not to the association)."""
     from datetime import UTC, datetime
 
     from bot.ics import agenda
@@ -116,7 +169,12 @@ def _export(config: Config, output: Path | None) -> int:
     from storage.reminders import ReminderRepo
 
     def build(db: Any) -> tuple[bytes, str]:
-        content = agenda(EventRepo(db).active(), ReminderRepo(db).active(), datetime.now(UTC))
+        reminders = [
+            reminder
+            for reminder in ReminderRepo(db).active()
+            if include_personal or not reminder.personal
+        ]
+        content = agenda(EventRepo(db).active(), reminders, datetime.now(UTC))
         return content, "calendar written"
 
     return _write_export(config, output, build)
@@ -159,6 +217,117 @@ def _write_export(
     else:
         output.write_bytes(content)
         print(f"{output}: {done}", file=sys.stderr)
+    return 0
+
+
+def _export_folder(
+    config: Config, folder: Path, association: int | None, include_personal: bool
+) -> int:
+    """The full export into a new folder, with a progress bar on a terminal."""
+    from bot.export import ExportError, export_folder
+    from storage.events import open_read_only
+    from storage.export import association_ids
+
+    try:
+        db = open_read_only(config.database_path)
+    except FileNotFoundError:
+        print(f"assobot: no database at {config.database_path}", file=sys.stderr)
+        return 2
+    try:
+        if association is not None and association not in association_ids(db):
+            print(f"assobot: no association number {association}", file=sys.stderr)
+            return 2
+        with _progress() as progress:
+            manifest = export_folder(
+                db, folder, association, include_personal=include_personal, progress=progress
+            )
+    except ExportError as error:
+        print(f"assobot: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # an old or damaged database: say so, no traceback
+        print(f"assobot: cannot read {config.database_path}: {error}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    rows = sum(manifest.tables.values())
+    print(
+        f"{folder}: {len(manifest.tables)} tables, {rows} rows, "
+        f"{manifest.calendar_items} calendar items, {manifest.decisions} decisions",
+        file=sys.stderr,
+    )
+    return 0
+
+
+class _progress:
+    """A progress bar (rows written per table) on a terminal; nothing otherwise."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> Callable[[str, int], None] | None:
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.bar = Progress(console=Console(stderr=True), transient=True)
+        self.bar.start()
+        return self.update
+
+    def update(self, table: str, rows: int) -> None:
+        if table not in self.tasks:
+            self.tasks[table] = self.bar.add_task(table, total=None)
+        self.bar.update(self.tasks[table], completed=rows, description=f"{table}: {rows}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _backup(config: Config, target: Path) -> int:
+    """A checked copy of the live database."""
+    import time
+
+    from storage.backup import BackupError, backup
+
+    started = time.monotonic()
+    try:
+        report = backup(config.database_path, target)
+    except BackupError as error:
+        print(f"assobot: {error}", file=sys.stderr)
+        return 2
+    took = time.monotonic() - started
+    print(
+        f"{target}: backup written and checked ({report.size} bytes, {report.tables} tables, "
+        f"schema {report.migration}, {took:.1f} s)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _restore(config: Config, source: Path) -> int:
+    """Replace the database with a backup, keeping the current one aside."""
+    from datetime import UTC, datetime
+
+    from storage.backup import BackupError, restore
+
+    try:
+        aside = restore(config.database_path, source, datetime.now(UTC))
+    except BackupError as error:
+        print(f"assobot: cannot restore: {error}", file=sys.stderr)
+        return 2
+    except DatabaseLocked:
+        print(
+            "assobot: cannot restore while the bot runs on this data folder: stop it first",
+            file=sys.stderr,
+        )
+        return 3
+    except OSError as error:
+        print(f"assobot: cannot restore: {error.strerror or error}", file=sys.stderr)
+        return 2
+    kept = f"; the previous database is kept as {aside}" if aside else ""
+    print(f"{config.database_path}: restored from {source}{kept}", file=sys.stderr)
     return 0
 
 
