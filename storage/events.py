@@ -36,6 +36,8 @@ class EventRecord:
     warnings: tuple[int, ...]
     status: EventStatus
     created_at: datetime
+    place: str = ""  # where it happens (the .ics LOCATION)
+    ends_at: datetime | None = None
 
 
 def _event(row: dict[str, Any]) -> EventRecord:
@@ -50,6 +52,8 @@ def _event(row: dict[str, Any]) -> EventRecord:
         warnings=tuple(int(w) for w in row["warnings"].split(",") if w),
         status=EventStatus(row["status"]),
         created_at=from_db(row["created_at"]),
+        place=row["place"],
+        ends_at=from_db(row["ends_at"]) if row["ends_at"] else None,
     )
 
 
@@ -70,11 +74,14 @@ class EventRepo:
         timezone: str,
         warnings: tuple[int, ...],
         now: datetime,
+        place: str = "",
+        ends_at: datetime | None = None,
     ) -> EventRecord:
         """Store a new event (the caller adds its warnings as reminders)."""
         cursor = self.db.execute(
             """INSERT INTO events (room_key, creator_key, creator_name, title, starts_at,
-               timezone, warnings, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               timezone, warnings, status, created_at, place, ends_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 room_key,
                 creator_key,
@@ -85,6 +92,8 @@ class EventRepo:
                 ",".join(str(w) for w in warnings),
                 EventStatus.ACTIVE,
                 to_db(now),
+                place,
+                to_db(ends_at) if ends_at else None,
             ],
         )
         found = self.get(int(cursor.lastrowid or 0))
@@ -103,6 +112,30 @@ class EventRepo:
             """SELECT * FROM events WHERE room_key = ? AND status = ? AND starts_at > ?
                ORDER BY starts_at, id""",
             [room_key, EventStatus.ACTIVE, to_db(now)],
+        )
+        return [_event(row) for row in rows]
+
+    def upcoming_in_association(self, association_id: int, now: datetime) -> list[EventRecord]:
+        """Active events not started yet in every room of an association, soonest first."""
+        rows = fetch_all(
+            self.db,
+            """SELECT e.* FROM events e JOIN rooms r ON r.key = e.room_key
+               WHERE r.association_id = ? AND e.status = ? AND e.starts_at > ?
+               ORDER BY e.starts_at, e.id""",
+            [association_id, EventStatus.ACTIVE, to_db(now)],
+        )
+        return [_event(row) for row in rows]
+
+    def between_in_association(
+        self, association_id: int, after: datetime, before: datetime
+    ) -> list[EventRecord]:
+        """Active events of an association starting in ``[after, before)`` (same-day checks)."""
+        rows = fetch_all(
+            self.db,
+            """SELECT e.* FROM events e JOIN rooms r ON r.key = e.room_key
+               WHERE r.association_id = ? AND e.status = ? AND e.starts_at >= ?
+               AND e.starts_at < ? ORDER BY e.starts_at, e.id""",
+            [association_id, EventStatus.ACTIVE, to_db(after), to_db(before)],
         )
         return [_event(row) for row in rows]
 

@@ -28,6 +28,7 @@ class SendState(StrEnum):
     SENDING = "sending"  # claimed, the platform may or may not have it yet
     SENT = "sent"
     MISSED = "missed"  # beyond the grace window: the creator was told instead
+    SKIPPED = "skipped"  # skipped by a member (/sauter): never sent, an EXDATE in calendars
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +263,44 @@ class ReminderRepo:
             [ReminderStatus.ACTIVE, ReminderStatus.PAUSED],
         )
         return [_reminder(row) for row in rows]
+
+    def repeating_for_room(self, room_key: str) -> list[ReminderRecord]:
+        """The room's own active repeating reminders, and those of its linked rooms sent to
+        every room; never personal ones nor event warnings (the room's calendar file)."""
+        rows = fetch_all(
+            self.db,
+            """SELECT * FROM reminders WHERE status = ? AND rule IS NOT NULL
+               AND personal = 0 AND event_id IS NULL
+               AND (room_key = ? OR (everywhere = 1 AND room_key IN (
+                    SELECT r.key FROM rooms r JOIN rooms me
+                    ON me.association_id = r.association_id WHERE me.key = ?)))
+               ORDER BY id""",
+            [ReminderStatus.ACTIVE, room_key, room_key],
+        )
+        return [_reminder(row) for row in rows]
+
+    def skip(self, reminder_id: int, occurrence: datetime, now: datetime) -> None:
+        """Record an occurrence skipped on purpose: it is never sent (the send is taken)."""
+        self.db.execute(
+            """INSERT INTO reminder_sends (reminder_id, occurrence, state, claimed_at)
+               VALUES (?, ?, ?, ?) ON CONFLICT (reminder_id, occurrence) DO NOTHING""",
+            [reminder_id, to_db(occurrence), SendState.SKIPPED, to_db(now)],
+        )
+
+    def skipped(self, reminder_ids: list[int]) -> dict[int, list[datetime]]:
+        """The occurrences skipped on purpose, per reminder, oldest first."""
+        found: dict[int, list[datetime]] = {}
+        for start in range(0, len(reminder_ids), 500):
+            chunk = reminder_ids[start : start + 500]
+            cursor = self.db.conn.execute(
+                f"""SELECT reminder_id, occurrence FROM reminder_sends
+                    WHERE state = ? AND reminder_id IN ({",".join("?" * len(chunk))})
+                    ORDER BY occurrence""",
+                [SendState.SKIPPED, *chunk],
+            )
+            for row in cursor.fetchall():
+                found.setdefault(int(row[0]), []).append(from_db(row[1]))
+        return found
 
     def quiet_hours(self, room_key: str) -> str | None:
         """The room's own quiet hours (``22:00-08:00``, ``""`` for none), or None: the default."""

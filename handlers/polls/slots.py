@@ -3,7 +3,6 @@ and slots whose weekday contradicts their date."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +11,7 @@ from bot import ics
 from bot.context import Context, RoomVoice, Services
 from bot.errors import Refusal, UsageError
 from bot.message import Attachment
-from bot.text import clip, fold
+from bot.text import clip
 from bot.timeparse import Slot, contradicted_slot, impossible_slot_date, read_slot
 from handlers.polls.lookup import find_poll, option_position, read_poll_id
 from handlers.polls.results import Tally, load_tally
@@ -21,19 +20,16 @@ from handlers.polls.tally import best_slots
 from storage.polls import MAYBE, OptionRecord, PollKind, PollRecord
 
 
-def _file_name(poll: PollRecord) -> str:
-    words = re.findall(r"[a-z0-9]+", fold(poll.question))
-    name = "-".join(words)[:40].strip("-")
-    return f"{name or 'poll-' + str(poll.id)}.ics"
-
-
-def slot_calendar(poll: PollRecord, label: str, slot: Slot, minutes: int, timezone: str) -> bytes:
-    """An iCalendar file with one event: the poll's question at the chosen slot."""
+def slot_calendar(
+    poll: PollRecord, label: str, slot: Slot, minutes: int, timezone: str, position: int = 0
+) -> bytes:
+    """An iCalendar file with one event: the poll's question at the chosen slot (each slot its
+    own UID, so importing two slots of one poll keeps both)."""
     local = slot.start.astimezone(ZoneInfo(timezone))
     start: datetime | date = local if slot.timed else local.date()
     end = local + timedelta(minutes=minutes) if slot.timed else local.date() + timedelta(days=1)
     item = ics.CalendarItem(
-        uid=f"assobot-poll-{poll.id}@assobot",
+        uid=f"assobot-poll-{poll.id}-slot-{position}@assobot",
         summary=poll.question,
         start=start,
         end=end,
@@ -66,8 +62,10 @@ def calendar_for(
     if slot is None:
         return None
     minutes = services.config.feature(PollsSettings).slot_minutes
-    content = slot_calendar(poll, option.label, slot, minutes, timezone)
-    return slot, Attachment(_file_name(poll), content, "text/calendar")
+    content = slot_calendar(poll, option.label, slot, minutes, timezone, option.position)
+    local = slot.start.astimezone(ZoneInfo(timezone))
+    name = ics.file_name(poll.question, f"poll-{poll.id}", local if slot.timed else local.date())
+    return slot, Attachment(name, content, "text/calendar")
 
 
 def _slot_when(voice: RoomVoice, slot: Slot) -> str:

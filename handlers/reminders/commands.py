@@ -287,6 +287,8 @@ async def skip(ctx: Context) -> None:
     following = next_occurrence(
         reminder.rule, reminder.start_local, reminder.timezone, reminder.next_at
     )
+    # Kept as a skipped occurrence: never sent later, and an EXDATE in the room's calendar.
+    ctx.store.reminders.skip(reminder.id, reminder.next_at, ctx.now())
     ctx.store.reminders.set_next(reminder.id, following, ctx.now())
     disarm(ctx.services, reminder.id)
     updated = ctx.store.reminders.get(reminder.id)

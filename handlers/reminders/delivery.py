@@ -458,6 +458,10 @@ def _fired_lines(
                 else voice.t("started"),
             )
         ]
+        if event.place:
+            lines.append(f"📍 {event.place}")
+        if reminder.text.strip() != event.title.strip():
+            lines.append(reminder.text)  # what the event's author asked to repeat (an AG)
     else:
         lines = [voice.t("⏰ Reminder: {text}", text=reminder.text)]
     if held and reminder.hold_until is not None:

@@ -7,7 +7,8 @@ restarts and is caught up after down-time by the reminders' machinery.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot import ics
 from bot.context import Context
@@ -19,7 +20,7 @@ from bot.text import clip, fold
 from bot.timeparse import MONTHS, WEEKDAYS, parse_moment
 from handlers.reminders.delivery import arm, cancel_warnings
 from handlers.reminders.settings import RemindersSettings
-from storage.events import EventStatus
+from storage.events import EventRecord, EventStatus
 
 router = Router("reminders")
 
@@ -27,6 +28,7 @@ WARNING_WORDS = ("rappels", "rappel", "reminders", "reminder", "alertes", "warni
 CANCEL_WORDS = ("annuler", "cancel", "supprimer", "remove")
 ICS_WORDS = ("ics", "ical", "calendrier", "calendar")
 DEFAULT_WARNINGS = (24 * 60,)  # J-1
+PLACE_LIMIT = 300
 MAX_WARNINGS = 10
 _UNIT_MINUTES = {"j": 1440, "d": 1440, "h": 60, "m": 1, "min": 1, "w": 10080, "s": 10080}
 _BEFORE = re.compile(r"^(j|d|h|m|s|w)-([0-9]{1,4})$")  # J-7, H-2, D-1, S-1 (semaine), W-1
@@ -69,40 +71,79 @@ def _split_warnings(text: str) -> tuple[str, tuple[int, ...] | None]:
     return text, None
 
 
-def _title_and_start(ctx: Context, text: str) -> tuple[str, datetime]:
-    """Split ``AG annuelle le 12 décembre à 14h`` into the title and the moment (UTC)."""
+def _title_and_start(ctx: Context, text: str, with_place: bool) -> tuple[str, datetime, str]:
+    """Split ``AG annuelle le 12 décembre à 14h`` into the title and the moment (UTC); with
+    ``with_place``, words after the date are the place (``… à 19h salle des fêtes``)."""
     words = text.split()
-    settings = ctx.settings(RemindersSettings)
     error: UsageError | None = None
     misread: UsageError | None = None  # a date was there but could not be used
     for i in range(1, len(words)):
         try:
-            moment = parse_moment(
-                " ".join(words[i:]),
-                ctx.now(),
-                ctx.lang,
-                ctx.room.timezone,
-                default_hour=settings.default_hour,
-            )
+            moment = _moment(ctx, words[i:])
         except UsageError as problem:
             error = error or problem
             if misread is None and problem.msgid not in _NOT_A_DATE:
                 misread = problem
             continue
-        if misread is not None and _date_word(words[i - 1]):
-            # "AG le 31 février à 14h" must not become "AG le 31" on 1 February: the date
-            # typed is refused with what was read, never cut into the title.
-            raise misread
-        if _NUMERIC_DATE.fullmatch(words[i - 1].strip(".,;:!?()")):
-            # Nor "AG le 31/02/2027 à 14h" an event titled with the date it could not read.
-            raise UsageError(
-                "I could not read the date “{value}”: write it like “le 12 décembre à 14h”.",
-                value=clip(words[i - 1], 24),
-            )
-        return " ".join(words[:i]), moment
+        _check_title_end(words[i - 1], misread)
+        return " ".join(words[:i]), moment, ""
+    if with_place:
+        found = _with_trailing_place(ctx, words, misread)
+        if found is not None:
+            return found
     if error is not None and "past" in error.msgid:
         raise error
     raise UsageError("Write the event's name, then its date and time: “AG le 12 décembre à 14h”.")
+
+
+def _moment(ctx: Context, words: list[str]) -> datetime:
+    return parse_moment(
+        " ".join(words),
+        ctx.now(),
+        ctx.lang,
+        ctx.room.timezone,
+        default_hour=ctx.settings(RemindersSettings).default_hour,
+    )
+
+
+def _check_title_end(word: str, misread: UsageError | None) -> None:
+    """Refuse a date typed but unreadable rather than cut it into the title."""
+    if misread is not None and _date_word(word):
+        # "AG le 31 février à 14h" must not become "AG le 31" on 1 February: the date
+        # typed is refused with what was read, never cut into the title.
+        raise misread
+    if _NUMERIC_DATE.fullmatch(word.strip(".,;:!?()")):
+        # Nor "AG le 31/02/2027 à 14h" an event titled with the date it could not read.
+        raise UsageError(
+            "I could not read the date “{value}”: write it like “le 12 décembre à 14h”.",
+            value=clip(word, 24),
+        )
+
+
+def _with_trailing_place(
+    ctx: Context, words: list[str], misread: UsageError | None
+) -> tuple[str, datetime, str] | None:
+    """Title, date, then a place: the earliest date start, the longest date read."""
+    for i in range(1, len(words) - 1):
+        for j in range(min(len(words) - 1, i + MAX_DATE_WORDS), i, -1):
+            place = words[j:]
+            if _date_word(place[0]) or fold(place[0]).strip(".,") in _TIME_WORDS:
+                continue
+            try:
+                moment = _moment(ctx, words[i:j])
+            except UsageError:
+                continue
+            _check_title_end(words[i - 1], misread)
+            while place and fold(place[0]) in _PLACE_LEAD:
+                place = place[1:]
+            if place:
+                return " ".join(words[:i]), moment, " ".join(place)
+    return None
+
+
+MAX_DATE_WORDS = 10  # "le samedi 12 décembre 2026 à 14h30": a date is short
+_PLACE_LEAD = {"a", "at", "@", "-", "—", "–", ",", ":"}  # "… à 19h à la salle des fêtes"
+_TIME_WORDS = {"h", "heure", "heures", "hour", "hours", "min", "minutes", "pm", "am", "et", "and"}
 
 
 _NOT_A_DATE = {
@@ -135,10 +176,11 @@ def describe_warning(minutes: int, lang: str) -> str:
 @router.command(
     "event",
     "evenement",
-    usage=_("name date [reminders 7d 1d 2h] | cancel number"),
+    usage=_("name date [| place] [reminders 7d 1d 2h], or cancel number"),
     help=_("Announce an event with warnings before it (organizers)."),
     examples=(
         _("/event Annual meeting on December 12 at 2pm reminders 7d 1d 2h"),
+        _("/event Party on January 12 at 7pm | Town hall, 3 Main Street"),
         _("/event cancel 3"),
     ),
     organizer=True,
@@ -152,14 +194,25 @@ async def event(ctx: Context) -> None:
     if ctx.args[0].casefold() in CANCEL_WORDS:
         await _cancel(ctx)
         return
-    head, warnings = _split_warnings(text)
-    title, starts_at = _title_and_start(ctx, head)
+    head, bar, place = text.partition("|")
+    if bar:
+        head, before = _split_warnings(head)
+        place, after = _split_warnings(place)
+        warnings = after if after is not None else before
+        title, starts_at, _ = _title_and_start(ctx, head, with_place=False)
+    else:
+        head, warnings = _split_warnings(text)
+        title, starts_at, place = _title_and_start(ctx, head, with_place=True)
     if len(title) > 200:
         raise UsageError("An event's name is limited to 200 characters.")
+    place = clip(place, len(place) + 1)  # control characters and line breaks gone, not cut
+    if len(place) > PLACE_LIMIT:
+        raise UsageError("An event's place is limited to {n} characters.", n=PLACE_LIMIT)
     warnings = DEFAULT_WARNINGS if warnings is None else warnings
     if len(warnings) > MAX_WARNINGS:
         raise UsageError("At most {n} warnings per event.", n=MAX_WARNINGS)
     now = ctx.now()
+    twins = _same_day(ctx, title, starts_at)
     record = ctx.store.events.add(
         room_key=ctx.room.key,
         creator_key=ctx.sender.key,
@@ -169,6 +222,7 @@ async def event(ctx: Context) -> None:
         timezone=ctx.room.timezone,
         warnings=warnings,
         now=now,
+        place=place,
     )
     planned: list[str] = []
     skipped: list[str] = []
@@ -201,11 +255,37 @@ async def event(ctx: Context) -> None:
             zone=ctx.room.timezone,
         )
     ]
+    if place:
+        lines.append(ctx.t("Place: {place}", place=place))
     if planned:
         lines.append(ctx.t("Warnings: {list}.", list=", ".join(planned)))
     if skipped:
         lines.append(ctx.t("Already past, not sent: {list}.", list=", ".join(skipped)))
+    for twin in twins:
+        lines.append(
+            ctx.t(
+                "⚠️ Event #{id} has the same name on the same day ({when}): cancel one with "
+                "/{name} cancel {id} if it is a duplicate.",
+                id=twin.id,
+                when=ctx.format_datetime(twin.starts_at),
+                name=ctx.command_name("event"),
+            )
+        )
     await ctx.reply("\n".join(lines))
+
+
+def _same_day(ctx: Context, title: str, starts_at: datetime) -> list[EventRecord]:
+    """Active events of the association with this name on the same local day."""
+    zone = ZoneInfo(ctx.room.timezone)
+    day = starts_at.astimezone(zone).date()
+    first = datetime.combine(day, time(0), zone)
+    last = datetime.combine(day + timedelta(days=1), time(0), zone)
+    found = ctx.store.events.between_in_association(ctx.room.association_id, first, last)
+    return [e for e in found if _same_title(e.title, title)]
+
+
+def _same_title(one: str, other: str) -> bool:
+    return " ".join(fold(one).split()) == " ".join(fold(other).split())
 
 
 async def _cancel(ctx: Context) -> None:
@@ -238,23 +318,16 @@ def _agenda_name(ctx: Context) -> str:
     "calendar",
     "calendrier",
     usage=_("[ics]"),
-    help=_("List the coming events; “ics” sends them as a calendar file."),
+    help=_(
+        "List the coming events of the association; “ics” sends them as a calendar file, "
+        "with the room's repeating reminders."
+    ),
     examples=(_("/calendar"), _("/calendar ics")),
 )
 async def agenda(ctx: Context) -> None:
-    found = ctx.store.events.upcoming(ctx.room.key, ctx.now())
+    found = ctx.store.events.upcoming_in_association(ctx.room.association_id, ctx.now())
     if ctx.args and ctx.args[0].casefold() in ICS_WORDS:
-        content = ics.agenda(found, (), ctx.now())
-        await ctx.reply(
-            ctx.tn(
-                "assobot.ics: a calendar file with {n} event and its warnings; open it or "
-                "import it in your calendar app.",
-                "assobot.ics: a calendar file with {n} events and their warnings; open it or "
-                "import it in your calendar app.",
-                len(found),
-            ),
-            attachment=Attachment("assobot.ics", content, "text/calendar"),
-        )
+        await _send_calendar(ctx, found)
         return
     if ctx.args:
         raise UsageError(
@@ -270,11 +343,45 @@ async def agenda(ctx: Context) -> None:
             )
         )
         return
+    titles = {room.key: room.title for room in ctx.store.rooms.linked_to(ctx.room.key)}
     lines = [ctx.tn("{n} event coming:", "{n} events coming:", len(found))]
     for record in found[:50]:
         warnings = ", ".join(describe_warning(m, ctx.lang) for m in record.warnings)
         line = f"#{record.id} — {ctx.format_datetime(record.starts_at)} — {record.title}"
+        if record.place:
+            line += f" — {clip(record.place, 80)}"
+        if record.room_key != ctx.room.key:
+            line += " " + ctx.t("(in {room})", room=clip(titles.get(record.room_key) or "?", 60))
         if warnings:
             line += " " + ctx.t("(warnings: {list})", list=warnings)
         lines.append(line)
     await ctx.reply("\n".join(lines))
+
+
+async def _send_calendar(ctx: Context, found: list[EventRecord]) -> None:
+    """The association's coming events and the room's repeating reminders (never personal
+    ones), their skipped dates as EXDATE."""
+    repeating = ctx.store.reminders.repeating_for_room(ctx.room.key)
+    skipped = ctx.store.reminders.skipped([r.id for r in repeating])
+    content = ics.agenda(found, repeating, ctx.now(), skipped)
+    lines = [
+        ctx.tn(
+            "assobot.ics: a calendar file with {n} event and its warnings; open it or "
+            "import it in your calendar app.",
+            "assobot.ics: a calendar file with {n} events and their warnings; open it or "
+            "import it in your calendar app.",
+            len(found),
+        )
+    ]
+    if repeating:
+        lines.append(
+            ctx.tn(
+                "It also holds {n} repeating reminder of this room (personal reminders stay out).",
+                "It also holds {n} repeating reminders of this room (personal reminders stay "
+                "out).",
+                len(repeating),
+            )
+        )
+    await ctx.reply(
+        "\n".join(lines), attachment=Attachment("assobot.ics", content, "text/calendar")
+    )

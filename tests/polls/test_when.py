@@ -110,7 +110,7 @@ async def test_closed_date_poll_carries_the_calendar_file_of_the_best_slot(
     assert "Meilleur créneau : mar 8/12 18h (2 oui, 0 peut-être)." in closed[0]
     assert "📎 Fichier agenda du créneau retenu : mardi 8 décembre 2026 à 18:00." in closed[0]
     assert sent[-1].attachment is not None
-    assert "reunion-de-rentree.ics" == sent[-1].attachment.filename
+    assert "reunion-de-rentree-2026-12-08-1800.ics" == sent[-1].attachment.filename
     assert {
         "summary": "Réunion de rentrée ?",
         "start": datetime(2026, 12, 8, 18, 0, tzinfo=PARIS),
