@@ -484,7 +484,7 @@ class AssemblyRepo:
         """Tie the assembly to its calendar event."""
         self.db.execute("UPDATE assemblies SET event_id = ? WHERE id = ?", [event_id, assembly_id])
 
-    def open(self, assembly_id: int, now: datetime) -> bool:
+    def start_session(self, assembly_id: int, now: datetime) -> bool:
         """Open a convened session; whether it was convened."""
         cursor = self.db.execute(
             "UPDATE assemblies SET status = ?, opened_at = ? WHERE id = ? AND status = ?",
@@ -690,7 +690,8 @@ class AssemblyRepo:
         ]
 
     def voices(self, assembly_id: int) -> Voices:
-        """Who has a voice now: present people, and proxies whose giver is not present."""
+        """Who has a voice now: the people present, and the proxies whose giver is not present
+        and whose holder is (an absent holder represents nobody)."""
         present = frozenset(
             r["person_key"]
             for r in fetch_all(
@@ -708,9 +709,25 @@ class AssemblyRepo:
                    ORDER BY created_at, giver_key""",
                 [assembly_id],
             )
-            if r["giver_key"] not in present
+            if r["giver_key"] not in present and r["holder_key"] in present
         )
         return Voices(present=present, proxies=proxies)
+
+    def open_polls(self, assembly_id: int) -> list[int]:
+        """The assembly's polls (resolutions, elections) still open."""
+        rows = fetch_all(
+            self.db,
+            "SELECT id FROM polls WHERE assembly_id = ? AND closed_at IS NULL ORDER BY id",
+            [assembly_id],
+        )
+        return [int(r["id"]) for r in rows]
+
+    def polls(self, assembly_id: int) -> list[int]:
+        """Every poll of the assembly, in order."""
+        rows = fetch_all(
+            self.db, "SELECT id FROM polls WHERE assembly_id = ? ORDER BY id", [assembly_id]
+        )
+        return [int(r["id"]) for r in rows]
 
     # -- convocations and messages --------------------------------------------------------
 

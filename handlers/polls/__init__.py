@@ -12,8 +12,14 @@ from __future__ import annotations
 
 from bot.router import Router
 from handlers.polls import create, lifecycle, manage, register, vote
+from handlers.polls.assembly import router as assembly_router
 from handlers.polls.settings import PollsSettings
 
 router = Router("polls", settings=PollsSettings).include(
-    create.router, vote.router, manage.router, register.router, lifecycle.router
+    create.router,
+    vote.router,
+    manage.router,
+    register.router,
+    lifecycle.router,
+    assembly_router,
 )

@@ -12,6 +12,7 @@ from bot.message import Outgoing
 from bot.router import Router
 from bot.text import clip
 from bot.timeparse import parse_moment
+from handlers.polls.assembly import proxies as assembly_proxies
 from handlers.polls.lifecycle import (
     close_poll,
     missing_line,
@@ -159,9 +160,17 @@ def _member(ctx: Context, handle: str) -> MemberRecord:
 @router.command(
     "proxy",
     "procuration",
-    usage=_("[@member [ID] | remove]"),
-    help=_("Give your vote on motions to another member, or take it back."),
-    examples=(_("/proxy @bob"), _("/proxy @bob 14"), _("/proxy remove")),
+    usage=_("[@member [ID] | remove | giver → holder]"),
+    help=_(
+        "Give your vote on motions to another member, or take it back; during a general "
+        "assembly, the secretary records paper proxies."
+    ),
+    examples=(
+        _("/proxy @bob"),
+        _("/proxy @bob 14"),
+        _("/proxy remove"),
+        _("/proxy Odile Martin → Paul Durand"),
+    ),
 )
 async def proxy_command(ctx: Context) -> None:
     store = ctx.store.polls
@@ -171,6 +180,10 @@ async def proxy_command(ctx: Context) -> None:
         raise Refusal(
             "Give your proxy in one of the association's rooms, where the bot knows its members."
         )
+    assembly = assembly_proxies.applies(ctx)
+    if assembly is not None:  # a general assembly is convened: the proxy is for it
+        await assembly_proxies.assembly_proxy(ctx, assembly)
+        return
     if not words:
         given = [p for p in store.proxies(association) if p.giver_key == ctx.sender.key]
         held = [p for p in store.proxies(association) if p.holder_key == ctx.sender.key]

@@ -80,8 +80,8 @@ def test_assembly_lifecycle_and_agenda(store: Store) -> None:
     assert [(1, "A", None), (2, "B", None)] == [
         (i.position, i.text, i.poll_id) for i in store.assembly.agenda(aid)
     ]
-    assert store.assembly.open(aid, NOW)
-    assert not store.assembly.open(aid, NOW)
+    assert store.assembly.start_session(aid, NOW)
+    assert not store.assembly.start_session(aid, NOW)
     item = store.assembly.next_item(aid)
     assert item is not None and store.assembly.set_item_poll(aid, item.position, 7)
     store.assembly.set_agenda(aid, ["C", "D"])
@@ -137,3 +137,20 @@ def test_roll_and_assembly_follow_a_linked_association(store: Store) -> None:
     assert ["Paul"] == [e.name for e in store.assembly.roll(asso)]
     record = store.assembly.get(aid)
     assert record is not None and asso == record.association_id
+
+
+def test_voices_absent_holder_represents_nobody(store: Store) -> None:
+    aid = convene(store, association(store))
+    store.assembly.give_proxy(
+        aid,
+        giver_key="console:ann",
+        giver_name="Ann",
+        holder_key="console:bob",
+        holder_name="Bob",
+        paper=False,
+        recorded_by="console:ann",
+        now=NOW,
+    )
+    assert 0 == store.assembly.voices(aid).count
+    store.assembly.check_in(aid, "console:bob", "Bob", AttendanceMode.REMOTE, "", NOW)
+    assert 2 == store.assembly.voices(aid).count

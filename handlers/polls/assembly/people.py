@@ -1,0 +1,105 @@
+"""People in a general assembly: names typed by members (checked and clipped), and finding a
+person from a handle, a member's name or a name on the roll (added when missing)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from bot.context import Context
+from bot.errors import Refusal, UsageError
+from bot.text import clip, fold
+from storage.assembly import ROLL_PREFIX, AssemblyRecord
+from storage.members import MemberRecord
+
+NAME_LIMIT = 80  # a person's name, as typed
+ROLL_CAP = 5000  # names an association may add to its roll
+PASTE_CAP = 100  # names added by one message
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone found or added: their person key, their name, whether just added to the roll."""
+
+    key: str
+    name: str
+    added: bool = False
+
+
+def clean_name(text: str) -> str:
+    """A person's name typed by a member: invisible characters dropped, spaces folded; a name
+    with control characters, a ``|`` or longer than the limit is refused."""
+    if any(unicodedata.category(c) == "Cc" and c not in " \t" for c in text):
+        raise UsageError("A name cannot contain control characters or line breaks.")
+    name = clip(text, NAME_LIMIT + 1)
+    if not name:
+        raise UsageError("Give a name, like Odile Martin.")
+    if len(name) > NAME_LIMIT:
+        raise UsageError("A name is limited to {n} characters.", n=NAME_LIMIT)
+    if "|" in name:
+        raise UsageError("A name cannot contain “|”.")
+    return name
+
+
+def folded(name: str) -> str:
+    """How two spellings of a name compare (case, accents, spaces)."""
+    return " ".join(fold(name).split())
+
+
+def split_names(text: str) -> list[str]:
+    """Names pasted one per line (or separated by « ; »), empty lines skipped."""
+    return [part.strip() for line in text.splitlines() for part in line.split(";") if part.strip()]
+
+
+def _members(ctx: Context, handle: str) -> list[MemberRecord]:
+    found: dict[str, MemberRecord] = {}
+    for room in ctx.store.rooms.linked_to(ctx.room.key):
+        for member in ctx.store.members.find_in_room(room.key, handle):
+            found.setdefault(member.key, member)
+    return list(found.values())
+
+
+def find_person(ctx: Context, text: str, *, add: bool = True) -> Person:
+    """The person named by ``@handle``, a member's name or a name on the roll; a name or a
+    handle not known yet is added to the roll (when ``add``)."""
+    association = ctx.room.association_id
+    name = clean_name(text)
+    members = _members(ctx, name)
+    if len(members) > 1:
+        raise Refusal("Several members are called {name}: use their @username.", name=name)
+    if members:
+        return Person(members[0].key, members[0].name)
+    store = ctx.store.assembly
+    entry = store.find_name(association, folded(name))
+    if entry is not None:
+        return Person(entry.key, entry.name)
+    if not add:
+        raise Refusal("{name} is not on the roll.", name=name)
+    if store.roll_names(association) >= ROLL_CAP:
+        raise Refusal("The roll is full ({n} names).", n=ROLL_CAP)
+    entry = store.ensure_name(association, name, folded(name), ctx.sender.key, ctx.now())
+    return Person(entry.key, entry.name, added=True)
+
+
+def is_officer(ctx: Context, assembly: AssemblyRecord) -> bool:
+    """An organizer of the association's rooms, the chair or the secretary of the session (also
+    when named by an @handle before they wrote in the chat)."""
+    if ctx.sender.key in (assembly.chair_key, assembly.secretary_key):
+        return True
+    handle = folded(f"@{ctx.sender.username}") if ctx.sender.username else None
+    named = {
+        folded(name)
+        for key, name in (
+            (assembly.chair_key, assembly.chair_name),
+            (assembly.secretary_key, assembly.secretary_name),
+        )
+        if key and key.startswith(ROLL_PREFIX)
+    }
+    if handle is not None and handle in named:
+        return True
+    return not ctx.room.private and ctx.is_organizer
+
+
+def require_officer(ctx: Context, assembly: AssemblyRecord) -> None:
+    if not is_officer(ctx, assembly):
+        raise Refusal("Only an organizer, the chair or the secretary can do this.")
