@@ -361,3 +361,17 @@ def export_zip(
     """The association's export as a zip archive written to ``target``."""
     with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
         return write_all(ZipSink(archive), db, association, now=now)
+
+
+def association_zip(
+    open_reader: Callable[[], Database], association: int, *, now: datetime | None = None
+) -> tuple[bytes, Manifest]:
+    """The association's export as zip bytes, read on a connection of its own (call it in a
+    worker thread: the bot's connection stays with the event loop)."""
+    db = open_reader()
+    try:
+        buffer = io.BytesIO()
+        manifest = export_zip(db, buffer, association, now=now)
+        return buffer.getvalue(), manifest
+    finally:
+        db.close()

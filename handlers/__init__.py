@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.router import Router
-from handlers import digest, feeds, help, links, polls, reminders, rooms
+from handlers import data, digest, feeds, help, links, polls, reminders, rooms
 
 ROUTERS: list[Router] = [
     help.router,
@@ -13,4 +13,5 @@ ROUTERS: list[Router] = [
     links.router,
     feeds.router,
     digest.router,
+    data.router,
 ]

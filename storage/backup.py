@@ -18,6 +18,7 @@ from pathlib import Path
 from storage.db import _acquire_lock
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+SCHEDULED_PREFIX = "assobot-"
 
 
 class BackupError(Exception):
@@ -164,3 +165,16 @@ def prune(folder: Path, prefix: str, keep: int) -> list[Path]:
     for path in gone:
         path.unlink(missing_ok=True)
     return gone
+
+
+def scheduled(source: Path, folder: Path, now: datetime, keep: int) -> BackupReport:
+    """A dated backup ``assobot-YYYYMMDD-HHMM.db`` in ``folder`` (made if missing); only the
+    newest ``keep`` scheduled backups stay."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BackupError(f"{folder}: {error.strerror or error}") from None
+    target = folder / f"{SCHEDULED_PREFIX}{now.strftime('%Y%m%d-%H%M')}.db"
+    report = backup(source, target)
+    prune(folder, SCHEDULED_PREFIX, keep)
+    return report

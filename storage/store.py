@@ -17,6 +17,7 @@ from storage.jobs import JobRunRepo
 from storage.links import LinkRepo
 from storage.members import MemberRepo, OrganizerRepo
 from storage.polls import PollRepo
+from storage.privacy import PrivacyRepo
 from storage.reminders import ReminderRepo
 from storage.rooms import RoomRepo
 from storage.statutes import StatuteRepo
@@ -98,6 +99,7 @@ class Store:
         self.digests = DigestRepo(db)
         self.statutes = StatuteRepo(db)
         self.assembly = AssemblyRepo(db)
+        self.privacy = PrivacyRepo(db, path)
         self.rooms.on_move.append(self.polls.forget_cached)
 
     def close(self) -> None:
