@@ -12,6 +12,7 @@ import io
 import json
 import os
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ class ExportError(Exception):
 class Sink(Protocol):
     """Where the files go: a folder or a zip archive."""
 
+    parallel: bool  # whether two files may be open for writing at once
+
     def open(self, name: str) -> IO[bytes]: ...
 
 
@@ -88,6 +91,8 @@ class Manifest:
 class FolderSink:
     """Files in a folder."""
 
+    parallel = True
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
@@ -97,6 +102,8 @@ class FolderSink:
 
 class ZipSink:
     """Entries of a zip archive (deflated), each streamed in."""
+
+    parallel = False
 
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
@@ -124,28 +131,49 @@ def write_table(
     """``<table>.json`` (an array of objects) and ``<table>.csv`` (a header row, cells safe
     for spreadsheets, UTF-8 with BOM), written together from one cursor; the row count."""
     columns, rows = table_rows(db, table, association, include_personal=include_personal)
-    count = 0
-    with sink.open(f"{table}.json") as raw_json, sink.open(f"{table}.csv") as raw_csv:
-        text_json = io.TextIOWrapper(raw_json, encoding="utf-8", newline="\n")
-        text_csv = io.TextIOWrapper(raw_csv, encoding="utf-8-sig", newline="")
-        writer = csv.writer(text_csv, lineterminator="\n")
-        writer.writerow([safe_cell(name) for name in columns])
-        text_json.write("[")
-        for row in rows:
-            record = dict(zip(columns, map(_cell, row), strict=True))
-            text_json.write(",\n" if count else "\n")
-            text_json.write(json.dumps(record, ensure_ascii=False))
-            writer.writerow([safe_cell(value) for value in row])
-            count += 1
-            if progress is not None and count % 10_000 == 0:
-                progress(table, count)
-        text_json.write("\n]\n" if count else "]\n")
-        text_json.flush()
-        text_csv.flush()
-        text_json.detach()
-        text_csv.detach()
+    if sink.parallel:
+        with sink.open(f"{table}.json") as raw_json, sink.open(f"{table}.csv") as raw_csv:
+            count = _write_rows(table, columns, rows, raw_json, raw_csv, progress)
+    else:
+        # A zip takes one entry at a time: the CSV waits in a temporary file meanwhile.
+        with tempfile.TemporaryFile() as spool:
+            with sink.open(f"{table}.json") as raw_json:
+                count = _write_rows(table, columns, rows, raw_json, spool, progress)
+            spool.seek(0)
+            with sink.open(f"{table}.csv") as raw_csv:
+                shutil.copyfileobj(spool, raw_csv, 1024 * 1024)
     if progress is not None:
         progress(table, count)
+    return count
+
+
+def _write_rows(
+    table: str,
+    columns: list[str],
+    rows: Iterator[tuple[Any, ...]],
+    raw_json: IO[bytes],
+    raw_csv: IO[bytes],
+    progress: Progress | None,
+) -> int:
+    count = 0
+    text_json = io.TextIOWrapper(raw_json, encoding="utf-8", newline="\n")
+    text_csv = io.TextIOWrapper(raw_csv, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text_csv, lineterminator="\n")
+    writer.writerow([safe_cell(name) for name in columns])
+    text_json.write("[")
+    for row in rows:
+        record = dict(zip(columns, map(_cell, row), strict=True))
+        text_json.write(",\n" if count else "\n")
+        text_json.write(json.dumps(record, ensure_ascii=False))
+        writer.writerow([safe_cell(value) for value in row])
+        count += 1
+        if progress is not None and count % 10_000 == 0:
+            progress(table, count)
+    text_json.write("\n]\n" if count else "]\n")
+    text_json.flush()
+    text_csv.flush()
+    text_json.detach()
+    text_csv.detach()
     return count
 
 

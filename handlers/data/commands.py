@@ -21,6 +21,7 @@ router = Router("data")
 
 BUTTON = "forget"
 CONFIRM_MINUTES = 60  # a confirmation older than this is refused: ask again
+MB = 1024 * 1024
 CHOICES: dict[str, LinksChoice] = {"anon": "anonymous", "del": "deleted"}
 
 
@@ -286,12 +287,12 @@ async def export_command(ctx: Context) -> None:
     content, manifest = await asyncio.to_thread(
         association_zip, ctx.store.privacy.reader, association, now=ctx.now()
     )
-    limit = ctx.settings(DataSettings).export_max_mb * 1024 * 1024
+    limit = ctx.settings(DataSettings).export_max_mb * MB
     if len(content) > limit:
         raise Refusal(
             "The archive is too large to send here ({size} MB): ask the person who hosts the "
             "bot to run « assobot export ».",
-            size=ctx.voice.number(round(len(content) / 1024 / 1024, 1)),
+            size=ctx.voice.number(round(len(content) / MB, 1)),
         )
     rows = sum(manifest.tables.values())
     name = f"assobot-export-{ctx.now().strftime('%Y-%m-%d')}.zip"
