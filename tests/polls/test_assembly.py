@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.message import ButtonPress, Member, Room
+from handlers.polls.assembly.convene import convene_button
 from storage.assembly import AssemblyStatus
 from storage.reminders import ReminderStatus
 from tests.harness import Harness
@@ -450,3 +452,71 @@ async def test_ag_ouvrir_without_convocation_opens_on_the_spot(bot: Harness) -> 
 
     assert replies[0].startswith("🏛 Assemblée générale ordinaire — séance ouverte")
     assert bot.app.services.store.assembly.open_session(association(bot)) is not None
+
+
+# Hostile names, English rooms, the date poll's button, the minutes --------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/present Odile\x07Martin",
+        "/present " + "y" * 10_000,
+        "/present A | B",
+        "/procuration Odile\x1bMartin → Paul",
+        "/procuration " + "z" * 10_000 + " → Paul",
+    ],
+)
+async def test_present_and_procuration_hostile_names_store_nothing(
+    bot: Harness, text: str
+) -> None:
+    aid = await convene_and_open(bot)
+
+    replies = await bot.say(text, member="alice")
+
+    store = bot.app.services.store
+    assert replies and "quelque chose s'est mal passé" not in replies[0]
+    assert [] == store.assembly.attendance(aid)
+    assert [] == store.assembly.proxies(aid)
+    assert 0 == store.assembly.roll_names(association(bot))
+
+
+async def test_agm_in_an_english_room(bot: Harness) -> None:
+    bot.app.set_room_language(Room("console", "asso", title="asso"), "en")
+    bot.organizer("alice")
+
+    convened = await bot.say(
+        "/agm convene January 12 7pm | Town hall | agenda: Annual report; Accounts",
+        member="alice",
+    )
+    await bot.say("/agm open", member="alice")
+    here = await bot.say("/here remote", member="bob")
+    quorum = await bot.say("/agm quorum", member="alice")
+
+    assert convened[0].startswith("📣 Convocation\nOrdinary general assembly: Tuesday")
+    assert ["Bob is present (remote)."] == here
+    assert "Quorum: 1 present or represented out of 2, no quorum required." in quorum[0]
+
+
+async def test_date_poll_button_gives_the_convocation_line(bot: Harness) -> None:
+    bot.organizer("alice")
+    await bot.say("/quand AG ? | mar 12/1 19h | jeu 14/1 19h", member="alice")
+    poll = bot.app.services.store.polls.latest_open_in_room("console:asso")
+    assert poll is not None
+    await bot.say(f"/cloturer {poll.id}", member="alice")
+    button = convene_button(bot.app.services.voice("console:asso"), poll, 1)
+    alice = Member("console", "alice", "Alice", "alice")
+    start = len(bot.console.lines)
+
+    await bot.app.press(
+        ButtonPress(
+            Room("console", "asso", title="asso"), alice, button.data, "1", bot.app.now(), True
+        )
+    )
+
+    shown = [line.text for line in bot.console.lines[start:]]
+    assert "Convoquer l'assemblée générale à cette date" == button.label
+    assert shown == [
+        "Pour convoquer l'assemblée générale le mardi 12 janvier 2027 à 19:00, complétez et "
+        "envoyez :\n/ag convoquer 12/1/2027 19h00 | <lieu> | ordre du jour: <points>"
+    ]

@@ -12,9 +12,18 @@ from bot.errors import Refusal, UsageError
 from bot.i18n import _
 from bot.message import Outgoing
 from bot.router import Router
-from handlers.polls.assembly.convene import agenda_lines, convene, parse_agenda, send_private
+from bot.timeparse import read_slot
+from handlers.polls.assembly.attendance import here_button
+from handlers.polls.assembly.convene import (
+    agenda_lines,
+    command_for,
+    convene,
+    parse_agenda,
+    send_private,
+)
 from handlers.polls.assembly.people import find_person, require_officer
 from handlers.polls.assembly.session import (
+    HERE,
     current,
     kind_title,
     open_session,
@@ -25,6 +34,7 @@ from handlers.polls.assembly.session import (
 )
 from handlers.polls.requests import norm
 from storage.assembly import AssemblyKind, AssemblyRecord, AssemblyStatus
+from storage.polls import PollKind
 
 router = Router("polls")
 
@@ -400,3 +410,51 @@ async def _convocations(ctx: Context, rest: str) -> None:
     if first is not None:
         lines.append(ctx.t("First sent on {when}.", when=ctx.format_datetime(first)))
     await ctx.reply("\n".join(lines))
+
+
+@router.button(HERE)
+async def agm_button(ctx: Context) -> None:
+    """The assembly's buttons: « I am present » (``agm:here:<assembly>``) and « Convene the
+    general assembly on this date » under a closed date poll (``agm:date:<poll>:<slot>``)."""
+    payload = ctx.args[0] if ctx.args else ""
+    if payload.startswith("here:"):
+        await here_button(ctx)
+    elif payload.startswith("date:"):
+        await _date_button(ctx, payload.split(":")[1:])
+
+
+async def _date_button(ctx: Context, parts: list[str]) -> None:
+    """Tapped under a closed /quand: the /ag convoquer line for the chosen slot, to complete
+    with the place and the agenda (an organizer's step; nothing is sent to members yet)."""
+    if len(parts) != 2 or not all(p.isdigit() and len(p) < 12 for p in parts):
+        return
+    if ctx.room.private or not ctx.is_organizer:
+        await ctx.reply_privately(ctx.t("Only organizers can do this."))
+        return
+    poll = ctx.store.polls.get(int(parts[0]))
+    if (
+        poll is None
+        or poll.kind != PollKind.WHEN
+        or poll.association_id != ctx.room.association_id
+    ):
+        return
+    option = next(
+        (o for o in ctx.store.polls.options(poll.id) if o.position == int(parts[1])), None
+    )
+    if option is None:
+        return
+    origin = ctx.services.voice(poll.room_key)
+    slot = read_slot(option.label, poll.created_at, origin.language, origin.timezone)
+    if slot is None:
+        raise Refusal("The date of “{slot}” could not be read.", slot=option.label)
+    await ctx.reply(
+        "\n".join(
+            [
+                ctx.t(
+                    "To convene the general assembly on {when}, complete and send:",
+                    when=ctx.voice.when(slot.start) if slot.timed else ctx.voice.day(slot.start),
+                ),
+                command_for(ctx.voice, slot.start, slot.timed),
+            ]
+        )
+    )

@@ -15,7 +15,7 @@ from handlers.polls.assembly.people import (
     require_officer,
     split_names,
 )
-from handlers.polls.assembly.session import HERE, open_session, schedule_refresh
+from handlers.polls.assembly.session import open_session, schedule_refresh
 from handlers.polls.requests import norm
 from storage.assembly import AssemblyRecord, AssemblyStatus, AttendanceMode
 
@@ -127,7 +127,6 @@ async def here_command(ctx: Context) -> None:
     )
 
 
-@router.button(HERE)
 async def here_button(ctx: Context) -> None:
     """The « I am present » button of the session message (``agm:here:<id>``)."""
     parts = ctx.args[0].split(":") if ctx.args else []

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from bot.context import Context, RoomVoice
 from bot.errors import Refusal, UsageError
 from bot.ics import calendar, event_item, file_name
-from bot.message import Attachment, Outgoing
+from bot.message import Attachment, Button, Outgoing
 from bot.text import clip
 from bot.timeparse import parse_moment
 from handlers.polls.assembly.session import kind_title
 from handlers.polls.requests import norm
 from storage.assembly import AgendaItem, AssemblyKind, AssemblyRecord
+from storage.polls import PollRecord
 
 PLACE_LIMIT = 300
 ITEM_LIMIT = 300
@@ -314,3 +315,36 @@ async def send_private(ctx: Context, assembly: AssemblyRecord) -> tuple[int, int
         else:
             missed += 1
     return sent, missed
+
+
+# From a date poll to a convocation ---------------------------------------------------------
+
+DATE_BUTTON = "agm"  # agm:date:<poll id>:<option position>
+
+
+def convene_button(voice: RoomVoice, poll: PollRecord, position: int) -> Button:
+    """The « Convene the general assembly on this date » button for a closed date poll's
+    chosen slot (for the close message of /quand)."""
+    return Button(
+        voice.t("Convene the general assembly on this date"),
+        f"{DATE_BUTTON}:date:{poll.id}:{position}",
+    )
+
+
+def command_for(voice: RoomVoice, moment: datetime, timed: bool) -> str:
+    """The /ag convoquer line for a moment, in the room's language, to complete."""
+    local = moment.astimezone(ZoneInfo(voice.timezone))
+    if voice.language == "fr":
+        day = f"{local.day}/{local.month}/{local.year}"
+        hour = f" {local.hour}h{local.minute:02d}" if timed else ""
+        return voice.t(
+            "/{agm} convene {when} | <place> | agenda: <items>",
+            agm=voice.command("agm"),
+            when=day + hour,
+        )
+    hour = f" {local.hour:02d}:{local.minute:02d}" if timed else ""
+    return voice.t(
+        "/{agm} convene {when} | <place> | agenda: <items>",
+        agm=voice.command("agm"),
+        when=f"{local.year}-{local.month:02d}-{local.day:02d}{hour}",
+    )
