@@ -8,16 +8,20 @@ from bot.context import Context
 from bot.errors import Refusal, UsageError
 from bot.i18n import _
 from bot.router import Router
-from handlers.polls import statutes
+from bot.text import clip
+from handlers.polls import election, statutes
 from handlers.polls.lifecycle import schedule_deadline
 from handlers.polls.render import outgoing
-from handlers.polls.requests import norm, parse_request
+from handlers.polls.requests import MAX_QUESTION, norm, parse_request
 from handlers.polls.results import load_tally
 from handlers.polls.settings import PollsSettings
 from handlers.polls.slots import check_slots, send_calendar
+from handlers.polls.statutes import motion_rules
 from storage.polls import NewPoll, PollKind, PollRecord, Privacy
+from storage.rooms import RoomRecord
 
-router = Router("polls").include(statutes.router)  # /statuts: the rules motions follow
+# /statuts (the rules motions follow) and /election are started from here too.
+router = Router("polls").include(statutes.router, election.router)
 
 
 async def start_poll(ctx: Context, kind: PollKind) -> None:
@@ -59,6 +63,10 @@ async def start_poll(ctx: Context, kind: PollKind) -> None:
     quorum = int(settings.get("quorum", rules.quorum_percent))
     if quorum > 100:
         raise UsageError("A quorum is a percentage from 0 to 100.")
+    defaults = motion_defaults(ctx, settings.get("decision", "ordinary"))
+    quorum_share = settings.get("quorum_share", "")
+    if "quorum" not in settings and not quorum_share:
+        quorum_share = defaults.get("quorum", "")
     members = int(settings["members"]) if "members" in settings else None
     if members is not None and members < 1:
         raise UsageError("The number of members must be at least 1.")
@@ -79,15 +87,31 @@ async def start_poll(ctx: Context, kind: PollKind) -> None:
             everywhere=settings.get("everywhere") == "1",
             closes_at=request.closes_at,
             quorum_percent=quorum,
-            majority=settings.get("majority", rules.majority),
-            majority_of=settings.get("majority_of", rules.majority_of),
-            abstention=settings.get("abstention", rules.abstention),
-            blank=settings.get("blank", rules.blank),
+            majority=settings.get("majority", defaults["majority"]),
+            majority_of=settings.get("majority_of", defaults["majority_of"]),
+            abstention=settings.get("abstention", defaults["abstention"]),
+            blank=settings.get("blank", defaults["blank"]),
             members=members,
+            quorum=quorum_share if kind == PollKind.MOTION else "",
+            casting_vote=kind == PollKind.MOTION
+            and defaults.get("casting_vote") == "1"
+            and privacy == Privacy.PUBLIC,
         ),
         options,
         ctx.now(),
     )
+    poll, rooms, failed = await post_poll(ctx, poll)
+    notes = _creation_notes(ctx, poll, len(rooms), failed)
+    if notes:
+        await ctx.reply("\n".join(notes))
+
+
+async def post_poll(
+    ctx: Context, poll: PollRecord
+) -> tuple[PollRecord, list[RoomRecord], list[str]]:
+    """Post a new poll in its room (every linked room when ``everywhere``), arm its deadline;
+    the poll as stored, the rooms, and the titles of rooms it could not be delivered to."""
+    store = ctx.store.polls
     rooms = ctx.store.rooms.linked_to(ctx.room.key) if poll.everywhere else [ctx.room]
     tally = load_tally(ctx.services, poll)
     failed: list[str] = []
@@ -102,9 +126,70 @@ async def start_poll(ctx: Context, kind: PollKind) -> None:
         store.mark_notice_sent(poll.id)  # too close for a "closing soon" notice
         poll = store.get(poll.id) or poll
     schedule_deadline(ctx.services, poll)
-    notes = _creation_notes(ctx, poll, len(rooms), failed)
-    if notes:
-        await ctx.reply("\n".join(notes))
+    return poll, rooms, failed
+
+
+async def open_resolution(
+    ctx: Context, *, assembly_id: int, number: int, text: str, extraordinary: bool
+) -> PollRecord:
+    """Put a general assembly's resolution to the vote in every room of the association: the
+    statutes' rules for its kind of decision, the roll as electorate, only voices (present or
+    represented) voting. For the assembly's ``/ag suivant``."""
+    statutes = ctx.store.statutes.get(ctx.room.association_id)
+    rules = motion_rules(statutes, "extraordinary" if extraordinary else "ordinary")
+    prefix = ctx.t("Resolution no. {n}", n=number)
+    poll = ctx.store.polls.create(
+        NewPoll(
+            association_id=ctx.room.association_id,
+            room_key=ctx.room.key,
+            creator_key=ctx.sender.key,
+            creator_name=ctx.sender.name,
+            kind=PollKind.MOTION,
+            question=clip(f"{prefix} — {text}", MAX_QUESTION),
+            privacy=Privacy.PUBLIC,
+            max_choices=1,
+            everywhere=True,
+            quorum_percent=0,
+            majority=rules.majority,
+            majority_of=rules.majority_of,
+            abstention=rules.abstention,
+            blank=rules.blank,
+            assembly_id=assembly_id,
+            quorum=rules.quorum,
+            casting_vote=rules.casting_vote,
+        ),
+        ["for", "against", "abstain", "blank"],
+        ctx.now(),
+    )
+    poll, _rooms, _failed = await post_poll(ctx, poll)
+    return poll
+
+
+def motion_defaults(ctx: Context, decision: str) -> dict[str, str]:
+    """A motion's rules when it states none: the association's statutes where set (the
+    majority of its kind of decision), else the ``[polls]`` settings."""
+    config = ctx.settings(PollsSettings)
+    rules = {
+        "majority": config.majority,
+        "majority_of": config.majority_of,
+        "abstention": config.abstention,
+        "blank": config.blank,
+    }
+    association = ctx.room.association_id
+    chosen = ctx.store.statutes.changed(association)
+    statutes = ctx.store.statutes.get(association)
+    majority_key = "majority_extraordinary" if decision == "extraordinary" else "majority_ordinary"
+    quorum_key = "quorum_extraordinary" if decision == "extraordinary" else "quorum_ordinary"
+    if majority_key in chosen or decision == "extraordinary":
+        rules["majority"] = getattr(statutes, majority_key)
+    if quorum_key in chosen:
+        rules["quorum"] = getattr(statutes, quorum_key)
+    for key in ("majority_of", "abstention", "blank"):
+        if key in chosen:
+            rules[key] = getattr(statutes, key)
+    if statutes.casting_vote:
+        rules["casting_vote"] = "1"
+    return rules
 
 
 def _creation_notes(ctx: Context, poll: PollRecord, rooms: int, failed: list[str]) -> list[str]:

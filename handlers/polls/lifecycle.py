@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from bot.context import Services
 from bot.message import Outgoing
 from bot.router import Router
+from handlers.polls.election import count_election, election_majority, election_sentences
 from handlers.polls.lookup import rooms_of
 from handlers.polls.render import (
     how_to_vote,
@@ -18,7 +19,7 @@ from handlers.polls.render import (
     poll_title,
     summary,
 )
-from handlers.polls.results import load_tally, resolution_number, result_sentence
+from handlers.polls.results import electorate, load_tally, resolution_number, result_sentence
 from handlers.polls.settings import PollsSettings
 from handlers.polls.slots import close_calendar
 from storage.members import MemberRecord
@@ -141,7 +142,7 @@ async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> boo
     store = services.store.polls
     members = None
     if poll.kind == PollKind.MOTION and poll.members is None:
-        members = len(store.association_members(poll.association_id))
+        members = electorate(services, poll)
     if not store.close(poll.id, services.clock.now(), members):
         return False
     for job in ("close", "notice", "render"):
@@ -165,6 +166,10 @@ async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> boo
         lines.append(summary(voice, tally))
         if closed.kind == PollKind.MOTION:
             lines.append(result_sentence(voice, tally, resolution_number(services, closed)))
+        if closed.seats is not None:
+            lines += election_sentences(
+                voice, closed, count_election(tally, election_majority(services, closed))
+            )
         lines += [note(voice) for note in notes]
         await services.send(room.key, Outgoing("\n".join(lines), attachment=attachment))
     return True

@@ -50,6 +50,8 @@ def label(voice: RoomVoice, poll: PollRecord, option: OptionRecord) -> str:
     """An option's text (motion answers in the room's language)."""
     if poll.kind == PollKind.MOTION:
         return voice.t(MOTION_LABELS[option.position])
+    if poll.seats is not None and not option.label:
+        return voice.t("Blank vote")  # an election's blank option
     return option.label
 
 
@@ -67,6 +69,15 @@ def poll_title(voice: RoomVoice, poll: PollRecord) -> str:
         title = voice.t("Date poll #{id}: {question}", id=poll.id, question=poll.question)
     elif poll.kind == PollKind.MOTION:
         title = voice.t("Motion #{id}: {question}", id=poll.id, question=poll.question)
+    elif poll.seats is not None:
+        title = voice.tn(
+            "Election #{id}: {question} ({n} seat, round {round})",
+            "Election #{id}: {question} ({n} seats, round {round})",
+            poll.seats,
+            id=poll.id,
+            question=poll.question,
+            round=poll.round or 1,
+        )
     else:
         title = voice.t("Poll #{id}: {question}", id=poll.id, question=poll.question)
     return f"{KIND_ICONS[poll.kind]} {title}"
@@ -339,7 +350,12 @@ def buttons(
             ),
         )
     return tuple(
-        (Button(_short(f"{o.position}. {o.label}"), f"{PREFIX}:{poll.id}:{o.position}"),)
+        (
+            Button(
+                _short(f"{o.position}. {label(voice, poll, o)}"),
+                f"{PREFIX}:{poll.id}:{o.position}",
+            ),
+        )
         for o in options
     )
 

@@ -18,7 +18,7 @@ MAX_OPTIONS = 20
 MAX_QUESTION = 300
 MAX_LABEL = 100
 MAX_MEMBERS = 100_000  # the electorate a motion may state ("N members")
-MOTION_KEYS = ("majority", "majority_of", "abstention", "blank")
+MOTION_KEYS = ("majority", "majority_of", "abstention", "blank", "decision")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 _DEADLINE = re.compile(
     r"^(?:jusqu'\s?(?:a|au|à)|until|till|avant|before|deadline|cloture|closes?)\s+\S", re.I
@@ -54,6 +54,18 @@ _MODIFIER_WORDS = (
     ),
     ("majority_of", MajorityBase.MEMBERS, "des membres|sur les membres|of members|of the members"),
     ("majority_of", MajorityBase.CAST, "des exprimes|des suffrages exprimes|of votes cast"),
+    (
+        "majority_of",
+        MajorityBase.PRESENT,
+        "des presents|des presents ou representes|of members present|of those present",
+    ),
+    (
+        "decision",
+        "extraordinary",
+        "extraordinaire|decision extraordinaire|ag extraordinaire|extraordinary"
+        "|extraordinary decision",
+    ),
+    ("decision", "ordinary", "ordinaire|decision ordinaire|ordinary|ordinary decision"),
     (
         "abstention",
         AbstentionRule.CAST,
@@ -129,6 +141,8 @@ def _modifier(ctx: Context, segment: str, request: Request, motion: bool) -> boo
             )
         request.settings["max"] = str(most)
         return True
+    if motion and _motion_share(word, request):
+        return True
     quorum = _QUORUM.match(word)
     if quorum and motion:
         percent = read_number(quorum.group(1), high=100)
@@ -146,6 +160,25 @@ def _modifier(ctx: Context, segment: str, request: Request, motion: bool) -> boo
         request.settings["members"] = str(count)
         return True
     return False
+
+
+def _motion_share(word: str, request: Request) -> bool:
+    """A motion's quorum as a share (« quorum un quart », "quorum 1/3") or a majority of any
+    share (« trois quarts », « majorité 3/5 », « unanimité »)."""
+    from handlers.polls.statutes import BadValue, parse_majority, parse_share
+
+    if word.startswith("quorum ") and not _QUORUM.match(word):
+        share = parse_share(word.removeprefix("quorum ").lstrip(": "))
+        if share is None:
+            return False
+        request.settings["quorum_share"] = "0" if share[0] == 0 else f"{share[0]}/{share[1]}"
+        return True
+    try:
+        majority = parse_majority(word)
+    except BadValue:
+        return False
+    request.settings["majority"] = majority
+    return True
 
 
 def parse_request(ctx: Context, kind: PollKind) -> Request:

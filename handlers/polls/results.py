@@ -4,6 +4,7 @@ decision."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from bot.context import RoomVoice, Services
 from handlers.polls.statutes import describe_majority
@@ -26,6 +27,48 @@ from storage.polls import YES, FrozenResult, OptionRecord, PollKind, PollRecord,
 
 MAX_NAMES = 10  # voter names shown per option
 FOR, AGAINST, ABSTAIN, BLANK = 1, 2, 3, 4
+
+
+class AssemblyVoices(Protocol):
+    """Who has a voice at a general assembly (GA-B's ``storage.assembly.Voices``): the people
+    present, and the proxies (giver, holder) whose giver is absent and holder present."""
+
+    @property
+    def present(self) -> frozenset[str]: ...
+
+    @property
+    def proxies(self) -> tuple[tuple[str, str], ...]: ...
+
+
+def assembly_voices(services: Services, poll: PollRecord) -> AssemblyVoices | None:
+    """An assembly poll's voices now, or None (a plain poll, or no assembly storage)."""
+    if poll.assembly_id is None:
+        return None
+    assembly = getattr(services.store, "assembly", None)
+    if assembly is None:
+        return None
+    voices: AssemblyVoices = assembly.voices(poll.assembly_id)
+    return voices
+
+
+def voices_of(voices: AssemblyVoices, person_key: str) -> list[str]:
+    """The voices a person casts, each its own ballot: their own when present, then the
+    givers whose proxy they hold (in the order the proxies were given)."""
+    own = [person_key] if person_key in voices.present else []
+    return own + [giver for giver, holder in voices.proxies if holder == person_key]
+
+
+def electorate(services: Services, poll: PollRecord) -> int:
+    """A motion's electorate when it states none: the assembly's roll (or the count the
+    statutes set), else the members seen in the association's rooms."""
+    if poll.assembly_id is not None:
+        assembly = getattr(services.store, "assembly", None)
+        if assembly is not None:
+            return int(assembly.roll_size(poll.association_id))
+    count = services.store.statutes.get(poll.association_id).members_count
+    if count:
+        return count
+    return len(services.store.polls.association_members(poll.association_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,20 +156,35 @@ def _live_tally(services: Services, poll: PollRecord) -> Tally:
     options = store.options(poll.id)
     members = poll.members
     if members is None and poll.kind == PollKind.MOTION:
-        members = len(store.association_members(poll.association_id))
+        members = electorate(services, poll)
+    voices = assembly_voices(services, poll)
+    present = None if voices is None else len(voices.present) + len(voices.proxies)
     if poll.secret:
         return Tally(
-            poll, options, store.counts(poll.id), store.voter_count(poll.id), {}, 0, members or 0
+            poll,
+            options,
+            store.counts(poll.id),
+            store.voter_count(poll.id),
+            {},
+            0,
+            members or 0,
+            present=present,
         )
-    if poll.kind != PollKind.MOTION:
+    if poll.kind != PollKind.MOTION and poll.seats is None:
         # No proxies: totals straight from SQL, and only the names that will be shown.
         first = store.names(poll.id, MAX_NAMES) if poll.privacy == Privacy.PUBLIC else {}
         return Tally(poll, options, store.counts(poll.id), store.voter_count(poll.id), first)
     ballots = store.ballots(poll.id)
-    proxies = store.proxies(poll.association_id, poll.id)
-    extra = proxy_weights(
-        (b.voter_key for b in ballots), ((p.giver_key, p.holder_key) for p in proxies)
-    )
+    if voices is not None:
+        # An assembly: only voices count (present, or holding proxies of absent givers).
+        ballots = [b for b in ballots if voices_of(voices, b.voter_key)]
+        extra = {b.voter_key: len(voices_of(voices, b.voter_key)) - 1 for b in ballots}
+        extra = {key: held for key, held in extra.items() if held}
+    else:
+        proxies = store.proxies(poll.association_id, poll.id)
+        extra = proxy_weights(
+            (b.voter_key for b in ballots), ((p.giver_key, p.holder_key) for p in proxies)
+        )
     counts: dict[tuple[int, int], int] = {}
     names: dict[tuple[int, int], list[str]] = {}
     for ballot in ballots:
@@ -139,9 +197,30 @@ def _live_tally(services: Services, poll: PollRecord) -> Tally:
     if poll.privacy != Privacy.PUBLIC:
         names = {}
     represented = sum(extra.values())
+    chair = _chair_key(services, poll) if poll.casting_vote else None
+    chair_answer = next((min(b.choices) for b in ballots if b.voter_key == chair and b.choices), 0)
     return Tally(
-        poll, options, counts, len(ballots) + represented, names, represented, members or 0
+        poll,
+        options,
+        counts,
+        len(ballots) + represented,
+        names,
+        represented,
+        members or 0,
+        present=present,
+        chair_answer=chair_answer,
     )
+
+
+def _chair_key(services: Services, poll: PollRecord) -> str | None:
+    """Who chairs the vote: the assembly's chair, else the motion's author."""
+    if poll.assembly_id is not None:
+        assembly = getattr(services.store, "assembly", None)
+        record = assembly.get(poll.assembly_id) if assembly is not None else None
+        if record is not None:
+            chair: str | None = record.chair_key
+            return chair
+    return poll.creator_key
 
 
 def motion_result(tally: Tally) -> MotionResult:

@@ -12,11 +12,20 @@ from bot.i18n import _
 from bot.message import Outgoing
 from bot.router import Router
 from bot.text import read_number
+from handlers.polls.election import check_election_ballot
 from handlers.polls.lifecycle import schedule_refresh
 from handlers.polls.lookup import find_poll, leading_id, may_see, option_position
 from handlers.polls.render import PREFIX, label, outgoing, private_choice
 from handlers.polls.requests import MAX_OPTIONS, WITHDRAW_WORDS, comparable_option, norm
-from handlers.polls.results import ABSTAIN, AGAINST, BLANK, FOR, load_tally
+from handlers.polls.results import (
+    ABSTAIN,
+    AGAINST,
+    BLANK,
+    FOR,
+    assembly_voices,
+    load_tally,
+    voices_of,
+)
 from storage.polls import MAYBE, YES, AlreadyVoted, OptionRecord, PollKind, PollRecord
 
 router = Router("polls")
@@ -31,9 +40,11 @@ _MOTION_WORDS = {
 
 def cast_vote(
     ctx: Context, poll: PollRecord, choices: dict[int, int], *, withdraw: bool = False
-) -> None:
+) -> int:
     """Record a whole ballot (replacing the member's previous one); refuse what the rules
-    forbid. Secret ballots count once and for good, for the member and the proxies they hold."""
+    forbid. Secret ballots count once and for good, for the member and the proxies they hold.
+    At a general assembly only voices vote, and in a secret ballot each voice is its own
+    ballot: return how many voices the member still has to cast (0 elsewhere)."""
     if not poll.is_open:
         raise Refusal("Poll #{id} is closed: votes are no longer accepted.", id=poll.id)
     if not may_see(ctx, poll):
@@ -41,9 +52,20 @@ def cast_vote(
     store = ctx.store.polls
     if not ctx.room.private:
         ctx.store.members.seen(ctx.room.key, ctx.sender, ctx.now())
+    check_election_ballot(poll, list(choices), len(store.options(poll.id)))
+    voices = assembly_voices(ctx.services, poll)
+    if voices is not None:
+        return _cast_assembly_vote(ctx, poll, voices_of(voices, ctx.sender.key), choices, withdraw)
     if poll.secret:
         if withdraw or not choices:
             raise Refusal("A secret vote cannot be withdrawn.")
+        if poll.seats is not None:  # an election: each voice its own secret ballot
+            held = [
+                p.giver_key
+                for p in store.proxies(poll.association_id, poll.id)
+                if p.holder_key == ctx.sender.key
+            ]
+            return _cast_assembly_vote(ctx, poll, [ctx.sender.key, *held], choices, withdraw)
         voters = [ctx.sender.key]
         if poll.kind == PollKind.MOTION:
             voters += [
@@ -72,6 +94,49 @@ def cast_vote(
     else:
         store.cast(poll.id, ctx.sender.key, ctx.sender.name, choices, ctx.now())
     schedule_refresh(ctx.services, poll.id)
+    return 0
+
+
+def _cast_assembly_vote(
+    ctx: Context, poll: PollRecord, mine: list[str], choices: dict[int, int], withdraw: bool
+) -> int:
+    """A vote at a general assembly: refused without a voice (check in first); public, one
+    ballot weighted by the voices held; secret, one voice per ballot (own voice first, then
+    each proxy), so a holder may vote differently for each giver."""
+    store = ctx.store.polls
+    if not mine:
+        raise Refusal(
+            "Only members present or represented at the assembly vote: check in with /{here} "
+            "first.",
+            here=ctx.command_name("here"),
+        )
+    if not poll.secret:
+        if withdraw:
+            if not store.withdraw(poll.id, ctx.sender.key):
+                raise Refusal(
+                    "You have not voted in poll #{id}: there is nothing to withdraw.", id=poll.id
+                )
+        else:
+            store.cast(poll.id, ctx.sender.key, ctx.sender.name, choices, ctx.now())
+        schedule_refresh(ctx.services, poll.id)
+        return 0
+    if withdraw or not choices:
+        raise Refusal("A secret vote cannot be withdrawn.")
+    left = [key for key in mine if not store.has_voted(poll.id, key)]
+    if not left:
+        raise Refusal(
+            "You have already cast every voice you hold in this secret ballot; a secret vote "
+            "cannot be changed."
+        )
+    try:
+        store.cast_secret(poll.id, [left[0]], choices, holder_key=ctx.sender.key)
+    except AlreadyVoted:
+        raise Refusal(
+            "You have already cast every voice you hold in this secret ballot; a secret vote "
+            "cannot be changed."
+        ) from None
+    schedule_refresh(ctx.services, poll.id)
+    return len(left) - 1
 
 
 def _check_choices(poll: PollRecord, options: int, positions: list[int]) -> None:
@@ -173,9 +238,16 @@ async def vote_command(ctx: Context) -> None:
         return
     by_label = _option_by_label(poll, options, words)
     choices = {by_label: YES} if by_label else _parse_choices(poll, len(options), words)
-    cast_vote(ctx, poll, choices)
+    left = cast_vote(ctx, poll, choices)
     if poll.secret:
-        await ctx.reply(ctx.t("Your secret ballot in poll #{id} is counted.", id=poll.id))
+        text = ctx.t("Your secret ballot in poll #{id} is counted.", id=poll.id)
+        if left:
+            text += " " + ctx.tn(
+                "You hold {n} more voice: vote again, once per voice.",
+                "You hold {n} more voices: vote again, once per voice.",
+                left,
+            )
+        await ctx.reply(text)
         return
     voice = ctx.voice
     by_position = {o.position: o for o in options}

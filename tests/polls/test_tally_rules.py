@@ -14,6 +14,8 @@ from handlers import ROUTERS
 from handlers.polls.render import motion_lines
 from handlers.polls.results import ABSTAIN, AGAINST, BLANK, FOR, Tally, result_sentence
 from handlers.polls.tally import (
+    AbstentionRule,
+    MajorityBase,
     MotionCount,
     MotionRules,
     Outcome,
@@ -29,6 +31,7 @@ COMMANDS = tuple(command for router in ROUTERS for command in router.commands)
 TRANSLATOR = Translator.load()
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 A, R, Q = Outcome.ADOPTED, Outcome.REJECTED, Outcome.NO_QUORUM
+OF_MEMBERS = MajorityBase.MEMBERS
 
 
 def voice(language: str = "fr") -> RoomVoice:
@@ -85,19 +88,19 @@ RULE_TABLE = [
     (R, 11, 4, 0, 0, 40, None, MotionRules(majority="3/4")),  # 73.3 %
     (A, 9, 0, 3, 1, 40, None, MotionRules(majority="unanimity")),  # abstentions not cast
     (R, 9, 1, 0, 0, 40, None, MotionRules(majority="unanimity")),
-    (R, 9, 0, 3, 0, 40, None, MotionRules(majority="unanimity", abstention="cast")),
+    (R, 9, 0, 3, 0, 40, None, MotionRules(majority="unanimity", abstention=AbstentionRule.CAST)),
     (R, 0, 0, 3, 0, 40, None, MotionRules(majority="unanimity")),  # nobody for: nothing adopted
     # base present or represented (attendance): 30 present, 16 for = more than half of 30
-    (A, 16, 5, 5, 0, 40, 30, MotionRules(majority="absolute", majority_of="present")),
-    (R, 15, 5, 5, 0, 40, 30, MotionRules(majority="absolute", majority_of="present")),
+    (A, 16, 5, 5, 0, 40, 30, MotionRules(majority="absolute", majority_of=MajorityBase.PRESENT)),
+    (R, 15, 5, 5, 0, 40, 30, MotionRules(majority="absolute", majority_of=MajorityBase.PRESENT)),
     # without attendance, present is who voted: 26
-    (A, 14, 7, 5, 0, 40, None, MotionRules(majority="absolute", majority_of="present")),
-    (R, 13, 8, 5, 0, 40, None, MotionRules(majority="absolute", majority_of="present")),
+    (A, 14, 7, 5, 0, 40, None, MotionRules(majority="absolute", majority_of=MajorityBase.PRESENT)),
+    (R, 13, 8, 5, 0, 40, None, MotionRules(majority="absolute", majority_of=MajorityBase.PRESENT)),
     # base all the members
-    (R, 20, 0, 0, 0, 40, None, MotionRules(majority="absolute", majority_of="members")),
-    (A, 21, 0, 0, 0, 40, None, MotionRules(majority="absolute", majority_of="members")),
-    (A, 27, 0, 0, 0, 40, None, MotionRules(majority="two_thirds", majority_of="members")),
-    (R, 26, 0, 0, 0, 40, None, MotionRules(majority="two_thirds", majority_of="members")),
+    (R, 20, 0, 0, 0, 40, None, MotionRules(majority="absolute", majority_of=OF_MEMBERS)),
+    (A, 21, 0, 0, 0, 40, None, MotionRules(majority="absolute", majority_of=OF_MEMBERS)),
+    (A, 27, 0, 0, 0, 40, None, MotionRules(majority="two_thirds", majority_of=OF_MEMBERS)),
+    (R, 26, 0, 0, 0, 40, None, MotionRules(majority="two_thirds", majority_of=OF_MEMBERS)),
     # quorum as a fraction: a quarter of 41 is 11 (rounded up)
     (Q, 10, 0, 0, 0, 41, None, MotionRules(quorum="1/4")),
     (A, 11, 0, 0, 0, 41, None, MotionRules(quorum="1/4")),
