@@ -208,12 +208,14 @@ class ReminderRepo:
         return [_reminder(row) for row in rows]
 
     def due_between(self, after: datetime, until: datetime) -> list[tuple[int, datetime]]:
-        """(id, next occurrence) of active reminders due in ``(after, until]``: the timers."""
+        """(id, next occurrence) of active reminders due in ``(after, until]``: the timers.
+        ``+status`` keeps SQLite on the small index of held reminders: through the status
+        index it read every active reminder (0.15–0.3 s with 100,000 at each start)."""
         cursor = self.db.conn.execute(
             """SELECT id, next_at FROM reminders WHERE status = ? AND next_at > ?
                AND next_at <= ? AND hold_until IS NULL
                UNION ALL SELECT id, hold_until FROM reminders WHERE hold_until > ?
-               AND hold_until <= ? AND status = ? ORDER BY 2""",
+               AND hold_until <= ? AND +status = ? ORDER BY 2""",
             [
                 ReminderStatus.ACTIVE,
                 to_db(after),
