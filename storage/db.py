@@ -11,15 +11,46 @@ import fcntl
 import logging
 import os
 import sqlite3
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import sqlite_utils.plugins
 from sqlite_utils import Database
 
 from storage.migrations import MIGRATIONS
 
+# sqlite-utils looks through every installed package's entry points for plugins (about 20 ms
+# at the first connection) that could change each connection: the bot's database takes none.
+sqlite_utils.plugins._plugins_loaded = True
+
 BUSY_TIMEOUT_MS = 5000
+_APPLICATION_ID = 0x61736F62  # "asob": the file is an assobot database
+
+
+def schema_version() -> int:
+    """A number naming the migrations this code knows, in order (CRC-32 of their names, kept
+    positive): equal to the database's ``user_version`` when every one of them was applied."""
+    names = "\n".join(migration.name for migration in MIGRATIONS._migrations)
+    return zlib.crc32(names.encode()) & 0x7FFFFFFF or 1
+
+
+def migrate(db: Database) -> bool:
+    """Apply the pending migrations; True when any was applied. An up-to-date database is
+    recognised by its ``user_version`` alone (one pragma read) and not walked."""
+    version = schema_version()
+    (current,) = db.conn.execute("PRAGMA user_version").fetchone()
+    if current == version:
+        return False
+    pending = MIGRATIONS.pending(db)
+    MIGRATIONS.apply(db)
+    db.conn.execute(f"PRAGMA user_version = {version:d}")
+    db.conn.execute(f"PRAGMA application_id = {_APPLICATION_ID:d}")
+    if pending:
+        log.info("database migrated: %s", ", ".join(m.name for m in pending))
+    return bool(pending)
+
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +124,7 @@ class OwnedDatabase:
         try:
             self.db = Database(path)
             configure(self.db)
-            MIGRATIONS.apply(self.db)
+            migrate(self.db)
         except BaseException:
             self.close()
             raise
