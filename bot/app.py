@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TextIO
@@ -39,7 +41,8 @@ class App:
             routers = ROUTERS
         self.config = config
         self.clock = clock or Clock()
-        self.translator = Translator.load()
+        # The default language's catalogs now, another language's at its first message.
+        self.translator = Translator.load((config.language,))
         self.scheduler = Scheduler(self.clock, sweep_seconds=config.scheduler.sweep_seconds)
         self.store = Store(
             config.database_path, language=config.language, timezone=config.timezone
@@ -224,7 +227,12 @@ class App:
         for adapter in self.adapters.values():
             await adapter.start()
         self._started = True
-        log.info("assobot started: %s", ", ".join(self.adapters) or "no adapter")
+        age = process_age()
+        log.info(
+            "assobot started: %s%s",
+            ", ".join(self.adapters) or "no adapter",
+            "" if age is None else f" ({age:.2f} s after the process started)",
+        )
 
     async def run(self) -> None:
         """Run until an adapter or a signal asks to stop."""
@@ -249,6 +257,17 @@ class App:
         if self.services.fetcher is not None:
             await self.services.fetcher.aclose()
         self.store.close()
+
+
+def process_age() -> float | None:
+    """Seconds since this process started (Linux), None where it cannot be known."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start time, in ticks
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - started
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 def _periodic(spec: PeriodicSpec, services: Services) -> Periodic:

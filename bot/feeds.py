@@ -20,9 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
-import feedparser
-from selectolax.lexbor import LexborHTMLParser
-
 from bot.fetch import _decode, _head_end  # the page decoder of the preview parser
 from bot.text import clip
 
@@ -81,6 +78,8 @@ async def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFee
 
 def parse_feed_now(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     """The same, in the calling thread (benchmarks and tests of the parser)."""
+    import feedparser  # loaded at the first feed read, not at start-up
+
     try:
         headers = {"content-location": url}
         if content_type:
@@ -137,6 +136,8 @@ def plain_text(html: str, limit: int) -> str:
     html = html[: limit * 20]  # the start is all that is kept: never parse a megabyte
     if "<" not in html and "&" not in html:
         return clip(html, limit)
+    from selectolax.lexbor import LexborHTMLParser
+
     try:
         tree = LexborHTMLParser(f"<body>{html}</body>")
         for node in tree.css("script, style"):
@@ -151,6 +152,8 @@ def plain_text(html: str, limit: int) -> str:
 def discover_feeds(body: bytes, url: str) -> list[str]:
     """The feeds a page names in ``<link rel="alternate" type="application/rss+xml|atom+xml">``,
     as absolute http(s) URLs, in page order (at most a few)."""
+    from selectolax.lexbor import LexborHTMLParser
+
     try:
         text = _decode(body, "text/html")
         tree = LexborHTMLParser(text[: _head_end(text)])

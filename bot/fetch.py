@@ -15,25 +15,30 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import functools
 import ipaddress
 import logging
 import re
 import socket
 import ssl
+import sys
 import time
 import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-
-import certifi
-import httpcore
-import httpx
-from selectolax.lexbor import LexborHTMLParser
+from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.config import FetchConfig
 from bot.text import clip
+
+if TYPE_CHECKING:
+    import httpx
+
+# httpx imports its command-line client with itself (rich, pygments and click: about 40 ms and
+# 6 MB, also when python-telegram-bot imports httpx); the bot never runs it.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +185,8 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 def _ascii_host(name: str) -> str:
     """A host as it goes on the wire: IDNA, lower case, no trailing dot or brackets."""
+    import httpx
+
     name = name.strip().strip("[]").rstrip(".").lower()
     try:
         return httpx.URL(f"http://{name}/").raw_host.decode("ascii").rstrip(".")
@@ -190,101 +197,109 @@ def _ascii_host(name: str) -> str:
 # Connecting to the checked address ------------------------------------------------------------
 
 
-class _PinnedBackend(httpcore.AsyncNetworkBackend):
-    """Connects to the addresses the guard checked for one host; refuses anything else."""
+@functools.cache
+def _wire() -> tuple[type[Any], type[Any]]:
+    """The pinned backend and transport classes, made at the first fetch: httpx, httpcore
+    and the CA bundle (about 100 ms and 9 MB) load when a link is first fetched, not at
+    start-up."""
+    import httpcore
+    import httpx
 
-    def __init__(self, host: str, port: int, addresses: list[str]) -> None:
-        self._host = host
-        self._port = port
-        self._addresses = addresses
-        self._inner = httpcore.AnyIOBackend()
+    class _PinnedBackend(httpcore.AsyncNetworkBackend):
+        """Connects to the addresses the guard checked for one host; refuses anything else."""
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        if (host, port) != (self._host, self._port):
-            raise httpcore.ConnectError(f"{host}:{port} was not checked")
-        failure: Exception = httpcore.ConnectError("no address")
-        for address in self._addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                failure = error
-        raise failure
+        def __init__(self, host: str, port: int, addresses: list[str]) -> None:
+            self._host = host
+            self._port = port
+            self._addresses = addresses
+            self._inner = httpcore.AnyIOBackend()
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("no unix sockets")
+        async def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+        ) -> httpcore.AsyncNetworkStream:
+            if (host, port) != (self._host, self._port):
+                raise httpcore.ConnectError(f"{host}:{port} was not checked")
+            failure: Exception = httpcore.ConnectError("no address")
+            for address in self._addresses:
+                try:
+                    return await self._inner.connect_tcp(
+                        address, port, timeout, local_address, socket_options
+                    )
+                except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                    failure = error
+            raise failure
 
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+        async def connect_unix_socket(
+            self,
+            path: str,
+            timeout: float | None = None,
+            socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+        ) -> httpcore.AsyncNetworkStream:
+            raise httpcore.ConnectError("no unix sockets")
 
+        async def sleep(self, seconds: float) -> None:
+            await self._inner.sleep(seconds)
 
-class _ResponseStream(httpx.AsyncByteStream):
-    def __init__(self, stream: AsyncIterable[bytes]) -> None:
-        self._stream = stream
+    class _ResponseStream(httpx.AsyncByteStream):
+        def __init__(self, stream: AsyncIterable[bytes]) -> None:
+            self._stream = stream
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for part in self._stream:
-            yield part
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            async for part in self._stream:
+                yield part
 
-    async def aclose(self) -> None:
-        closer = getattr(self._stream, "aclose", None)
-        if closer is not None:
-            await closer()
+        async def aclose(self) -> None:
+            closer = getattr(self._stream, "aclose", None)
+            if closer is not None:
+                await closer()
 
+    class _PinnedTransport(httpx.AsyncBaseTransport):
+        """httpx over an httpcore pool whose only way out is the pinned backend (public APIs of
+        both, so no private attribute of httpx is patched)."""
 
-class _PinnedTransport(httpx.AsyncBaseTransport):
-    """httpx over an httpcore pool whose only way out is the pinned backend (public APIs of
-    both, so no private attribute of httpx is patched)."""
+        def __init__(self, backend: _PinnedBackend, ssl_context: ssl.SSLContext) -> None:
+            self._pool = httpcore.AsyncConnectionPool(
+                ssl_context=ssl_context,
+                max_connections=1,
+                max_keepalive_connections=0,
+                http1=True,
+                http2=False,
+                retries=0,
+                network_backend=backend,
+            )
 
-    def __init__(self, backend: _PinnedBackend, ssl_context: ssl.SSLContext) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=1,
-            max_keepalive_connections=0,
-            http1=True,
-            http2=False,
-            retries=0,
-            network_backend=backend,
-        )
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            assert isinstance(request.stream, httpx.AsyncByteStream)
+            core = httpcore.Request(
+                method=request.method,
+                url=httpcore.URL(
+                    scheme=request.url.raw_scheme,
+                    host=request.url.raw_host,
+                    port=request.url.port,
+                    target=request.url.raw_path,
+                ),
+                headers=request.headers.raw,
+                content=request.stream,
+                extensions=request.extensions,
+            )
+            response = await self._pool.handle_async_request(core)
+            assert isinstance(response.stream, AsyncIterable)
+            return httpx.Response(
+                status_code=response.status,
+                headers=response.headers,
+                stream=_ResponseStream(response.stream),
+                extensions=response.extensions,
+            )
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.AsyncByteStream)
-        core = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
-        response = await self._pool.handle_async_request(core)
-        assert isinstance(response.stream, AsyncIterable)
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_ResponseStream(response.stream),
-            extensions=response.extensions,
-        )
+        async def aclose(self) -> None:
+            await self._pool.aclose()
 
-    async def aclose(self) -> None:
-        await self._pool.aclose()
+    return _PinnedBackend, _PinnedTransport
 
 
 # Reading a body with a bound ------------------------------------------------------------------
@@ -523,12 +538,17 @@ class Fetcher:
         extra: Mapping[str, str],
     ) -> Page | httpx.URL:
         """One request: a page, or the URL a redirect points to (checked on the next hop)."""
+        import certifi
+        import httpcore
+        import httpx
+
         host = url.raw_host.decode("ascii")
         port = url.port or DEFAULT_PORTS[url.scheme]
         addresses = await self._checked_addresses(host.rstrip(".").lower(), port)
         if self._ssl is None:
             self._ssl = ssl.create_default_context(cafile=certifi.where())
-        transport = _PinnedTransport(_PinnedBackend(host, port, addresses), self._ssl)
+        pinned_backend, pinned_transport = _wire()
+        transport = pinned_transport(pinned_backend(host, port, addresses), self._ssl)
         timeout = httpx.Timeout(self.config.timeout_seconds, connect=self.config.connect_seconds)
         headers = {
             "User-Agent": USER_AGENT,
@@ -566,6 +586,8 @@ class Fetcher:
 async def _read(
     response: httpx.Response, accept: tuple[str, ...], limit: int, truncate: bool
 ) -> Page | httpx.URL:
+    import httpx
+
     url = response.url
     status = response.status_code
     if status in REDIRECTS:
@@ -614,6 +636,8 @@ def _header_value(value: str) -> str:
 
 def _parse(url: str) -> httpx.URL:
     """An http(s) URL with a host, without credentials nor fragment; FetchError otherwise."""
+    import httpx
+
     try:
         parsed = httpx.URL(url.strip())
     except (httpx.InvalidURL, UnicodeError, ValueError, TypeError):
@@ -665,6 +689,8 @@ MAX_TAGS = 3_000
 def parse_preview(body: bytes, url: str, content_type: str = "text/html") -> Preview:
     """Title, description and site name of an HTML page: OpenGraph first, then ``<title>``
     and ``<meta name="description">``. Plain text only; never raises."""
+    from selectolax.lexbor import LexborHTMLParser
+
     host = _display_host(url)
     try:
         text = _decode(body, content_type)
@@ -721,6 +747,8 @@ def _plain(text: str, limit: int) -> str:
 
 
 def _display_host(url: str) -> str:
+    import httpx
+
     try:
         return httpx.URL(url).host.rstrip(".")
     except (httpx.InvalidURL, UnicodeError, ValueError, TypeError):
