@@ -312,14 +312,21 @@ class TelegramAdapter:
             ) from None
         self.username = self.application.bot.username
         await self.application.start()
-        await self.publish_commands()
-        if self.config.mode == "webhook":
-            await self._start_webhook()
-        else:
-            # Polling: PTB's Updater sends the offset that confirms a batch as soon as it has
-            # queued it (before our handlers ran); our own loop confirms only handled updates.
-            await self._with_retries("deleteWebhook", 0, self.application.bot.delete_webhook)
-            self._polling = asyncio.create_task(self._poll(), name="telegram-polling")
+        # The command menus go out while updates start coming: no member waits for them.
+        menus = asyncio.create_task(self.publish_commands(), name="telegram-menus")
+        try:
+            if self.config.mode == "webhook":
+                await self._start_webhook()
+            else:
+                # Polling: PTB's Updater sends the offset that confirms a batch as soon as it
+                # has queued it (before our handlers ran); our own loop confirms only handled
+                # updates.
+                await self._with_retries("deleteWebhook", 0, self.application.bot.delete_webhook)
+                self._polling = asyncio.create_task(self._poll(), name="telegram-polling")
+        except BaseException:
+            menus.cancel()
+            raise
+        await menus
         log.info("telegram: connected as @%s", self.username)
 
     async def _start_webhook(self) -> None:
@@ -410,6 +417,7 @@ class TelegramAdapter:
         """The command menu (setMyCommands) in French, in English and for everyone else."""
         default = self.host.voice()  # an unknown room speaks the configured language
         menus = [(lang, lang) for lang in LANGUAGES] + [(default.language, None)]
+        calls: list[Awaitable[None]] = []
         for language, code in menus:
             voice = replace(default, language=language)
             commands: dict[str, BotCommand] = {}
@@ -419,14 +427,18 @@ class TelegramAdapter:
                 commands.setdefault(name, BotCommand(name, description[:256] or name))
             menu = list(commands.values())[:100]
 
-            def call(menu: list[BotCommand] = menu, code: str | None = code) -> Awaitable[bool]:
-                bot: ExtBot[None] = self.application.bot
-                return bot.set_my_commands(menu, language_code=code)
+            calls.append(self._publish_menu(menu, code))
+        await asyncio.gather(*calls)  # the three menus at once
 
-            try:
-                await self._with_retries("setMyCommands", 0, call)
-            except TelegramError as error:
-                log.warning("telegram: command menu (%s) not published: %s", code, error)
+    async def _publish_menu(self, menu: list[BotCommand], code: str | None) -> None:
+        def call() -> Awaitable[bool]:
+            bot: ExtBot[None] = self.application.bot
+            return bot.set_my_commands(menu, language_code=code)
+
+        try:
+            await self._with_retries("setMyCommands", 0, call)
+        except TelegramError as error:
+            log.warning("telegram: command menu (%s) not published: %s", code, error)
 
     # Sending -------------------------------------------------------------------------------
 
