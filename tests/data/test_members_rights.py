@@ -295,3 +295,27 @@ async def test_privacy_in_english(bot: Harness) -> None:
 
     assert "removed 180 days after the poll closes" in replies[0]
     assert "/mydata" in replies[0] and "/forgetme" in replies[0]
+
+
+async def test_oubliemoi_keeps_assembly_records_with_the_name_but_not_the_key(
+    bot: Harness, data_dir: Path
+) -> None:
+    await bot.say("bonjour", member="bob", room="asso")
+    await bot.say(
+        "/ag convoquer 12 janvier 19h | Salle des fêtes | ordre du jour: Rapport moral",
+        member="alice",
+        room="asso",
+    )
+    await bot.say("/procuration @carol", member="bob", room="asso")
+    await bot.say("/ag ouvrir", member="alice", room="asso")
+    await bot.say("/ag secretaire @bob", member="alice", room="asso")
+    await bot.say("/present", member="bob", room="asso")
+    await bot.say("/present", member="carol", room="asso")
+    before = query(data_dir, "SELECT name FROM attendance ORDER BY name")
+
+    replies = await forget(bot, "bob", 1)
+
+    assert ("Bob",) in before
+    assert before == query(data_dir, "SELECT name FROM attendance ORDER BY name")
+    assert [] == scan(data_dir, BOB)
+    assert "assemblée générale" in "\n".join(replies)
