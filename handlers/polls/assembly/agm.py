@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from bot.context import Context
 from bot.errors import Refusal, UsageError
@@ -32,6 +31,7 @@ from handlers.polls.assembly.session import (
     refresh,
     session_outgoing,
 )
+from handlers.polls.create import open_resolution
 from handlers.polls.requests import norm
 from storage.assembly import AssemblyKind, AssemblyRecord, AssemblyStatus
 from storage.polls import PollKind
@@ -224,13 +224,6 @@ async def _secretary(ctx: Context, rest: str) -> None:
     await _officer(ctx, rest, "secretary")
 
 
-def _open_resolution() -> Callable[..., Awaitable[Any]] | None:
-    """GA-A's ``open_resolution`` when it is installed."""
-    module = importlib.import_module("handlers.polls.create")
-    found = getattr(module, "open_resolution", None)
-    return found if callable(found) else None
-
-
 def _refuse_open_votes(ctx: Context, assembly: AssemblyRecord) -> None:
     still = ctx.store.assembly.open_polls(assembly.id)
     if still:
@@ -267,20 +260,17 @@ async def _next(ctx: Context, rest: str) -> None:
             )
         )
         return
-    opener = _open_resolution()
-    if opener is None:
-        raise Refusal("Resolutions cannot be opened yet: this bot lacks the assembly's motions.")
     number = 1 + sum(
         1 for each in ctx.store.assembly.agenda(assembly.id) if each.poll_id not in (None, SKIPPED)
     )
-    poll = await opener(
+    poll = await open_resolution(
         ctx,
         assembly_id=assembly.id,
         number=number,
         text=item.text,
         extraordinary=assembly.extraordinary,
     )
-    ctx.store.assembly.set_item_poll(assembly.id, item.position, int(poll.id))
+    ctx.store.assembly.set_item_poll(assembly.id, item.position, poll.id)
 
 
 async def _skip(ctx: Context, rest: str) -> None:

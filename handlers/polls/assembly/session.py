@@ -10,6 +10,7 @@ from datetime import timedelta
 from bot.context import Context, RoomVoice, Services
 from bot.errors import Refusal
 from bot.message import Button, Outgoing
+from handlers.polls.statutes import quorum_needed_for
 from storage.assembly import AssemblyRecord, AssemblyStatus, AttendanceMode, Voices
 from storage.statutes import Statutes
 
@@ -35,31 +36,8 @@ class Quorum:
         return self.count >= self.needed
 
 
-def _share(value: str) -> tuple[int, int]:
-    """A stored quorum ("1/4", "25%", "12,5 %", "0") as a fraction; none when unreadable."""
-    text = value.replace(" ", "").replace(",", ".")
-    try:
-        if text.endswith("%"):
-            percent = float(text[:-1])
-            return (round(percent * 1000), 100_000)
-        if "/" in text:
-            top, bottom = text.split("/", 1)
-            return (int(top), int(bottom)) if int(bottom) > 0 else (0, 1)
-    except ValueError:
-        return (0, 1)
-    return (0, 1)
-
-
 def quorum_needed(statutes: Statutes, extraordinary: bool, members: int) -> int:
-    """How many must be present or represented (GA-A's rule reader when there, else the same
-    arithmetic: the fraction of the members, rounded up)."""
-    try:
-        from handlers.polls.statutes import quorum_needed_for
-    except ImportError:  # pragma: no cover - the statutes command not installed
-        top, bottom = _share(
-            statutes.quorum_extraordinary if extraordinary else statutes.quorum_ordinary
-        )
-        return -(-members * top // bottom) if top else 0
+    """How many must be present or represented (the statutes' fraction of the members)."""
     return quorum_needed_for(statutes, extraordinary, members)
 
 
