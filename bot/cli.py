@@ -174,7 +174,8 @@ def _export(config: Config, output: Path | None, *, include_personal: bool = Fal
             for reminder in ReminderRepo(db).active()
             if include_personal or not reminder.personal
         ]
-        content = agenda(EventRepo(db).active(), reminders, datetime.now(UTC))
+        skipped = ReminderRepo(db).skipped([r.id for r in reminders if r.rule])
+        content = agenda(EventRepo(db).active(), reminders, datetime.now(UTC), skipped)
         return content, "calendar written"
 
     return _write_export(config, output, build)

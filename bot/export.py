@@ -16,15 +16,15 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Protocol
+from zoneinfo import ZoneInfo
 
 from bot import __version__
 from bot.csvsafe import safe_cell
-from bot.ics import CalendarItem, calendar, reminder_start
-from storage.events import EventRecord
+from bot.ics import CalendarItem, calendar, event_item, reminder_start
 from storage.export import (
     Database,
     calendar_events,
@@ -34,6 +34,7 @@ from storage.export import (
     schema_version,
     table_rows,
 )
+from storage.reminders import ReminderRepo
 
 FORMAT = "assobot-export"
 FORMAT_VERSION = 1
@@ -201,45 +202,25 @@ def _components(text: str) -> Iterator[tuple[str, str]]:
 def calendar_items(
     db: Database, association: int | None, *, include_personal: bool, now: datetime
 ) -> Iterator[CalendarItem]:
-    """Events then reminders (personal ones only when asked), as calendar items."""
+    """Events then reminders (personal ones only when asked) as calendar items; a repeating
+    reminder's skipped dates as EXDATE (read a batch of reminders at a time)."""
     for record in calendar_events(db, association):
-        yield _event_item(record, now)
-    for reminder in calendar_reminders(db, association, include_personal=include_personal):
-        start = reminder_start(reminder)
-        if start is None:
-            continue
-        yield CalendarItem(
-            uid=f"reminder-{reminder.id}@assobot",
-            summary=reminder.text,
-            start=start.astimezone(_zone(reminder.timezone)),
-            stamp=now,
-            rrule=reminder.rule,
-            alarms=(),
-        )
-
-
-def _event_item(record: EventRecord, now: datetime) -> CalendarItem:
-    """An event as a VEVENT, with an alarm per warning (and its place where supported)."""
-    zone = _zone(record.timezone)
-    fields: dict[str, Any] = {
-        "uid": f"event-{record.id}@assobot",
-        "summary": record.title,
-        "start": record.starts_at.astimezone(zone),
-        "stamp": now,
-        "alarms": tuple(timedelta(minutes=minutes) for minutes in record.warnings),
-    }
-    ends_at = getattr(record, "ends_at", None)
-    if ends_at is not None:
-        fields["end"] = ends_at.astimezone(zone)
-    if "location" in CalendarItem.__dataclass_fields__:
-        fields["location"] = getattr(record, "place", "")
-    return CalendarItem(**fields)
-
-
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
+        yield event_item(record, now)
+    reminders = calendar_reminders(db, association, include_personal=include_personal)
+    while batch := list(islice(reminders, CALENDAR_BATCH)):
+        skipped = ReminderRepo(db).skipped([r.id for r in batch if r.rule])
+        for reminder in batch:
+            start = reminder_start(reminder)
+            if start is None:
+                continue
+            yield CalendarItem(
+                uid=f"reminder-{reminder.id}@assobot",
+                summary=reminder.text,
+                start=start.astimezone(ZoneInfo(reminder.timezone)),
+                stamp=now,
+                rrule=reminder.rule,
+                exdates=tuple(skipped.get(reminder.id, ())),
+            )
 
 
 def write_calendar(out: IO[bytes], items: Iterable[CalendarItem], product: str = "export") -> int:

@@ -121,6 +121,8 @@ def restore(database: Path, backup_file: Path, now: datetime) -> Path | None:
     path is returned; None when there was none). Raises ``DatabaseLocked`` while the bot
     runs, ``BackupError`` when the file is not an intact assobot database."""
     check_file(backup_file)
+    if database.exists() and backup_file.resolve() == database.resolve():
+        raise BackupError(f"{backup_file} is the database itself: give a backup file")
     database.parent.mkdir(parents=True, exist_ok=True)
     lock = _acquire_lock(database)
     try:

@@ -21,6 +21,11 @@ from storage.reminders import ReminderRecord, ReminderStatus, _reminder
 
 # Derived tables written instead of the ones that must never be exported row by row.
 SECRET_BALLOT_COUNTS = "secret_ballot_counts"
+# Columns emptied for polls that are not public: (columns, the value written instead).
+MASKED: dict[str, tuple[tuple[str, ...], str]] = {
+    "ballots": (("voter_key", "voter_name", "cast_at"), "''"),
+    "poll_result_counts": (("names",), "'[]'"),
+}
 PERSONAL_REMINDER = "(SELECT personal FROM reminders WHERE reminders.id = {table}.reminder_id)"
 
 
@@ -77,12 +82,15 @@ def _select(db: Database, table: str, include_personal: bool) -> tuple[str, list
         )
     columns = [f'"{column.name}"' for column in db.table(table).columns]
     filters: list[str] = []
-    if table == "ballots":
-        # An anonymous poll's voters stay unnamed in every file, as they were in the chat.
-        public = "(SELECT privacy FROM polls WHERE polls.id = ballots.poll_id) = 'public'"
+    masked = MASKED.get(table)
+    if masked is not None:
+        # An anonymous poll's voters stay unnamed in every file, as they were in the chat
+        # (nor when they voted: a time can name someone seen in the chat at that minute).
+        hidden, blank = masked
+        public = f"(SELECT privacy FROM polls WHERE polls.id = {table}.poll_id) = 'public'"
         columns = [
-            f"CASE WHEN {public} THEN {name} ELSE '' END AS {name}"
-            if name in ('"voter_key"', '"voter_name"')
+            f"CASE WHEN {public} THEN {name} ELSE {blank} END AS {name}"
+            if name.strip('"') in hidden
             else name
             for name in columns
         ]

@@ -205,3 +205,14 @@ def test_restore_into_an_empty_data_folder(data_dir: Path, tmp_path: Path) -> No
 
     assert 0 == run(other, "restore", str(tmp_path / "good.db"))
     assert (other / "assobot.db").is_file()
+
+
+def test_restore_of_the_database_onto_itself_is_refused(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fresh_store(data_dir).close()
+    before = (data_dir / "assobot.db").read_bytes()
+
+    assert 2 == run(data_dir, "restore", str(data_dir / "assobot.db"))
+    assert "is the database itself" in capsys.readouterr().err
+    assert before == (data_dir / "assobot.db").read_bytes()

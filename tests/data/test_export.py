@@ -229,3 +229,30 @@ async def test_export_of_an_empty_table_is_valid_json(
 
     assert [] == load(out, "links")
     assert io.StringIO((out / "links.csv").read_text("utf-8-sig")).readline().startswith("id,")
+
+
+async def test_export_calendar_has_skipped_dates_as_exdate(
+    bot: Harness, data_dir: Path, tmp_path: Path
+) -> None:
+    await populate(bot)
+    await bot.say("/sauter 1", member="alice", room="asso")
+    out = tmp_path / "export"
+
+    export(data_dir, str(out))
+
+    calendar = (out / "calendar.ics").read_text("utf-8")
+    assert "RRULE:FREQ=WEEKLY" in calendar
+    assert "EXDATE;TZID=Europe/Paris:20261207T090000" in calendar
+    assert 1 == calendar.count("BEGIN:VTIMEZONE")
+
+
+async def test_export_anonymous_ballots_have_no_time_either(
+    bot: Harness, data_dir: Path, tmp_path: Path
+) -> None:
+    await populate(bot)
+    out = tmp_path / "export"
+
+    export(data_dir, str(out))
+
+    times = [b["cast_at"] for b in load(out, "ballots")]
+    assert [True, True, False, True] == [bool(t) for t in times]
