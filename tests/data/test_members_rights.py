@@ -319,3 +319,44 @@ async def test_oubliemoi_keeps_assembly_records_with_the_name_but_not_the_key(
     assert before == query(data_dir, "SELECT name FROM attendance ORDER BY name")
     assert [] == scan(data_dir, BOB)
     assert "assemblée générale" in "\n".join(replies)
+
+
+async def test_mesdonnees_private_send_refused_says_ask_in_private(bot: Harness) -> None:
+    from bot.message import Delivery, Outgoing
+
+    await populate(bot)
+    real = bot.app.services.send
+
+    async def refusing(room_key: str, out: Outgoing) -> Delivery:
+        if "dm-" in room_key:
+            return Delivery(room_key, error="blocked")
+        return await real(room_key, out)
+
+    bot.app.services.send = refusing
+    before = len(bot.sent)
+
+    replies = await bot.say("/mesdonnees", member="bob", room="asso")
+
+    assert [("asso", None)] == [(s.room, s.out.attachment) for s in bot.sent[before:]]
+    assert "je ne peux pas vous écrire en privé" in replies[-1]
+
+
+async def test_mydata_hostile_name_stays_data(bot: Harness) -> None:
+    name = "<b>x</b> | \u202eevil\u202c"
+    await bot.say("/lien https://example.org/z " + name, member="bob", room="asso")
+
+    await bot.say("/mydata", member="bob", room="dm-bob")
+
+    attachment = bot.sent[-1].out.attachment
+    assert attachment is not None
+    notes = [r["note"] for r in json.loads(attachment.content)["tables"]["links"]]
+    assert any("<b>x</b>" in note for note in notes)
+
+
+async def test_mydata_in_english(bot: Harness) -> None:
+    await bot.say("/language en", member="alice", room="asso")
+    await bot.say("hello", member="bob", room="asso")
+
+    replies = await bot.say("/mydata", member="bob", room="asso")
+
+    assert "Bob, I sent you your data in private." == replies[-1]
