@@ -256,3 +256,21 @@ async def test_export_anonymous_ballots_have_no_time_either(
 
     times = [b["cast_at"] for b in load(out, "ballots")]
     assert [True, True, False, True] == [bool(t) for t in times]
+
+
+async def test_export_on_a_terminal_shows_progress_and_still_writes(
+    bot: Harness,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import sys
+
+    await populate(bot)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    out = tmp_path / "export"
+
+    assert 0 == export(data_dir, str(out))
+    assert "tables" in capsys.readouterr().err
+    assert 4 == len(load(out, "polls"))
