@@ -238,7 +238,7 @@ def _export_folder(
         if association is not None and association not in association_ids(db):
             print(f"assobot: no association number {association}", file=sys.stderr)
             return 2
-        with _progress() as progress:
+        with _Progress() as progress:
             manifest = export_folder(
                 db, folder, association, include_personal=include_personal, progress=progress
             )
@@ -259,7 +259,7 @@ def _export_folder(
     return 0
 
 
-class _progress:
+class _Progress:
     """A progress bar (rows written per table) on a terminal; nothing otherwise."""
 
     def __init__(self) -> None:

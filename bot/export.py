@@ -362,6 +362,9 @@ def export_folder(
     except OSError as error:
         shutil.rmtree(folder, ignore_errors=True)
         raise ExportError(f"{folder}: {error.strerror or error}") from None
+    except BaseException:  # a database error, an interrupt: no half export left behind
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def export_zip(
