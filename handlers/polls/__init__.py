@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bot.router import Router
 from handlers.polls import create, lifecycle, manage, register, vote
-from handlers.polls.assembly import router as assembly_router
+from handlers.polls.assembly import agm, attendance, roll
 from handlers.polls.settings import PollsSettings
 
 router = Router("polls", settings=PollsSettings).include(
@@ -21,5 +21,7 @@ router = Router("polls", settings=PollsSettings).include(
     manage.router,
     register.router,
     lifecycle.router,
-    assembly_router,
+    roll.router,
+    attendance.router,
+    agm.router,
 )

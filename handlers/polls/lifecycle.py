@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from bot.context import Services
 from bot.message import Outgoing
 from bot.router import Router
+from handlers.polls.assembly.buttons import convene_button
 from handlers.polls.election import count_election, election_majority, election_sentences
 from handlers.polls.lookup import rooms_of
 from handlers.polls.render import (
@@ -21,7 +22,7 @@ from handlers.polls.render import (
 )
 from handlers.polls.results import electorate, load_tally, resolution_number, result_sentence
 from handlers.polls.settings import PollsSettings
-from handlers.polls.slots import close_calendar
+from handlers.polls.slots import best_of, close_calendar
 from storage.members import MemberRecord
 from storage.polls import PollKind, PollRecord, Privacy
 from storage.rooms import RoomRecord
@@ -157,6 +158,11 @@ async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> boo
     attachment, notes = (
         close_calendar(services, tally) if closed.kind == PollKind.WHEN else (None, [])
     )
+    # A date chosen, and no assembly convened yet: offer to convene it then (organizers).
+    offer = (
+        attachment is not None and services.store.assembly.current(closed.association_id) is None
+    )
+    chosen = best_of(tally)[0] if offer else 0
     for room in rooms_of(services, closed):
         voice = services.voice(room)
         lines = [voice.t("🔒 Closed: {title}", title=poll_title(voice, closed))]
@@ -171,7 +177,10 @@ async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> boo
                 voice, closed, count_election(tally, election_majority(services, closed))
             )
         lines += [note(voice) for note in notes]
-        await services.send(room.key, Outgoing("\n".join(lines), attachment=attachment))
+        buttons = ((convene_button(voice, closed, chosen),),) if offer else ()
+        await services.send(
+            room.key, Outgoing("\n".join(lines), buttons=buttons, attachment=attachment)
+        )
     return True
 
 

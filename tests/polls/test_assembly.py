@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.message import ButtonPress, Member, Room
-from handlers.polls.assembly.convene import convene_button
+from bot.message import Room
 from storage.assembly import AssemblyStatus
 from storage.reminders import ReminderStatus
 from tests.harness import Harness
@@ -312,7 +311,7 @@ async def test_present_names_by_the_secretary_and_refused_to_a_member(bot: Harne
     refused = await bot.say("/present Zoé Zed", member="carol")
 
     assert ["2 présences enregistrées : Odile Martin, Paul Durand."] == recorded
-    assert ["Seuls un organisateur, la présidence ou le secrétariat peuvent faire cela."] == (
+    assert ["Seul un organisateur, la présidence ou le secrétariat de séance peut faire cela."] == (
         refused
     )
 
@@ -372,7 +371,7 @@ async def test_procuration_paper_by_a_member_is_refused(bot: Harness) -> None:
 
     replies = await bot.say("/procuration Odile Martin → Paul Durand", member="bob")
 
-    assert replies[0].startswith("Seuls un organisateur ou le secrétariat enregistrent")
+    assert replies[0].startswith("Seul un organisateur ou le secrétariat de séance enregistre")
     assembly = bot.app.services.store.assembly.current(association(bot))
     assert assembly is not None and [] == bot.app.services.store.assembly.proxies(assembly.id)
 
@@ -397,7 +396,7 @@ async def test_procuration_retirer(bot: Harness) -> None:
 
     replies = await bot.say("/procuration retirer Odile Martin", member="alice")
 
-    assert ["La procuration de Odile Martin est retirée."] == replies
+    assert ["Procuration retirée : Odile Martin."] == replies
     assert [] == bot.app.services.store.assembly.proxies(aid)
 
 
@@ -498,25 +497,38 @@ async def test_agm_in_an_english_room(bot: Harness) -> None:
     assert "Quorum: 1 present or represented out of 2, no quorum required." in quorum[0]
 
 
-async def test_date_poll_button_gives_the_convocation_line(bot: Harness) -> None:
+async def test_date_poll_close_offers_to_convene_on_the_chosen_slot(bot: Harness) -> None:
     bot.organizer("alice")
     await bot.say("/quand AG ? | mar 12/1 19h | jeu 14/1 19h", member="alice")
     poll = bot.app.services.store.polls.latest_open_in_room("console:asso")
     assert poll is not None
+    await bot.tap(1, member="bob")  # yes to the 12th
     await bot.say(f"/cloturer {poll.id}", member="alice")
-    button = convene_button(bot.app.services.voice("console:asso"), poll, 1)
-    alice = Member("console", "alice", "Alice", "alice")
-    start = len(bot.console.lines)
+    close = bot.sent[-1].out
+    assert [["Convoquer l'assemblée générale à cette date"]] == [
+        [button.label for button in row] for row in close.buttons
+    ]
 
-    await bot.app.press(
-        ButtonPress(
-            Room("console", "asso", title="asso"), alice, button.data, "1", bot.app.now(), True
-        )
-    )
+    refused = await bot.tap(1, member="bob")
+    shown = await bot.tap(1, member="alice")
 
-    shown = [line.text for line in bot.console.lines[start:]]
-    assert "Convoquer l'assemblée générale à cette date" == button.label
+    assert any("Seuls les organisateurs peuvent faire cela." in line for line in refused)
     assert shown == [
         "Pour convoquer l'assemblée générale le mardi 12 janvier 2027 à 19:00, complétez et "
         "envoyez :\n/ag convoquer 12/1/2027 19h00 | <lieu> | ordre du jour: <points>"
     ]
+
+
+async def test_date_poll_close_offers_nothing_while_an_assembly_is_convened(
+    bot: Harness,
+) -> None:
+    bot.organizer("alice")
+    await bot.say(CONVENE, member="alice")
+    await bot.say("/quand Réunion ? | mar 12/1 19h | jeu 14/1 19h", member="alice")
+    poll = bot.app.services.store.polls.latest_open_in_room("console:asso")
+    assert poll is not None
+    await bot.tap(1, member="bob")
+
+    await bot.say(f"/cloturer {poll.id}", member="alice")
+
+    assert () == bot.sent[-1].out.buttons

@@ -11,13 +11,12 @@ from zoneinfo import ZoneInfo
 from bot.context import Context, RoomVoice
 from bot.errors import Refusal, UsageError
 from bot.ics import calendar, event_item, file_name
-from bot.message import Attachment, Button, Outgoing
+from bot.message import Attachment, Outgoing
 from bot.text import clip
 from bot.timeparse import parse_moment
 from handlers.polls.assembly.session import kind_title
 from handlers.polls.requests import norm
 from storage.assembly import AgendaItem, AssemblyKind, AssemblyRecord
-from storage.polls import PollRecord
 
 PLACE_LIMIT = 300
 ITEM_LIMIT = 300
@@ -318,17 +317,6 @@ async def send_private(ctx: Context, assembly: AssemblyRecord) -> tuple[int, int
 
 
 # From a date poll to a convocation ---------------------------------------------------------
-
-DATE_BUTTON = "agm"  # agm:date:<poll id>:<option position>
-
-
-def convene_button(voice: RoomVoice, poll: PollRecord, position: int) -> Button:
-    """The « Convene the general assembly on this date » button for a closed date poll's
-    chosen slot (for the close message of /quand)."""
-    return Button(
-        voice.t("Convene the general assembly on this date"),
-        f"{DATE_BUTTON}:date:{poll.id}:{position}",
-    )
 
 
 def command_for(voice: RoomVoice, moment: datetime, timed: bool) -> str:
