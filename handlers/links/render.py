@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-
 from bot.context import RoomVoice
 from bot.text import clip
 from storage.links import LinkRecord
@@ -29,6 +27,8 @@ def _format(voice: RoomVoice, moment: datetime, now: datetime, short: bool) -> s
         (_SHORT if same_year else _SHORT_YEAR) if short else (_DAY if same_year else _DAY_YEAR)
     )
     language = voice.language if voice.language in patterns else "fr"
+    from babel.dates import format_datetime  # Babel loads at the first date shown
+
     return format_datetime(local, patterns[language], locale=language)
 
 

@@ -14,8 +14,6 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_timedelta
-
 from bot.context import Services
 from bot.message import Button, Delivery, Outgoing
 from bot.router import Router
@@ -444,6 +442,8 @@ def _fired_lines(
     held: bool,
 ) -> list[str]:
     """The text of a fired reminder (or event warning) in one room's language and timezone."""
+    from babel.dates import format_timedelta  # Babel loads at the first reminder sent
+
     voice = services.voice(room)
     event = services.store.events.get(reminder.event_id) if reminder.event_id else None
     if event is not None:
