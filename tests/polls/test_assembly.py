@@ -227,9 +227,11 @@ async def test_ag_convocations_envoyer_logs_each_member(bot: Harness) -> None:
     await bot.say(CONVENE, member="alice")
 
     replies = await bot.say("/ag convocations envoyer", member="alice")
+    await bot.advance(timedelta(seconds=1))
     log = await bot.say("/ag convocations", member="alice")
 
-    assert "Convocation envoyée en privé à 2 membres." == replies[-1]
+    assert replies[0].startswith("Envoi de la convocation en privé à chaque membre")
+    assert "Convocation envoyée en privé à 2 membres." == bot.sent[-2].out.text
     assert log[0].startswith("Convocations : 1 salon(s), 2 membre(s) en privé.")
     assert {"dm-alice", "dm-bob"} <= {s.room for s in bot.sent}
 
@@ -311,9 +313,9 @@ async def test_present_names_by_the_secretary_and_refused_to_a_member(bot: Harne
     refused = await bot.say("/present Zoé Zed", member="carol")
 
     assert ["2 présences enregistrées : Odile Martin, Paul Durand."] == recorded
-    assert ["Seul un organisateur, la présidence ou le secrétariat de séance peut faire cela."] == (
-        refused
-    )
+    assert [
+        "Seul un organisateur, la présidence ou le secrétariat de séance peut faire cela."
+    ] == (refused)
 
 
 async def test_present_before_the_session_opens_is_refused(bot: Harness) -> None:

@@ -366,25 +366,37 @@ async def _convocations(ctx: Context, rest: str) -> None:
     assembly = current(ctx)
     if norm(rest) in ("envoyer", "send", "prive", "private", "individuel", "individuelles"):
         ctx.require_organizer()
-        sent, missed = await send_private(ctx, assembly)
-        lines = [
-            ctx.tn(
-                "Convocation sent privately to {n} member.",
-                "Convocation sent privately to {n} members.",
-                sent,
-            )
-        ]
-        if missed:
-            lines.append(
-                ctx.tn(
-                    "{n} member could not be reached privately (they never wrote to the bot): "
-                    "the room's convocation is theirs.",
-                    "{n} members could not be reached privately (they never wrote to the bot): "
-                    "the room's convocation is theirs.",
-                    missed,
+        job = f"polls:convocations:{assembly.id}"
+        if ctx.scheduler.due_of(job) is not None:
+            raise Refusal("The private convocations are being sent already.")
+        services, voice, room_key = ctx.services, ctx.voice, ctx.room.key
+
+        async def run() -> None:
+            sent, missed = await send_private(services, assembly, voice)
+            lines = [
+                voice.tn(
+                    "Convocation sent privately to {n} member.",
+                    "Convocation sent privately to {n} members.",
+                    sent,
                 )
-            )
-        await ctx.reply("\n".join(lines))
+            ]
+            if missed:
+                lines.append(
+                    voice.tn(
+                        "{n} member could not be reached privately (they never wrote to the "
+                        "bot): the room's convocation is theirs.",
+                        "{n} members could not be reached privately (they never wrote to the "
+                        "bot): the room's convocation is theirs.",
+                        missed,
+                    )
+                )
+            await services.send(room_key, Outgoing("\n".join(lines)))
+
+        # In the background: a few thousand private messages are paced by the platforms.
+        ctx.scheduler.at(job, ctx.now(), run)
+        await ctx.reply(
+            ctx.t("Sending the convocation privately to each member; a summary follows.")
+        )
         return
     log = ctx.store.assembly.convocations(assembly.id)
     rooms = sum(1 for c in log if c.channel == "room")

@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.context import Context, RoomVoice
+from bot.context import Context, RoomVoice, Services
 from bot.errors import Refusal, UsageError
 from bot.ics import calendar, event_item, file_name
 from bot.message import Attachment, Outgoing
@@ -252,16 +252,16 @@ async def convene(ctx: Context, text: str) -> None:
     await ctx.reply("\n".join(lines))
 
 
-def ics_attachment(ctx: Context, voice: RoomVoice, assembly: AssemblyRecord) -> Attachment | None:
+def ics_file(services: Services, voice: RoomVoice, assembly: AssemblyRecord) -> Attachment | None:
     """The assembly's calendar file: its event with place, end and the agenda as description."""
     if assembly.event_id is None:
         return None
-    event = ctx.store.events.get(assembly.event_id)
+    event = services.store.events.get(assembly.event_id)
     if event is None:
         return None
-    items = ctx.store.assembly.agenda(assembly.id)
+    items = services.store.assembly.agenda(assembly.id)
     description = "\n".join([*agenda_lines(voice, items), proxy_help(voice)])
-    content = calendar([event_item(event, ctx.now(), description)], "general assembly")
+    content = calendar([event_item(event, services.clock.now(), description)], "general assembly")
     local = assembly.starts_at.astimezone(ZoneInfo(assembly.timezone))
     name = file_name(kind_title(voice, assembly), "assembly", local)
     return Attachment(name, content, "text/calendar")
@@ -278,7 +278,7 @@ async def send_convocations(ctx: Context, assembly: AssemblyRecord) -> int:
         voice = ctx.services.voice(room)
         out = Outgoing(
             convocation_text(voice, assembly, items),
-            attachment=ics_attachment(ctx, voice, assembly),
+            attachment=ics_file(ctx.services, voice, assembly),
         )
         delivery = await ctx.send(room.key, out)
         if delivery.ok:
@@ -289,27 +289,28 @@ async def send_convocations(ctx: Context, assembly: AssemblyRecord) -> int:
     return sent
 
 
-async def send_private(ctx: Context, assembly: AssemblyRecord) -> tuple[int, int]:
+async def send_private(
+    services: Services, assembly: AssemblyRecord, voice: RoomVoice
+) -> tuple[int, int]:
     """The convocation to each member seen, in a private chat where the platform allows one;
-    each one delivered is logged with its time. (sent, not reached)."""
-    items = ctx.store.assembly.agenda(assembly.id)
-    voice = ctx.voice
+    each one delivered is logged with its time; members already convened are skipped.
+    (sent, not reached)."""
+    store = services.store.assembly
+    items = store.agenda(assembly.id)
     text = convocation_text(voice, assembly, items)
-    attachment = ics_attachment(ctx, voice, assembly)
-    already = {
-        c.target for c in ctx.store.assembly.convocations(assembly.id) if c.channel == "private"
-    }
+    attachment = ics_file(services, voice, assembly)
+    already = {c.target for c in store.convocations(assembly.id) if c.channel == "private"}
     sent = missed = 0
-    for entry in ctx.store.assembly.roll(assembly.association_id)[:PRIVATE_CAP]:
+    for entry in store.roll(assembly.association_id)[:PRIVATE_CAP]:
         if entry.member_key is None or entry.member_key in already:
             continue
-        private = await ctx.private_room(entry.member_key)
+        private = await services.private_room(entry.member_key)
         if private is None:
             missed += 1
             continue
-        delivery = await ctx.send(private, Outgoing(text, attachment=attachment))
+        delivery = await services.send(private, Outgoing(text, attachment=attachment))
         if delivery.ok:
-            ctx.store.assembly.log_convocation(assembly.id, entry.member_key, "private", ctx.now())
+            store.log_convocation(assembly.id, entry.member_key, "private", services.clock.now())
             sent += 1
         else:
             missed += 1
