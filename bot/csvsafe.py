@@ -17,10 +17,11 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def write_csv(rows: Iterable[Sequence[object]]) -> bytes:
+def write_csv(rows: Iterable[Sequence[object]], *, delimiter: str = ",") -> bytes:
     """Rows as a UTF-8 CSV file with a byte-order mark (so spreadsheets open the accents right),
-    one ``\\n`` per line, every cell through ``safe_cell``."""
+    one ``\\n`` per line, every cell through ``safe_cell``; ``delimiter=";"`` for French
+    spreadsheets (where the comma is the decimal mark)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=delimiter)
     writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")

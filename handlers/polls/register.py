@@ -3,15 +3,28 @@ exports them as CSV or Markdown."""
 
 from __future__ import annotations
 
-from bot.context import Context, RoomVoice
+from bot.context import Context, RoomVoice, Services
 from bot.csvsafe import write_csv
 from bot.errors import UsageError
 from bot.i18n import _
 from bot.message import Attachment
 from bot.router import Router
+from handlers.polls.election import count_election, election_majority, election_sentences
 from handlers.polls.render import summary
 from handlers.polls.requests import norm
-from handlers.polls.results import ABSTAIN, AGAINST, BLANK, FOR, Tally, has_blank, load_tally
+from handlers.polls.results import (
+    ABSTAIN,
+    AGAINST,
+    BLANK,
+    FOR,
+    Tally,
+    has_blank,
+    load_tally,
+    motion_result,
+    resolution_number,
+    result_sentence,
+)
+from handlers.polls.tally import Outcome, per_mille
 from storage.polls import PollKind, PollRecord
 
 router = Router("polls")
@@ -25,21 +38,48 @@ def _register_rows(ctx: Context, limit: int) -> list[tuple[PollRecord, Tally]]:
     return [(poll, load_tally(ctx.services, poll)) for poll in polls]
 
 
-def _motion_cells(tally: Tally) -> list[str]:
-    """A motion's for, against, abstention and blank figures (empty for other polls, and blank
-    empty for a motion created before blank votes existed)."""
+def _motion_cells(voice: RoomVoice, tally: Tally) -> list[str]:
+    """A motion's for, against, abstention and blank figures and the for share over the rule's
+    base (empty for other polls, and blank empty for a motion created before blank votes)."""
     if tally.poll.kind != PollKind.MOTION:
-        return ["", "", "", ""]
+        return ["", "", "", "", ""]
     cells = [str(tally.count(p)) for p in (FOR, AGAINST, ABSTAIN)]
-    return [*cells, str(tally.count(BLANK)) if has_blank(tally) else ""]
+    base = motion_result(tally).base
+    share = voice.number(per_mille(tally.count(FOR), base) / 10)
+    return [*cells, str(tally.count(BLANK)) if has_blank(tally) else "", share]
 
 
-def _kind_name(voice: RoomVoice, kind: PollKind) -> str:
+def _outcome_word(voice: RoomVoice, tally: Tally) -> str:
+    poll = tally.poll
+    if poll.kind == PollKind.MOTION:
+        return {
+            Outcome.ADOPTED: voice.t("adopted"),
+            Outcome.REJECTED: voice.t("rejected"),
+            Outcome.NO_QUORUM: voice.t("no quorum"),
+        }[motion_result(tally).outcome]
+    return ""  # a poll decides nothing by itself: its result says what won
+
+
+def decision_sentence(services: Services, voice: RoomVoice, tally: Tally) -> str:
+    """What was decided, in sentences: a motion's result sentence, an election's elected,
+    a poll's winner."""
+    poll = tally.poll
+    if poll.kind == PollKind.MOTION:
+        return result_sentence(voice, tally, resolution_number(services, poll))
+    if poll.seats is not None:
+        result = count_election(tally, election_majority(services, poll))
+        return " ".join(election_sentences(voice, poll, result))
+    return summary(voice, tally)
+
+
+def _kind_name(voice: RoomVoice, poll: PollRecord) -> str:
+    if poll.seats is not None:
+        return voice.t("election")
     return {
         PollKind.CHOICE: voice.t("poll"),
         PollKind.WHEN: voice.t("date poll"),
         PollKind.MOTION: voice.t("motion"),
-    }[kind]
+    }[poll.kind]
 
 
 @router.command(
@@ -55,62 +95,79 @@ async def register_command(ctx: Context) -> None:
     wanted = _EXPORTS.get(norm(ctx.args[0])) if ctx.args else None
     if ctx.args and (wanted is None or len(ctx.args) > 1):
         raise UsageError("Choose csv or markdown.")
-    rows = _register_rows(ctx, REGISTER_LINES if wanted is None else 100_000)
+    # The latest decisions, told in the order they were taken.
+    rows = list(reversed(_register_rows(ctx, REGISTER_LINES if wanted is None else 100_000)))
     if not rows:
         await ctx.reply(ctx.t("No poll or motion has been closed yet."))
         return
     if wanted is None:
-        lines = [ctx.t("Register of decisions (latest first):")]
+        lines = [ctx.t("Register of decisions (in the order they were taken):")]
         for poll, tally in rows:
             assert poll.closed_at is not None
             lines.append(
-                f"#{poll.id} · {ctx.format_date(poll.closed_at)} · "
-                f"{_kind_name(voice, poll.kind)} « {poll.question} » → {summary(voice, tally)}"
+                ctx.t(
+                    "No. {id} · {date} · {kind} “{question}” → {outcome}",
+                    id=poll.id,
+                    date=ctx.format_date(poll.closed_at),
+                    kind=_kind_name(voice, poll),
+                    question=poll.question,
+                    outcome=summary(voice, tally),
+                )
             )
         lines.append(
             ctx.t("Export: /{name} csv or /{name} markdown.", name=ctx.command_name("decisions"))
         )
         await ctx.reply("\n".join(lines))
         return
-    table = [
-        [
-            str(poll.id),
-            _kind_name(voice, poll.kind),
-            poll.question,
-            voice.when(poll.created_at),
-            voice.when(poll.closed_at) if poll.closed_at else "",
-            str(tally.voters),
-            *_motion_cells(tally),
-            summary(voice, tally),
-        ]
-        for poll, tally in reversed(rows)
-    ]
-    header = [
-        ctx.t("id"),
-        ctx.t("kind"),
-        ctx.t("question"),
-        ctx.t("opened"),
-        ctx.t("closed"),
-        ctx.t("voters"),
-        ctx.t("for"),
-        ctx.t("against"),
-        ctx.t("abstentions"),
-        ctx.t("blank"),
-        ctx.t("outcome"),
-    ]
     if wanted == "csv":
-        # Cells neutralised against formulas: a secretary opens this in a spreadsheet.
-        attachment = Attachment("decisions.csv", write_csv([header, *table]), "text/csv")
-    else:
-        cells = [[c.replace("|", "\\|").replace("\n", " ") for c in row] for row in table]
-        body = "\n".join(
+        header = [
+            ctx.t("id"),
+            ctx.t("closed"),
+            ctx.t("kind"),
+            ctx.t("question"),
+            ctx.t("outcome"),
+            ctx.t("voters"),
+            ctx.t("for"),
+            ctx.t("against"),
+            ctx.t("abstentions"),
+            ctx.t("blank"),
+            ctx.t("for (%)"),
+            ctx.t("result"),
+        ]
+        table = [
             [
-                "| " + " | ".join(header) + " |",
-                "|" + "---|" * len(header),
-                *("| " + " | ".join(row) + " |" for row in cells),
+                str(poll.id),
+                ctx.format_date(poll.closed_at) if poll.closed_at else "",
+                _kind_name(voice, poll),
+                poll.question,
+                _outcome_word(voice, tally),
+                str(tally.voters),
+                *_motion_cells(voice, tally),
+                decision_sentence(ctx.services, voice, tally),
             ]
-        )
-        attachment = Attachment("decisions.md", body.encode() + b"\n", "text/markdown")
+            for poll, tally in rows
+        ]
+        # Cells neutralised against formulas: a secretary opens this in a spreadsheet; French
+        # spreadsheets expect ";" between cells (the comma is their decimal mark).
+        delimiter = ";" if ctx.lang == "fr" else ","
+        content = write_csv([header, *table], delimiter=delimiter)
+        attachment = Attachment("decisions.csv", content, "text/csv")
+    else:
+        items = [ctx.t("# Register of decisions"), ""]
+        for poll, tally in rows:
+            assert poll.closed_at is not None
+            items.append(
+                "- "
+                + ctx.t(
+                    "No. {id}, {kind} “{question}”, closed on {date}: {outcome}",
+                    id=poll.id,
+                    kind=_kind_name(voice, poll),
+                    question=_markdown(poll.question),
+                    date=ctx.format_date(poll.closed_at),
+                    outcome=_markdown(decision_sentence(ctx.services, voice, tally)),
+                )
+            )
+        attachment = Attachment("decisions.md", "\n".join(items).encode() + b"\n", "text/markdown")
     intro = ctx.tn(
         "Register of decisions as {format}: {n} poll or motion, in the attached file {file}.",
         "Register of decisions as {format}: {n} polls and motions, in the attached file {file}.",
@@ -119,3 +176,9 @@ async def register_command(ctx: Context) -> None:
         file=attachment.filename,
     )
     await ctx.reply(intro, attachment=attachment)
+
+
+def _markdown(text: str) -> str:
+    """Member text inside a Markdown list item: one line, no markup taking effect."""
+    flat = " ".join(text.split())
+    return "".join("\\" + c if c in "\\`*_[]<>#|" else c for c in flat)

@@ -180,9 +180,10 @@ async def test_register_and_exports_show_blank_votes(bot: Harness) -> None:
     csv_file, md_file = (out.attachment for out in sent[-2:])
     assert csv_file is not None and md_file is not None
     lines = csv_file.content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("n°,type,question,ouverture,clôture,votants,pour,contre,")
-    assert ",3,1,0,1,1,Adoptée. Pour : 1" in lines[1]
-    assert "| 3 | 1 | 0 | 1 | 1 | Adoptée. Pour : 1" in md_file.content.decode()
+    # Issue 13: « ; » in French rooms, and Markdown as sentences (no pipe table).
+    assert lines[0].startswith("n°;clôture;type;question;résultat;votants;pour;contre;")
+    assert ";adoptée;3;1;0;1;1;100;La motion adoptée" in lines[1]
+    assert "1 pour, 0 contre, 1 abstention, 1 blanc." in md_file.content.decode()
 
 
 async def test_motion_created_before_blank_votes_refuses_them_clearly(bot: Harness) -> None:

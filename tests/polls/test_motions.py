@@ -101,7 +101,11 @@ async def test_closed_motion_outcome_does_not_change_with_later_proxies(
     assert csv_before[1] is not None and sent[-2].attachment is not None
     assert csv_before[1].content == sent[-2].attachment.content
     assert sent[-1].attachment is not None
-    assert "| Rejetée. Pour : 1 · Contre : 1 ·" in sent[-1].attachment.content.decode()
+    # Issue 13: the Markdown register is sentences, not a pipe table.
+    assert (
+        "La motion rejetée (la majorité simple requise) : 1 pour, 1 contre"
+        in sent[-1].attachment.content.decode()
+    )
     assert markdown
 
 

@@ -28,9 +28,12 @@ async def test_register_lists_and_exports_decisions(bot: Harness) -> None:
     exported = await bot.say("/decisions csv")
     markdown = await bot.say("/decisions markdown")
 
-    assert listing[0].startswith("Registre des décisions (les plus récentes d'abord) :\n#2 · ")
-    assert "motion « Comptes 2025 » → Adoptée. Pour : 1 · Contre : 0" in listing[0]
-    assert "sondage « Pizza ? » → Résultat : Reine (1 voix)." in listing[0]
+    # Issue 13: chronological order, in the room's language in every word (« n° », « »).
+    assert listing[0].startswith(
+        "Registre des décisions (dans l'ordre où elles ont été prises) :\n"
+        "n°1 · mardi 1 décembre 2026 · sondage « Pizza ? » → Résultat : Reine (1 voix).\n"
+        "n°2 · mardi 1 décembre 2026 · motion « Comptes 2025 » → Adoptée. Pour : 1 · Contre : 0"
+    )
     assert exported[0].startswith(
         "Registre des décisions en CSV : 2 sondages et motions, dans le fichier joint "
         "decisions.csv.\n📎 decisions.csv → "
@@ -38,21 +41,45 @@ async def test_register_lists_and_exports_decisions(bot: Harness) -> None:
     csv_file, md_file = (out.attachment for out in sent)
     assert csv_file is not None and md_file is not None
     assert ("decisions.csv", "text/csv") == (csv_file.filename, csv_file.mime)
+    # Issue 13: « ; » between cells and decimal commas, what French spreadsheets expect.
     lines = csv_file.content.decode("utf-8-sig").splitlines()
     assert (
-        "n°,type,question,ouverture,clôture,votants,pour,contre,abstentions,blancs,résultat"
-        == lines[0]
+        "n°;clôture;type;question;résultat;votants;pour;contre;abstentions;blancs;pour (%);"
+        "décision" == lines[0]
     )
-    assert lines[1].startswith("1,sondage,Pizza ?,")
-    assert lines[2].startswith("2,motion,Comptes 2025,")
+    assert lines[1].startswith("1;mardi 1 décembre 2026;sondage;Pizza ?;;1;;;;;;Résultat")
+    assert (
+        "2;mardi 1 décembre 2026;motion;Comptes 2025;adoptée;1;1;0;0;0;100;La motion adoptée "
+        "à la majorité simple : 1 pour, 0 contre, 0 abstention, 0 blanc." == lines[2]
+    )
     assert ("decisions.md", "text/markdown") == (md_file.filename, md_file.mime)
     assert markdown[0].startswith("Registre des décisions en Markdown : 2 sondages et motions")
-    table = md_file.content.decode()
-    assert table.startswith(
-        "| n° | type | question | ouverture | clôture | votants | pour | contre | abstentions "
-        "| blancs | résultat |"
-    )
-    assert "| 2 | motion | Comptes 2025 |" in table
+    # Issue 13: Markdown as sentences per decision, not an 11-column table.
+    assert (
+        "# Registre des décisions\n\n"
+        "- n°1, sondage « Pizza ? », vote clos le mardi 1 décembre 2026 : Résultat : Reine "
+        "(1 voix).\n"
+        "- n°2, motion « Comptes 2025 », vote clos le mardi 1 décembre 2026 : La motion adoptée à "
+        "la majorité simple : 1 pour, 0 contre, 0 abstention, 0 blanc.\n"
+    ) == md_file.content.decode()
+
+
+async def test_register_csv_decimal_comma_in_french(bot: Harness) -> None:
+    for member in ("bob", "carol"):
+        await bot.say("bonjour", member=member)
+    await bot.say("/motion Budget | deux tiers", member="alice")
+    await bot.say("/vote pour", member="alice")
+    await bot.say("/vote pour", member="bob")
+    await bot.say("/vote contre", member="carol")
+    await bot.say("/cloturer", member="alice")
+    sent = capture_sends(bot)
+
+    await bot.say("/decisions csv")
+
+    attachment = sent[0].attachment
+    assert attachment is not None
+    row = attachment.content.decode("utf-8-sig").splitlines()[1].split(";")
+    assert ["2", "1", "0", "0", "66,7"] == row[6:11]
 
 
 async def test_register_export_in_english_is_a_file(bot: Harness) -> None:
@@ -69,13 +96,13 @@ async def test_register_export_in_english_is_a_file(bot: Harness) -> None:
     attachment = sent[0].attachment
     assert attachment is not None
     assert attachment.content.decode("utf-8-sig").startswith(
-        "id,kind,question,opened,closed,voters,for,against,abstentions,blank,outcome\n"
-        "1,poll,Pizza?,"
+        "id,closed,kind,question,outcome,voters,for,against,abstentions,blank,for (%),result\n"
+        "1,Tuesday 1 December 2026,poll,Pizza?,,0,,,,,,No votes.\n"
     )
 
 
 async def test_register_empty_and_bad_format(bot: Harness) -> None:
-    assert ["Aucun sondage ni aucune motion n'a encore été clôturé."] == await bot.say(
+    assert ["Rien n'a encore été clôturé : ni sondage, ni motion."] == await bot.say(
         "/decisions"
     )
     bad = await bot.say("/decisions pdf")
@@ -138,6 +165,6 @@ async def test_register_csv_neutralises_a_formula_in_a_poll_title(bot: Harness) 
 
     attachment = sent[-1].attachment
     assert attachment is not None
-    rows = list(csv.reader(io.StringIO(attachment.content.decode("utf-8-sig"))))
-    assert "'" + title == rows[1][2]
+    rows = list(csv.reader(io.StringIO(attachment.content.decode("utf-8-sig")), delimiter=";"))
+    assert "'" + title == rows[1][3]
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
