@@ -3,7 +3,6 @@ put the agenda's items to the vote one by one, show the quorum, close, and the m
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 
 from bot.context import Context
@@ -20,6 +19,7 @@ from handlers.polls.assembly.convene import (
     parse_agenda,
     send_private,
 )
+from handlers.polls.assembly.minutes import minutes_command
 from handlers.polls.assembly.people import find_person, require_officer
 from handlers.polls.assembly.session import (
     HERE,
@@ -303,16 +303,6 @@ async def _quorum(ctx: Context, rest: str) -> None:
     )
 
 
-def _minutes_command() -> Callable[[Context, int | None], Awaitable[None]] | None:
-    """GA-C's ``minutes_command`` when it is installed."""
-    try:
-        module = importlib.import_module("handlers.polls.assembly.minutes")
-    except ImportError:
-        return None
-    found = getattr(module, "minutes_command", None)
-    return found if callable(found) else None
-
-
 async def _close(ctx: Context, rest: str) -> None:
     assembly = open_session(ctx)
     require_officer(ctx, assembly)
@@ -321,17 +311,12 @@ async def _close(ctx: Context, rest: str) -> None:
     ctx.store.assembly.close(assembly.id, now)
     await refresh(ctx.services, assembly.id)
     await ctx.reply(ctx.t("The session is closed at {when}.", when=ctx.format_datetime(now)))
-    minutes = _minutes_command()
-    if minutes is not None:
-        await minutes(ctx, assembly.id)
+    await minutes_command(ctx, assembly.id)
 
 
 async def _minutes(ctx: Context, rest: str) -> None:
-    minutes = _minutes_command()
-    if minutes is None:
-        raise Refusal("The minutes cannot be drafted yet: this bot lacks that part.")
     assembly_id = ctx.number(rest.strip(), low=1) if rest.strip() else None
-    await minutes(ctx, assembly_id)
+    await minutes_command(ctx, assembly_id)
 
 
 async def _cancel(ctx: Context, rest: str) -> None:
