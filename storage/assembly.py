@@ -264,6 +264,31 @@ class AssemblyRepo:
         people.sort(key=lambda entry: (entry.name.casefold(), entry.key))
         return people
 
+    def members_named(self, association_id: int, handle: str) -> list[tuple[str, str]]:
+        """Members seen in the association's rooms whose platform id, @username or display
+        name is ``handle`` (``@`` and ASCII case aside), most precise first: ``(key, name)``.
+        Names differing only by the case of accented letters are not matched here."""
+        wanted = handle.strip().removeprefix("@")
+        rows = fetch_all(
+            self.db,
+            """SELECT DISTINCT m.key, m.name, m.external_id, m.username FROM members m
+               JOIN room_members rm ON rm.member_key = m.key
+               JOIN rooms r ON r.key = rm.room_key
+               WHERE r.association_id = ? AND (lower(ltrim(m.external_id, '@')) = lower(?)
+                   OR lower(m.username) = lower(?) OR lower(m.name) = lower(?))""",
+            [association_id, wanted, wanted, wanted],
+        )
+        folded = wanted.casefold()
+        for column, strip in (("external_id", "@"), ("username", ""), ("name", "")):
+            found = [
+                (r["key"], r["name"])
+                for r in rows
+                if str(r[column]).removeprefix(strip).casefold() == folded
+            ]
+            if found:
+                return found
+        return []
+
     def roll_length(self, association_id: int) -> int:
         """How many people the roll holds (names and members seen, merged)."""
         row = fetch_one(

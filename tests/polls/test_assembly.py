@@ -534,3 +534,12 @@ async def test_date_poll_close_offers_nothing_while_an_assembly_is_convened(
     await bot.say(f"/cloturer {poll.id}", member="alice")
 
     assert () == bot.sent[-1].out.buttons
+
+
+async def test_procuration_finds_an_accented_name_whatever_its_case(bot: Harness) -> None:
+    await convene_and_open(bot)
+    await bot.say("bonjour", member="zoé")
+
+    replies = await bot.say("/procuration Odile Martin → ZOÉ", member="alice")
+
+    assert replies[0].startswith("Procuration papier enregistrée : Odile Martin → Zoé.")

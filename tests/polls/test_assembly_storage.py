@@ -154,3 +154,16 @@ def test_voices_absent_holder_represents_nobody(store: Store) -> None:
     assert 0 == store.assembly.voices(aid).count
     store.assembly.check_in(aid, "console:bob", "Bob", AttendanceMode.REMOTE, "", NOW)
     assert 2 == store.assembly.voices(aid).count
+
+
+def test_members_named_most_precise_first_in_the_association_only(store: Store) -> None:
+    asso = association(store)
+    other = Room("console", "other", title="other")
+    association(store, other)
+    store.members.seen(ROOM.key, Member("console", "u1", "Bob", "robert"), NOW)
+    store.members.seen(ROOM.key, Member("console", "u2", "Robert", "bob"), NOW)
+    store.members.seen(other.key, Member("console", "u3", "Bob", "bobby"), NOW)
+
+    assert [("console:u2", "Robert")] == store.assembly.members_named(asso, "@BOB")
+    assert [("console:u1", "Bob")] == store.assembly.members_named(asso, "robert")
+    assert [] == store.assembly.members_named(asso, "bobby")

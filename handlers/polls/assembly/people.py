@@ -10,7 +10,6 @@ from bot.context import Context
 from bot.errors import Refusal, UsageError
 from bot.text import clip, fold
 from storage.assembly import ROLL_PREFIX, AssemblyRecord
-from storage.members import MemberRecord
 
 NAME_LIMIT = 80  # a person's name, as typed
 ROLL_CAP = 5000  # names an association may add to its roll
@@ -51,12 +50,17 @@ def split_names(text: str) -> list[str]:
     return [part.strip() for line in text.splitlines() for part in line.split(";") if part.strip()]
 
 
-def _members(ctx: Context, handle: str) -> list[MemberRecord]:
-    found: dict[str, MemberRecord] = {}
+def _members(ctx: Context, handle: str) -> list[tuple[str, str]]:
+    """Members of the association matching a handle, as ``(key, name)``: one indexed query,
+    and the scan of every room's members only for a non-ASCII name that may differ by case."""
+    found = ctx.store.assembly.members_named(ctx.room.association_id, handle)
+    if found or handle.isascii():
+        return found
+    seen: dict[str, str] = {}
     for room in ctx.store.rooms.linked_to(ctx.room.key):
         for member in ctx.store.members.find_in_room(room.key, handle):
-            found.setdefault(member.key, member)
-    return list(found.values())
+            seen.setdefault(member.key, member.name)
+    return list(seen.items())
 
 
 def find_person(ctx: Context, text: str, *, add: bool = True) -> Person:
@@ -68,7 +72,7 @@ def find_person(ctx: Context, text: str, *, add: bool = True) -> Person:
     if len(members) > 1:
         raise Refusal("Several members are called {name}: use their @username.", name=name)
     if members:
-        return Person(members[0].key, members[0].name)
+        return Person(*members[0])
     store = ctx.store.assembly
     entry = store.find_name(association, folded(name))
     if entry is not None:
