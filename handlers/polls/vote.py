@@ -326,6 +326,15 @@ async def _tap(ctx: Context) -> None:
     position = read_number(parts[1], low=1, high=len(store.options(poll.id)))
     if position is None:
         return
+    if poll.secret and poll.max_choices != 1:
+        # A secret election of several seats: a tap cannot be completed later (a secret vote
+        # never changes), so the whole ballot is typed at once.
+        raise Refusal(
+            "Election #{id} is secret with several seats: type all your candidates at once, "
+            "like /{vote} {id} 1,3 (or the blank vote's number).",
+            id=poll.id,
+            vote=ctx.command_name("vote"),
+        )
     if poll.secret or (poll.kind != PollKind.WHEN and poll.max_choices == 1):
         cast_vote(ctx, poll, {position: YES})  # a single choice replaces the ballot
         return

@@ -266,3 +266,22 @@ async def test_secret_election_with_proxies_keeps_no_link(
     assert [] == stale_bytes(data_dir / "assobot.db")
     closed = await bot.say("/cloturer 1", member="alice")
     assert "3 bulletins (blancs : 0), 3 suffrages exprimés" in closed[-1]
+
+
+async def test_secret_election_of_several_seats_refuses_a_tap(bot: Harness) -> None:
+    await members(bot, "bob")
+    await bot.say("/election Bureau | 2 postes | Paul | Sophie | Yannick", member="alice")
+
+    shown = await bot.tap(1, member="bob")
+
+    assert any("tapez tous vos candidats d'un coup, par exemple /voter 1 1,3" in t for t in shown)
+    assert 0 == bot.app.services.store.polls.voter_count(1)
+
+
+async def test_secret_election_of_one_seat_counts_a_tap(bot: Harness) -> None:
+    await members(bot, "bob")
+    await bot.say("/election Trésorier | Paul | Sophie", member="alice")
+
+    await bot.tap(2, member="bob")
+
+    assert 1 == bot.app.services.store.polls.voter_count(1)

@@ -4,11 +4,14 @@ sentences, organizers setting them, every bad value answered with an example."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.context import RoomVoice
 from bot.i18n import Translator
 from handlers import ROUTERS
 from handlers.polls.statutes import (
+    BadValue,
     describe_statutes,
     motion_rules,
     parse_majority,
@@ -16,9 +19,10 @@ from handlers.polls.statutes import (
     parse_share,
     quorum_needed_for,
 )
-from handlers.polls.tally import AbstentionRule, BlankRule, MajorityBase, MotionRules
+from handlers.polls.tally import AbstentionRule, BlankRule, MajorityBase, MotionRules, fraction
 from storage.statutes import Statutes
 from tests.harness import Harness
+from tests.polls.helpers import link_bureau
 
 COMMANDS = tuple(command for router in ROUTERS for command in router.commands)
 TRANSLATOR = Translator.load()
@@ -97,8 +101,6 @@ def test_parse_majority_french_and_english(expected: str, text: str) -> None:
 
 @pytest.mark.parametrize("text", ["0", "aucune", "beaucoup", "7/5", ""])
 def test_parse_majority_refuses_nonsense(text: str) -> None:
-    from handlers.polls.statutes import BadValue
-
     with pytest.raises(BadValue):
         parse_majority(text)
 
@@ -300,10 +302,76 @@ async def test_bylaws_unknown_rule(bot: Harness) -> None:
 
 
 async def test_bylaws_shared_by_linked_rooms(bot: Harness) -> None:
-    from tests.polls.helpers import link_bureau
-
     await link_bureau(bot)
     await bot.say("/statuts préavis 30", member="alice", room="asso")
 
     replies = await bot.say("/statuts", member="bob", room="bureau")
     assert "Délai de convocation : 30 jours." in replies[0]
+
+
+# Properties: a value or a clear refusal, never a crash --------------------------------------
+
+
+_TYPED = st.one_of(
+    st.text(max_size=60),
+    st.from_regex(r"[0-9]{1,30}\s?/\s?[0-9]{1,30}", fullmatch=True),
+    st.from_regex(r"[0-9]{1,5}([.,][0-9]{1,5})?\s?%", fullmatch=True),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TYPED)
+def test_parse_share_property(text: str) -> None:
+    share = parse_share(text)
+    if share is not None:
+        top, bottom = share
+        assert 0 <= top <= bottom <= 1000 and bottom >= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TYPED)
+def test_parse_majority_property(text: str) -> None:
+    try:
+        majority = parse_majority(text)
+    except BadValue:
+        return
+    assert majority in ("simple", "absolute", "two_thirds", "unanimity") or fraction(majority)
+
+
+async def test_casting_vote_breaks_a_tie_of_a_public_motion(bot: Harness) -> None:
+    await bot.say("/statuts voix preponderante oui", member="alice")
+    await bot.say("bonjour", member="bob")
+    await bot.say("/motion Budget 2027", member="alice")
+    await bot.say("/vote pour", member="alice")  # the motion's author chairs the vote
+    await bot.say("/vote contre", member="bob")
+    closed = await bot.say("/cloturer", member="alice")
+    assert (
+        "La motion adoptée à la majorité simple : 1 pour, 1 contre, 0 abstention, 0 blanc. "
+        "L'égalité a été départagée par la voix prépondérante de la présidence de séance."
+    ) in closed[0]
+
+
+async def test_casting_vote_never_in_a_secret_ballot(bot: Harness) -> None:
+    await bot.say("/statuts voix preponderante oui", member="alice")
+    await bot.say("bonjour", member="bob")
+    await bot.say("/motion Budget 2027 | secret", member="alice")
+    await bot.say("/vote 1 pour", member="alice", room="dm-alice")
+    await bot.say("/vote 1 contre", member="bob", room="dm-bob")
+    closed = await bot.say("/cloturer 1", member="alice")
+    assert "La motion rejetée (la majorité simple requise) : 1 pour, 1 contre" in closed[0]
+
+
+async def test_motion_defaults_to_the_statutes_unless_it_says_otherwise(bot: Harness) -> None:
+    await bot.say("/statuts majorite 3/4", member="alice")
+    created = await bot.say("/motion Budget", member="alice")
+    explicit = await bot.say("/motion Comptes | absolue", member="alice")
+    extraordinary = await bot.say("/motion Statuts | extraordinaire", member="alice")
+    assert "la majorité des trois quarts des suffrages exprimés" in created[0]
+    assert "majorité absolue des suffrages exprimés" in explicit[0]
+    assert "majorité des deux tiers des suffrages exprimés" in extraordinary[0]
+
+
+async def test_motion_quorum_and_majority_words(bot: Harness) -> None:
+    created = await bot.say("/motion Budget | quorum un quart | unanimité", member="alice")
+    assert "quorum : un quart des membres" in created[0]
+    assert "l'unanimité des suffrages exprimés" in created[0]
