@@ -179,11 +179,11 @@ async def test_ag_whole_session_from_convocation_to_close(bot: Harness) -> None:
     assert "Martine : 12 voix — élu·e\nPaul : 11 voix — élu·e\nSophie : 7 voix" in first_round[0]
     assert "1 poste n'est pas pourvu" in first_round[0]
     await bot.say("/election 2e tour", member="alice")
-    second = store.assembly.open_polls(assembly.id)
-    assert 1 == len(second)
+    round_two = store.assembly.open_polls(assembly.id)
+    assert 1 == len(round_two)
     for member, ballot in zip(voices, ["1"] * 9 + ["2"] * 6 + ["3"] * 2, strict=True):
-        await bot.say(f"/vote {second[0]} {ballot}", member=member)
-    second_round = await bot.say(f"/cloturer {second[0]}", member="alice")
+        await bot.say(f"/vote {round_two[0]} {ballot}", member=member)
+    second_round = await bot.say(f"/cloturer {round_two[0]}", member="alice")
     assert "Sophie : 9 voix — élu·e\nYannick : 6 voix" in second_round[0]
     start = len(bot.sent)
     await bot.say("/ag clore", member="alice")
