@@ -212,6 +212,13 @@ class AssemblyRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.statutes = StatuteRepo(db)
+        # Who has a voice, per assembly: read on every vote of a session, changed only by the
+        # writes below (check-in, check-out, proxies), which forget it.
+        self._voices: dict[int, Voices] = {}
+
+    def forget_cached(self) -> None:
+        """Forget the voices kept in memory (after a write made elsewhere, e.g. an erasure)."""
+        self._voices.clear()
 
     # -- the roll -------------------------------------------------------------------------
 
@@ -588,6 +595,7 @@ class AssemblyRepo:
     ) -> bool:
         """Record a person present (again, after leaving: a new check-in time); whether they
         were not present before."""
+        self._voices.pop(assembly_id, None)
         with self.db.atomic():
             row = fetch_one(
                 self.db,
@@ -614,6 +622,7 @@ class AssemblyRepo:
 
     def check_out(self, assembly_id: int, person_key: str, now: datetime) -> bool:
         """Record a person leaving; whether they were present."""
+        self._voices.pop(assembly_id, None)
         cursor = self.db.execute(
             """UPDATE attendance SET checked_out_at = ? WHERE assembly_id = ?
                AND person_key = ? AND checked_out_at IS NULL""",
@@ -666,6 +675,7 @@ class AssemblyRepo:
         now: datetime,
     ) -> None:
         """Record (or replace) the giver's proxy for this assembly."""
+        self._voices.pop(assembly_id, None)
         self.db.execute(
             """INSERT INTO assembly_proxies (assembly_id, giver_key, giver_name, holder_key,
                holder_name, paper, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -687,6 +697,7 @@ class AssemblyRepo:
 
     def withdraw_proxy(self, assembly_id: int, giver_key: str) -> bool:
         """Remove the giver's proxy; whether there was one."""
+        self._voices.pop(assembly_id, None)
         cursor = self.db.execute(
             "DELETE FROM assembly_proxies WHERE assembly_id = ? AND giver_key = ?",
             [assembly_id, giver_key],
@@ -717,6 +728,9 @@ class AssemblyRepo:
     def voices(self, assembly_id: int) -> Voices:
         """Who has a voice now: the people present, and the proxies whose giver is not present
         and whose holder is (an absent holder represents nobody)."""
+        cached = self._voices.get(assembly_id)
+        if cached is not None:
+            return cached
         present = frozenset(
             r["person_key"]
             for r in fetch_all(
@@ -736,7 +750,9 @@ class AssemblyRepo:
             )
             if r["giver_key"] not in present and r["holder_key"] in present
         )
-        return Voices(present=present, proxies=proxies)
+        found = Voices(present=present, proxies=proxies)
+        self._voices[assembly_id] = found
+        return found
 
     def open_polls(self, assembly_id: int) -> list[int]:
         """The assembly's polls (resolutions, elections) still open."""
