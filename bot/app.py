@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -297,6 +298,22 @@ def stale_limits(config: Config) -> dict[str, timedelta]:
         "telegram": timedelta(minutes=config.telegram.stale_after_minutes),
         "matrix": timedelta(minutes=config.matrix.stale_after_minutes),
     }
+
+
+def skip_unused_imports(config: Config) -> None:
+    """For the ``assobot run`` process only: python-telegram-bot imports, when installed,
+    cryptography (Telegram Passport, which the bot never uses) and tornado (its webhook
+    server, needed in webhook mode only): about 9 MB and 30 ms. Marked absent here, before
+    anything imports them. A process that may need them later (a test session) must not call
+    this."""
+    if not config.telegram.enabled or "telegram" in sys.modules:
+        return
+    unused = ["cryptography"]
+    if config.telegram.mode != "webhook":
+        unused.append("tornado")
+    for name in unused:
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]  # import now raises ImportError
 
 
 def _telegram_adapter(app: App) -> Adapter:

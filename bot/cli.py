@@ -333,7 +333,9 @@ def _restore(config: Config, source: Path) -> int:
 
 
 def _run(config: Config, *, console: bool) -> int:
-    from bot.app import build
+    from bot.app import build, skip_unused_imports
+
+    skip_unused_imports(config)  # parts of the platform libraries the bot never uses
 
     async def serve() -> None:
         app = build(config, console=console, output=sys.stdout)

@@ -34,6 +34,9 @@ from bot.config import load_config
 from bot.app import build
 
 config = load_config(Path(sys.argv[1]), features=feature_settings(), env={})
+if sys.argv[2:] == ["run"]:  # as `assobot run` does
+    from bot.app import skip_unused_imports
+    skip_unused_imports(config)
 app = build(config)
 app.store.close()
 top = sorted({name.split(".")[0] for name, module in sys.modules.items() if module is not None})
@@ -41,12 +44,15 @@ print(json.dumps({"adapters": sorted(app.adapters), "modules": top}))
 """
 
 
-def started(tmp_path: Path, platform_section: str) -> tuple[list[str], set[str]]:
-    """Build the app as `assobot run` does in a fresh interpreter: (adapters, modules)."""
+def started(
+    tmp_path: Path, platform_section: str, *, run: bool = False
+) -> tuple[list[str], set[str]]:
+    """Build the app in a fresh interpreter (``run``: as `assobot run` does, with the unused
+    parts of the platform libraries skipped): (adapters, modules)."""
     config = tmp_path / "config.toml"
     config.write_text(f'data_dir = "{tmp_path / "data"}"\n\n{platform_section}\n', "utf-8")
     done = subprocess.run(
-        [sys.executable, "-c", BUILD, str(config)],
+        [sys.executable, "-c", BUILD, str(config), *(["run"] if run else [])],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -80,6 +86,39 @@ def test_console_start_loads_no_platform_nor_http_library(tmp_path: Path) -> Non
     adapters, modules = started(tmp_path, "")
     assert ["console"] == adapters
     assert set() == modules & {"nio", "telegram", "httpx", "httpcore", *AT_FIRST_USE}
+
+
+TELEGRAM = f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "http://127.0.0.1:1"'
+MATRIX = '[matrix]\nhomeserver = "http://127.0.0.1:1"\nuser_id = "@b:example.org"\npassword = "x"'
+
+
+@pytest.mark.parametrize(
+    ("sections", "adapters", "loaded", "skipped"),
+    [
+        (TELEGRAM, ["telegram"], {"telegram"}, {"cryptography", "tornado"}),
+        (
+            TELEGRAM + '\nmode = "webhook"\nwebhook_url = "https://bot.example.org/tg"'
+            '\nwebhook_secret = "s3cret"',
+            ["telegram"],
+            {"telegram", "tornado"},
+            {"cryptography"},
+        ),
+        (
+            TELEGRAM + "\n\n" + MATRIX,
+            ["matrix", "telegram"],
+            {"telegram", "nio"},
+            {"cryptography", "tornado"},
+        ),
+    ],
+    ids=["polling", "webhook", "both platforms"],
+)
+def test_assobot_run_skips_what_python_telegram_bot_would_load_unused(
+    tmp_path: Path, sections: str, adapters: list[str], loaded: set[str], skipped: set[str]
+) -> None:
+    built, modules = started(tmp_path, sections, run=True)
+    assert adapters == built
+    assert loaded == loaded & modules
+    assert set() == skipped & modules
 
 
 def run_python(code: str) -> str:
