@@ -543,3 +543,14 @@ async def test_procuration_finds_an_accented_name_whatever_its_case(bot: Harness
     replies = await bot.say("/procuration Odile Martin → ZOÉ", member="alice")
 
     assert replies[0].startswith("Procuration papier enregistrée : Odile Martin → Zoé.")
+
+
+async def test_ag_ouvrir_cancels_the_warnings_still_to_come(bot: Harness) -> None:
+    await convene_and_open(bot)
+
+    store = bot.app.services.store
+    assembly = store.assembly.current(association(bot))
+    assert assembly is not None and assembly.event_id is not None
+    assert all(
+        w.status is ReminderStatus.CANCELLED for w in store.reminders.of_event(assembly.event_id)
+    )

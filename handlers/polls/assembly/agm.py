@@ -180,6 +180,8 @@ async def _open(ctx: Context, rest: str) -> None:
     if assembly.status is AssemblyStatus.OPEN:
         raise Refusal("The session is already open.")
     ctx.store.assembly.start_session(assembly.id, now)
+    if assembly.event_id is not None:  # opened early: the warnings still to come are moot
+        ctx.store.reminders.cancel_event(assembly.event_id, now)
     for room in ctx.store.rooms.linked_to(ctx.room.key):
         if room.private:
             continue
