@@ -29,6 +29,7 @@ from handlers.polls.assembly.session import (
     quorum_line,
     quorum_of,
     refresh,
+    schedule_refresh,
     session_outgoing,
 )
 from handlers.polls.create import open_resolution
@@ -214,7 +215,7 @@ async def _officer(ctx: Context, rest: str, role: str) -> None:
     else:
         ctx.store.assembly.set_secretary(assembly.id, person.key, person.name)
         text = ctx.t("{name} is the secretary of the assembly.", name=person.name)
-    await refresh(ctx.services, assembly.id)
+    schedule_refresh(ctx.services, assembly.id)
     await ctx.reply(text)
 
 
