@@ -409,6 +409,48 @@ class AssemblyRepo:
         assert found is not None
         return found
 
+    def tie(self, association_id: int, entry_id: int, member_key: str) -> bool:
+        """A name on the roll is this member (seen in the chat since): the entry takes the
+        member's key, and what the open assemblies recorded under ``roll:<id>`` (attendance,
+        proxies, chair, secretary) moves to the member, in one transaction. Where both keys
+        hold a row that allows one, the member's own is kept. Whether it was tied now."""
+        old = roll_key(entry_id)
+        with self.db.atomic():
+            cursor = self.db.execute(
+                """UPDATE roll_entries SET member_key = ? WHERE id = ? AND association_id = ?
+                   AND member_key IS NULL""",
+                [member_key, entry_id, association_id],
+            )
+            if not cursor.rowcount:
+                return False
+            live = """assembly_id IN (SELECT id FROM assemblies WHERE association_id = ?
+                      AND status != 'closed')"""
+            for table, column in (
+                ("attendance", "person_key"),
+                ("assembly_proxies", "giver_key"),
+                ("assembly_proxies", "holder_key"),
+            ):
+                self.db.execute(
+                    f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ? AND {live}",
+                    [member_key, old, association_id],
+                )
+                self.db.execute(
+                    f"DELETE FROM {table} WHERE {column} = ? AND {live}", [old, association_id]
+                )
+            # A proxy that now names the member on both ends gives nothing.
+            self.db.execute(
+                f"DELETE FROM assembly_proxies WHERE giver_key = holder_key AND {live}",
+                [association_id],
+            )
+            for column in ("chair_key", "secretary_key"):
+                self.db.execute(
+                    f"""UPDATE assemblies SET {column} = ? WHERE {column} = ?
+                        AND association_id = ? AND status != 'closed'""",
+                    [member_key, old, association_id],
+                )
+        self._voices.clear()
+        return True
+
     def remove_name(self, association_id: int, folded: str) -> bool:
         """Remove a name from the roll; whether it was there."""
         cursor = self.db.execute(

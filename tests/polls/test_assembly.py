@@ -554,3 +554,17 @@ async def test_ag_ouvrir_cancels_the_warnings_still_to_come(bot: Harness) -> Non
     assert all(
         w.status is ReminderStatus.CANCELLED for w in store.reminders.of_event(assembly.event_id)
     )
+
+
+async def test_present_by_a_name_on_the_roll_takes_over_its_paper_proxy(bot: Harness) -> None:
+    aid = await convene_and_open(bot)
+    await bot.say("/present", member="paul")
+    await bot.say("/procuration Odile → @paul", member="alice")
+
+    replies = await bot.say("/present", member="odile")
+
+    assert "la procuration donnée à Paul est mise de côté, Odile vote de nouveau" in replies[0]
+    voices = bot.app.services.store.assembly.voices(aid)
+    assert (1, 1) == (voices.weight("console:paul"), voices.weight("console:odile"))
+    roll = bot.app.services.store.assembly.roll(association(bot))
+    assert 1 == sum(1 for entry in roll if entry.name == "Odile")

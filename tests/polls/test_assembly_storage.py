@@ -167,3 +167,33 @@ def test_members_named_most_precise_first_in_the_association_only(store: Store) 
     assert [("console:u2", "Robert")] == store.assembly.members_named(asso, "@BOB")
     assert [("console:u1", "Bob")] == store.assembly.members_named(asso, "robert")
     assert [] == store.assembly.members_named(asso, "bobby")
+
+
+def test_tie_moves_what_an_open_assembly_recorded_under_the_name(store: Store) -> None:
+    asso = association(store)
+    aid = convene(store, asso)
+    (entry,), _ = store.assembly.add_names(asso, [("Odile", "odile")], "x", NOW)
+    store.assembly.check_in(aid, "console:paul", "Paul", AttendanceMode.IN_PERSON, "", NOW)
+    store.assembly.give_proxy(
+        aid,
+        giver_key=entry.key,
+        giver_name="Odile",
+        holder_key="console:paul",
+        holder_name="Paul",
+        paper=True,
+        recorded_by="s",
+        now=NOW,
+    )
+    store.assembly.set_secretary(aid, entry.key, "Odile")
+    assert 2 == store.assembly.voices(aid).weight("console:paul")
+    assert entry.entry_id is not None
+
+    assert store.assembly.tie(asso, entry.entry_id, "console:odile")
+    assert not store.assembly.tie(asso, entry.entry_id, "console:odile")
+
+    assert ["console:odile"] == [p.giver_key for p in store.assembly.proxies(aid)]
+    record = store.assembly.get(aid)
+    assert record is not None and "console:odile" == record.secretary_key
+    store.assembly.check_in(aid, "console:odile", "Odile", AttendanceMode.IN_PERSON, "", NOW)
+    assert 1 == store.assembly.voices(aid).weight("console:paul")
+    assert ["console:odile"] == [e.key for e in store.assembly.roll(asso) if e.entry_id]

@@ -14,6 +14,7 @@ from handlers.polls.assembly.people import (
     find_person,
     require_officer,
     split_names,
+    tie_sender,
 )
 from handlers.polls.assembly.session import open_session, schedule_refresh
 from handlers.polls.requests import norm
@@ -39,6 +40,8 @@ def _remote(text: str) -> tuple[str, bool]:
 
 
 def _own(ctx: Context) -> Person:
+    """The sender, with what was recorded under their name on the roll moved to them."""
+    tie_sender(ctx)
     return Person(ctx.sender.key, ctx.sender.name)
 
 

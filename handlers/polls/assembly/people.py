@@ -72,7 +72,9 @@ def find_person(ctx: Context, text: str, *, add: bool = True) -> Person:
     if len(members) > 1:
         raise Refusal("Several members are called {name}: use their @username.", name=name)
     if members:
-        return Person(*members[0])
+        key, member_name = members[0]
+        tie(ctx, key, (name, member_name))
+        return Person(key, member_name)
     store = ctx.store.assembly
     entry = store.find_name(association, folded(name))
     if entry is not None:
@@ -83,6 +85,24 @@ def find_person(ctx: Context, text: str, *, add: bool = True) -> Person:
         raise Refusal("The roll is full ({n} names).", n=ROLL_CAP)
     entry = store.ensure_name(association, name, folded(name), ctx.sender.key, ctx.now())
     return Person(entry.key, entry.name, added=True)
+
+
+def tie(ctx: Context, member_key: str, names: tuple[str, ...]) -> bool:
+    """A name (or @handle) put on the roll before this member wrote in the chat is them: what
+    was recorded under the name moves to the member. Whether anything was tied."""
+    store = ctx.store.assembly
+    tied = False
+    for name in dict.fromkeys(folded(n) for n in names if n):
+        entry = store.find_name(ctx.room.association_id, name)
+        if entry is not None and entry.entry_id is not None and entry.member_key is None:
+            tied = store.tie(ctx.room.association_id, entry.entry_id, member_key) or tied
+    return tied
+
+
+def tie_sender(ctx: Context) -> bool:
+    """The sender's own name or @handle on the roll is them (see ``tie``)."""
+    handle = f"@{ctx.sender.username}" if ctx.sender.username else ""
+    return tie(ctx, ctx.sender.key, (ctx.sender.name, handle))
 
 
 def is_officer(ctx: Context, assembly: AssemblyRecord) -> bool:

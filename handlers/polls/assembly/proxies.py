@@ -9,7 +9,13 @@ import re
 
 from bot.context import Context
 from bot.errors import Refusal
-from handlers.polls.assembly.people import Person, find_person, is_officer, require_officer
+from handlers.polls.assembly.people import (
+    Person,
+    find_person,
+    is_officer,
+    require_officer,
+    tie_sender,
+)
 from handlers.polls.assembly.session import schedule_refresh
 from handlers.polls.requests import WITHDRAW_WORDS, norm
 from storage.assembly import AssemblyRecord, AssemblyStatus
@@ -67,6 +73,7 @@ async def assembly_proxy(ctx: Context, assembly: AssemblyRecord) -> None:
         holder = find_person(ctx, pair[1])
         paper = True
     else:
+        tie_sender(ctx)
         giver = Person(ctx.sender.key, ctx.sender.name)
         holder = find_person(ctx, text)
         paper = False
