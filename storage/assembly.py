@@ -442,6 +442,14 @@ class AssemblyRepo:
                 f"DELETE FROM assembly_proxies WHERE giver_key = holder_key AND {live}",
                 [association_id],
             )
+            # A voice already cast for the name in an open secret ballot stays cast for the
+            # member: "has voted" follows, so the member cannot vote a second time.
+            self.db.execute(
+                """UPDATE OR IGNORE secret_voters SET voter_key = ? WHERE voter_key = ?
+                   AND poll_id IN (SELECT id FROM polls WHERE association_id = ?
+                   AND closed_at IS NULL)""",
+                [member_key, old, association_id],
+            )
             for column in ("chair_key", "secretary_key"):
                 self.db.execute(
                     f"""UPDATE assemblies SET {column} = ? WHERE {column} = ?

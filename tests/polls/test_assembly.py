@@ -568,3 +568,22 @@ async def test_present_by_a_name_on_the_roll_takes_over_its_paper_proxy(bot: Har
     assert (1, 1) == (voices.weight("console:paul"), voices.weight("console:odile"))
     roll = bot.app.services.store.assembly.roll(association(bot))
     assert 1 == sum(1 for entry in roll if entry.name == "Odile")
+
+
+async def test_a_name_tied_after_its_secret_voice_was_cast_cannot_vote_again(
+    bot: Harness,
+) -> None:
+    await convene_and_open(bot)
+    await bot.say("/present", member="paul")
+    await bot.say("/procuration Odile → @paul", member="alice")
+    await bot.say("/election Trésorerie | Martine | Yannick", member="alice")
+    poll = bot.app.services.store.polls.latest_open_in_room("console:asso")
+    assert poll is not None and poll.secret
+    await bot.say(f"/vote {poll.id} 1", member="paul")
+    await bot.say(f"/vote {poll.id} 2", member="paul")  # Odile's voice
+
+    await bot.say("/present", member="odile")
+    again = await bot.say(f"/vote {poll.id} 1", member="odile")
+
+    assert again[0].startswith("Vous avez déjà donné toutes les voix")
+    assert 2 == bot.app.services.store.polls.voter_count(poll.id)
