@@ -65,7 +65,7 @@ async def test_one_process_links_a_telegram_group_and_a_matrix_room(
     # the Telegram group's organizers to confirm which room joins...
     asked = await alice_mx.reply_to(room_id, bot_account.user_id, f"!lier {match.group(1)}")
     assert asked.content["body"].startswith(
-        "J'ai demandé aux organisateurs de Asso des Tilleuls (Telegram) de confirmer."
+        "J'ai demandé aux organisateurs du salon Asso des Tilleuls (Telegram) de confirmer."
     )
     await fake_telegram.wait_for(
         lambda: "demande à rejoindre l'association" in fake_telegram.texts(group)[-1],
@@ -112,8 +112,8 @@ async def test_one_process_links_a_telegram_group_and_a_matrix_room(
         ],
         "the announcement in Matrix",
     )
-    assert found[0].content["body"] == "📣 Annonce de Alice :\nAG samedi 14h"
+    assert found[0].content["body"] == "📣 Annonce — Alice :\nAG samedi 14h"
     await fake_telegram.wait_for(
-        lambda: "📣 Annonce de Alice :\nAG samedi 14h" in fake_telegram.texts(group),
+        lambda: "📣 Annonce — Alice :\nAG samedi 14h" in fake_telegram.texts(group),
         what="the announcement in Telegram",
     )

@@ -87,7 +87,7 @@ async def test_native_poll_answers_add_up_and_close_ends_the_poll(
     assert poll.event_id == end.content["m.relates_to"]["event_id"]
     assert "org.matrix.msc3381.poll.end" in end.content
     body = results.content["body"]
-    assert body.startswith("🔒 Clôturé : 📊 Sondage n°1 : Où fait-on la fête ?")
+    assert body.startswith("🔒 Vote clos : 📊 Sondage n°1 : Où fait-on la fête ?")
     assert "1. Salle des fêtes\n   ▓▓▓▓▓▓▓░░░ 2 (67 %)" in body
     assert "2. Au parc\n   ▓▓▓░░░░░░░ 1 (33 %)" in body
     assert "Résultat : Salle des fêtes (2 voix)." in body

@@ -63,10 +63,10 @@ async def test_poll_with_taps_live_tally_and_close(world: TelegramWorld) -> None
 
     closed = await world.reply_to(world.group, world.alice, "/cloturer")
 
-    assert closed[0].startswith("🔒 Clôturé : 📊 Sondage n°1 : Où fait-on la fête ?")
+    assert closed[0].startswith("🔒 Vote clos : 📊 Sondage n°1 : Où fait-on la fête ?")
     assert "Résultat : Salle des fêtes (2 voix)." in closed[0]
     final = message(world, poll_id)
-    assert "Clôturé le" in final["text"]
+    assert "Vote clos le" in final["text"]
     assert [] == keyboard(final)  # closed: no more buttons
 
     late = len(fake.answered)

@@ -42,7 +42,7 @@ async def test_room_reminder_confirms_the_date_and_arrives_once_in_the_group(
     assert reminder is not None and reminder.next_at is not None
     assert timedelta(minutes=1) < reminder.next_at - asked_at <= timedelta(minutes=3)
     when = format_datetime(reminder.next_at, "fr", "Europe/Paris")
-    assert replies[0].startswith(f"C'est noté : {when} (Europe/Paris). Rappel n°1.")
+    assert replies[0].startswith(f"C'est noté : {when}. Rappel n°1.")
     assert "Rappel personnel" not in replies[0]
 
     await pass_time(world, timedelta(minutes=1))

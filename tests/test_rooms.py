@@ -44,7 +44,7 @@ async def test_announce_reaches_every_linked_room_in_its_language(bot: Harness) 
     lines = await bot.say_lines("/annonce AG samedi <b>14h</b> & pot", room="asso")
 
     assert [
-        ("asso", "📣 Annonce de Alice :\nAG samedi <b>14h</b> & pot"),
+        ("asso", "📣 Annonce — Alice :\nAG samedi <b>14h</b> & pot"),
         ("bureau", "📣 Announcement from Alice:\nAG samedi <b>14h</b> & pot"),
         ("asso", "Annonce envoyée dans 2 salons."),
     ] == [(line.room, line.text) for line in lines]
@@ -55,7 +55,7 @@ async def test_announce_reaches_every_linked_room_in_its_language(bot: Harness) 
 
 
 async def test_announce_in_a_lone_room_posts_once(bot: Harness) -> None:
-    assert ["📣 Annonce de Alice :\nRéunion demain"] == await bot.say("/annonce Réunion demain")
+    assert ["📣 Annonce — Alice :\nRéunion demain"] == await bot.say("/annonce Réunion demain")
 
 
 async def test_announce_without_text_shows_usage(bot: Harness) -> None:
@@ -203,7 +203,7 @@ async def test_room_commands_do_not_echo_10000_characters(bot: Harness, command:
 
 async def test_organizer_role_can_be_granted_and_revoked(bot: Harness) -> None:
     await bot.say("bonjour", member="bob")
-    assert ["Bob est maintenant organisateur de ce salon."] == await bot.say(
+    assert ["Bob fait maintenant partie des organisateurs de ce salon."] == await bot.say(
         "/organisateur @bob", member="alice"
     )
     assert ["This room now speaks English."] == await bot.say("/langue en", member="bob")
@@ -214,7 +214,7 @@ async def test_organizer_role_can_be_granted_and_revoked(bot: Harness) -> None:
 
 
 async def test_organizer_unknown_member_is_explained(bot: Harness) -> None:
-    assert ["Personne du nom de @zoe n'a encore écrit dans ce salon."] == await bot.say(
+    assert ["Personne n'a encore écrit sous le nom « @zoe » dans ce salon."] == await bot.say(
         "/organisateur @zoe"
     )
 

@@ -90,8 +90,8 @@ async def test_pair_by_another_organizer_waits_for_confirmation(bot: Harness) ->
         ),
         (
             "bureau",
-            "J'ai demandé aux organisateurs de asso (console) de confirmer. Les salons seront "
-            "reliés dès que l'un d'eux l'aura fait.",
+            "J'ai demandé aux organisateurs du salon asso (console) de confirmer. Les salons "
+            "seront reliés dès que l'un d'eux l'aura fait.",
         ),
     ] == [(line.room, line.text) for line in lines]
     assert [["✅ Confirmer", "❌ Refuser"]] == [[b.label for b in row] for row in lines[0].buttons]
@@ -188,7 +188,7 @@ async def test_pair_keeps_the_joining_rooms_polls_and_register(bot: Harness) -> 
     register = await bot.say("/decisions", room="asso", member="alice")
 
     assert ["Vote enregistré pour le n°2 : Lundi."] == voted
-    assert closed[0].startswith("🔒 Clôturé : 📊 Sondage n°2 : Date ?")
+    assert closed[0].startswith("🔒 Vote clos : 📊 Sondage n°2 : Date ?")
     assert ["#2", "#1"] == re.findall(r"^#\d+", register[0], re.M)
 
 

@@ -80,7 +80,12 @@ async def remind(ctx: Context) -> None:
     )
     arm(ctx.services, reminder)
     lines = [
+        # The zone is said only when the room does not use the bot's default one.
         ctx.t(
+            "Noted: {when}. Reminder #{id}.", when=ctx.format_datetime(when.first), id=reminder.id
+        )
+        if ctx.room.timezone == ctx.config.timezone
+        else ctx.t(
             "Noted: {when} ({zone}). Reminder #{id}.",
             when=ctx.format_datetime(when.first),
             zone=ctx.room.timezone,

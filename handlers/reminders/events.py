@@ -247,7 +247,15 @@ async def event(ctx: Context) -> None:
         arm(ctx.services, reminder)
         planned.append(f"{describe_warning(minutes, ctx.lang)} ({ctx.format_datetime(due)})")
     lines = [
+        # The zone is said only when the room does not use the bot's default one.
         ctx.t(
+            "Event #{id}: {title}, {when}.",
+            id=record.id,
+            title=title,
+            when=ctx.format_datetime(starts_at),
+        )
+        if ctx.room.timezone == ctx.config.timezone
+        else ctx.t(
             "Event #{id}: {title}, {when} ({zone}).",
             id=record.id,
             title=title,

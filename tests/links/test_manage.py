@@ -87,7 +87,7 @@ async def test_link_in_a_private_chat_goes_to_the_members_associations(bot: Harn
     unknown = await bot.say("/lien https://example.org/doc", room="dm-zoe", member="zoe")
 
     assert [
-        "Lien n°1 gardé. #doc (archives de asso)\nLien n°2 gardé. #doc (archives de club)"
+        "Lien n°1 gardé. #doc (archives : asso)\nLien n°2 gardé. #doc (archives : club)"
     ] == replies
     assert (["https://example.org/doc"], ["https://example.org/doc"]) == (
         urls(bot, "asso"),

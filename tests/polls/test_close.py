@@ -18,8 +18,8 @@ async def test_only_the_creator_or_an_organizer_closes(bot: Harness) -> None:
     refused = await bot.say("/cloturer", member="carol")
     closed = await bot.say("/cloturer", member="bob")
 
-    assert ["Seul le créateur du sondage ou un organisateur peut faire cela."] == refused
-    assert closed[0].startswith("🔒 Clôturé")
+    assert ["Seul l'auteur du sondage ou un organisateur peut faire cela."] == refused
+    assert closed[0].startswith("🔒 Vote clos")
     assert ["Le sondage n°1 est déjà clôturé."] == await bot.say("/cloturer 1", member="alice")
 
 
@@ -49,7 +49,7 @@ async def test_deadline_notice_then_automatic_close(bot: Harness) -> None:
         "⏳ 📊 Sondage n°1 : Pizza ? — clôture le vendredi 4 décembre 2026 à 18:00.\n"
         "1 membre n'a pas encore voté : @bob."
     )
-    assert closed.startswith("🔒 Clôturé : 📊 Sondage n°1 : Pizza ?")
+    assert closed.startswith("🔒 Vote clos : 📊 Sondage n°1 : Pizza ?")
     assert "en retard" not in closed
     assert ["Le sondage n°1 est clôturé : les votes ne sont plus acceptés."] == await bot.say(
         "/vote 1 2", member="bob"
@@ -65,7 +65,7 @@ async def test_extend_moves_the_deadline(bot: Harness) -> None:
     assert ["Le sondage n°1 clôture désormais le samedi 5 décembre 2026 à 12:00."] == replies
     assert not any(line.text.startswith("🔒") for line in bot.replies)
     await bot.advance(timedelta(days=3))
-    assert bot.replies[-1].text.startswith("🔒 Clôturé")
+    assert bot.replies[-1].text.startswith("🔒 Vote clos")
 
 
 async def test_restart_closes_late_a_poll_whose_deadline_passed(data_dir: Path) -> None:
@@ -85,7 +85,7 @@ async def test_restart_closes_late_a_poll_whose_deadline_passed(data_dir: Path) 
         await second.stop()
 
     assert 1 == len(closed) == len(again)
-    assert "(clôturé en retard : le bot était hors ligne à l'échéance)" in closed[0]
+    assert "(clôture en retard : le bot était hors ligne à l'échéance)" in closed[0]
     assert "Résultat : Calzone (1 voix)." in closed[0]
     assert ["Le sondage n°1 est clôturé : les votes ne sont plus acceptés."] == late_vote
 
@@ -150,8 +150,8 @@ async def test_close_extend_nudge_from_a_private_chat_are_refused(
     replies = await bot.say(command, member="bob", room="dm-bob")
 
     assert [
-        "Une discussion privée ne donne aucun rôle dans les salons de l'association : seul le "
-        "créateur du sondage n°1 ou un organisateur peut faire cela, dans le salon du sondage."
+        "Une discussion privée ne donne aucun rôle dans les salons de l'association : seul l'"
+        "auteur du sondage n°1 ou un organisateur peut faire cela, dans le salon du sondage."
     ] == replies
     poll = bot.app.store.polls.get(1)
     assert poll is not None and poll.is_open and poll.closes_at is None
@@ -163,7 +163,7 @@ async def test_close_from_a_private_chat_by_the_polls_creator_is_allowed(bot: Ha
 
     replies = await bot.say("/cloturer 1", member="bob", room="dm-bob")
 
-    assert replies[0].startswith("🔒 Clôturé : 📊 Sondage n°1 : Pizza ?")
+    assert replies[0].startswith("🔒 Vote clos : 📊 Sondage n°1 : Pizza ?")
     assert not bot.app.store.polls.get(1).is_open  # type: ignore[union-attr]
 
 
@@ -183,4 +183,4 @@ async def test_close_by_an_organizer_of_another_room_only_is_refused(bot: Harnes
 
     replies = await bot.say("/cloturer 1", member="dan", room="asso")
 
-    assert ["Seul le créateur du sondage ou un organisateur peut faire cela."] == replies
+    assert ["Seul l'auteur du sondage ou un organisateur peut faire cela."] == replies

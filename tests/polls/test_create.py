@@ -157,7 +157,7 @@ async def test_motion_or_poll_in_a_private_chat_is_refused(bot: Harness) -> None
     expected = (
         "Les sondages et les motions se votent en groupe : lancez-le dans un salon de "
         "l'association. En discussion privée, vous pouvez voter à un scrutin secret : "
-        "/voter N° réponse."
+        "/voter numéro réponse."
     )
     assert [expected] == motion
     assert [expected] == poll

@@ -122,7 +122,7 @@ async def test_nudge_refusals_are_explained(bot: Harness) -> None:
     closed = await bot.say("/relancer 1", member="alice")
     no_poll = await bot.say("/relancer", member="alice")
 
-    assert ["Seul le créateur du sondage ou un organisateur peut faire cela."] == not_allowed
+    assert ["Seul l'auteur du sondage ou un organisateur peut faire cela."] == not_allowed
     assert bad[0].startswith("Donnez un numéro de sondage, par exemple /relancer 12.")
     assert ["Il n'y a pas de sondage n°7 ici."] == unknown
     assert ["Tous les membres que le bot connaît ont voté au sondage n°1."] == everyone

@@ -53,7 +53,7 @@ async def test_proxy_cap_and_revocation(bot: Harness) -> None:
         "pas."
     ] == chained
     assert ["Votre procuration est reprise : vous votez de nouveau vous-même."] == revoked
-    assert ["Vous détenez la voix de Carol pour toutes les motions."] == listing
+    assert ["Carol vous a confié sa voix pour toutes les motions."] == listing
 
 
 async def test_proxy_to_oneself_or_a_stranger_is_refused(bot: Harness) -> None:
@@ -61,7 +61,7 @@ async def test_proxy_to_oneself_or_a_stranger_is_refused(bot: Harness) -> None:
     stranger = await bot.say("/procuration @zoe", member="alice")
 
     assert ["Vous ne pouvez pas vous donner votre propre voix."] == me
-    assert ["Personne du nom de @zoe n'a encore écrit dans cette association."] == stranger
+    assert ["Personne n'a encore écrit sous le nom « @zoe » dans cette association."] == stranger
 
 
 async def test_secret_motion_counts_the_proxy_and_blocks_the_giver(bot: Harness) -> None:

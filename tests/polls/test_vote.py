@@ -123,11 +123,11 @@ async def test_votes_after_close_are_refused(bot: Harness) -> None:
     bot.console.state.member = "carol"
     late_press = bot.console.tap(1)
 
-    assert closed[0].startswith("🔒 Clôturé : 📊 Sondage n°1 : Pizza ?")
+    assert closed[0].startswith("🔒 Vote clos : 📊 Sondage n°1 : Pizza ?")
     assert "Résultat : Reine (1 voix)." in closed[0]
     assert ["Le sondage n°1 est clôturé : les votes ne sont plus acceptés."] == by_text
     assert late_press is None  # the closed poll's message lost its buttons
-    assert "Clôturé le mardi 1 décembre 2026 à 09:00." in poll_line(bot).text
+    assert "Vote clos le mardi 1 décembre 2026 à 09:00." in poll_line(bot).text
 
 
 async def test_vote_by_the_option_text_or_emoji(bot: Harness) -> None:

@@ -15,7 +15,7 @@ def fired(bot: Harness, text: str) -> list[str]:
 async def test_remind_echoes_the_absolute_date_in_french(bot: Harness) -> None:
     replies = await bot.say("/rappel demain 18h Apporter les clés")
     assert replies[0].startswith(
-        "C'est noté : mercredi 2 décembre 2026 à 18:00 (Europe/Paris). Rappel n°1."
+        "C'est noté : mercredi 2 décembre 2026 à 18:00. Rappel n°1."
     )
 
 
@@ -23,7 +23,7 @@ async def test_remind_echoes_the_absolute_date_in_english(bot: Harness) -> None:
     await bot.say(":lang en")
     replies = await bot.say("/remind tomorrow at 6pm Bring the keys")
     assert replies[0].startswith(
-        "Noted: Wednesday 2 December 2026 at 18:00 (Europe/Paris). Reminder #1."
+        "Noted: Wednesday 2 December 2026 at 18:00. Reminder #1."
     )
 
 

@@ -21,7 +21,7 @@ def warnings_sent(bot: Harness, title: str) -> list[str]:
 async def test_event_echoes_date_and_warnings_in_french(bot: Harness) -> None:
     replies = await bot.say(AG)
     assert replies[0].splitlines() == [
-        "Événement n°1 : AG annuelle, samedi 12 décembre 2026 à 14:00 (Europe/Paris).",
+        "Événement n°1 : AG annuelle, samedi 12 décembre 2026 à 14:00.",
         "Rappels : J-7 (samedi 5 décembre 2026 à 14:00), J-1 (vendredi 11 décembre 2026 à "
         "14:00), H-2 (samedi 12 décembre 2026 à 12:00).",
     ]
@@ -31,7 +31,7 @@ async def test_event_in_english_with_short_warnings(bot: Harness) -> None:
     await bot.say(":lang en")
     replies = await bot.say("/event Annual meeting on December 12 at 2pm reminders 7d 1d 2h")
     assert replies[0].startswith(
-        "Event #1: Annual meeting, Saturday 12 December 2026 at 14:00 (Europe/Paris).\n"
+        "Event #1: Annual meeting, Saturday 12 December 2026 at 14:00.\n"
         "Warnings: 7d (Saturday 5 December 2026 at 14:00)"
     )
 
