@@ -326,3 +326,21 @@ async def test_agenda_ics_includes_everywhere_reminders_of_linked_rooms(bot: Har
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+# The zone in confirmations ------------------------------------------------------------------
+
+
+async def test_event_and_reminder_say_the_zone_only_when_not_the_default(bot: Harness) -> None:
+    event = await bot.say("/evenement AG le 12 janvier à 19h")
+    reminder = await bot.say("/rappel demain 18h Appeler la mairie")
+    assert "Événement n°1 : AG, mardi 12 janvier 2027 à 19:00." == event[0].splitlines()[0]
+    assert reminder[0].startswith("C'est noté : mercredi 2 décembre 2026 à 18:00. Rappel n°")
+    await bot.say("/fuseau America/Montreal")
+    event = await bot.say("/evenement Galette le 12 janvier à 19h")
+    reminder = await bot.say("/rappel demain 18h Appeler la mairie")
+    assert (
+        "Événement n°2 : Galette, mardi 12 janvier 2027 à 19:00 (America/Montreal)."
+        == event[0].splitlines()[0]
+    )
+    assert "(America/Montreal). Rappel n°" in reminder[0]
