@@ -114,10 +114,31 @@ def count_election(tally: Tally, majority: str = Majority.ABSOLUTE) -> ElectionR
 
 
 def election_majority(services: Services, poll: PollRecord) -> str:
-    """The first round's majority from the statutes (relative at later rounds)."""
-    if (poll.round or 1) > 1:
-        return Majority.SIMPLE
-    return services.store.statutes.get(poll.association_id).majority_election
+    """The majority the election was opened with (the statutes' at its first round, relative
+    at later rounds): a rule changed afterwards changes no election."""
+    return poll_majority(poll)
+
+
+def poll_majority(poll: PollRecord) -> str:
+    return Majority.SIMPLE if (poll.round or 1) > 1 else poll.majority
+
+
+def election_summary(voice: RoomVoice, tally: Tally) -> str:
+    """One line: who is elected, and the seats left."""
+    result = count_election(tally, poll_majority(tally.poll))
+    parts = []
+    if result.elected:
+        parts.append(voice.t("Elected: {names}.", names=", ".join(result.elected)))
+    else:
+        parts.append(voice.t("Nobody is elected at this round."))
+    if result.tied:
+        parts.append(
+            voice.t(
+                "Tie between {names} for the last seats: not broken; a second round decides.",
+                names=", ".join(result.tied),
+            )
+        )
+    return " ".join(parts)
 
 
 def election_result(services: Services, poll: PollRecord) -> ElectionResult:

@@ -169,7 +169,8 @@ async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> boo
         if late:
             lines.append(voice.t("(closed late: the bot was offline at the deadline)"))
         lines += option_lines(voice, tally, hidden=False)
-        lines.append(summary(voice, tally))
+        if closed.seats is None:  # an election says it in sentences below
+            lines.append(summary(voice, tally))
         if closed.kind == PollKind.MOTION:
             lines.append(result_sentence(voice, tally, resolution_number(services, closed)))
         if closed.seats is not None:

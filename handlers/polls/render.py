@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bot.context import RoomVoice
 from bot.i18n import _
 from bot.message import Button, Outgoing, PollSpec
+from handlers.polls.election import election_summary
 from handlers.polls.results import (
     ABSTAIN,
     AGAINST,
@@ -145,6 +146,8 @@ def option_lines(voice: RoomVoice, tally: Tally, hidden: bool) -> list[str]:
     if poll.kind == PollKind.MOTION:
         return motion_lines(voice, tally, hidden)
     total = sum(tally.count(o.position) for o in tally.options)
+    if poll.seats is not None:
+        total = tally.voters  # an election: shares of the ballots (several names on one)
     for option in tally.options:
         text = label(voice, poll, option)
         lines.append(f"{option.position}. {text}")
@@ -304,6 +307,8 @@ def summary(voice: RoomVoice, tally: Tally) -> str:
             yes=voice.number(yes[best[0]]),
             maybe=voice.number(maybe[best[0]]),
         )
+    if poll.seats is not None:
+        return election_summary(voice, tally)
     counts = {p: tally.count(p) for p in positions}
     top = leaders(counts, positions)
     if not top:

@@ -285,3 +285,27 @@ async def test_secret_election_of_one_seat_counts_a_tap(bot: Harness) -> None:
     await bot.tap(2, member="bob")
 
     assert 1 == bot.app.services.store.polls.voter_count(1)
+
+
+async def test_election_live_shares_of_ballots_and_register_line(bot: Harness) -> None:
+    await members(bot, "bob")
+    await bot.say("/election Bureau | 2 postes | Paul | Sophie | Yannick | public", member="alice")
+    await bot.say("/voter 1 1,2", member="alice")
+    await bot.say("/voter 1 1", member="bob")
+    closed = await bot.say("/cloturer 1", member="alice")
+    # Paul is on both ballots: 100 % of the ballots (not 67 % of the names ticked).
+    assert "1. Paul\n   ▓▓▓▓▓▓▓▓▓▓ 2 (100 %) — Alice, Bob\n" in closed[0]
+    assert "Égalité entre" not in closed[0]
+    listing = await bot.say("/decisions")
+    assert "élection « Bureau » → Élu·es : Paul." in listing[0]
+
+
+async def test_election_majority_fixed_when_opened(bot: Harness) -> None:
+    await members(bot, "bob", "carol")
+    await bot.say("/election Trésorier | Paul | Sophie | public", member="alice")
+    await bot.say("/statuts majorite election unanimite", member="alice")  # too late for #1
+    await bot.say("/voter 1 1", member="alice")
+    await bot.say("/voter 1 1", member="bob")
+    await bot.say("/voter 1 2", member="carol")
+    closed = await bot.say("/cloturer 1", member="alice")
+    assert "Élu·es : Paul." in closed[-1]
