@@ -85,6 +85,7 @@ class Tally:
     result: MotionResult | None = None  # a closed motion's decision, as frozen at close
     present: int | None = None  # an assembly's voices (present or represented), if known
     chair_answer: int = 0  # the chair's public answer to a motion (for a casting vote)
+    in_person: int | None = None  # at an assembly whose quorum counts only those present
 
     def count(self, position: int, answer: int = YES) -> int:
         return self.counts.get((position, answer), 0)
@@ -159,6 +160,10 @@ def _live_tally(services: Services, poll: PollRecord) -> Tally:
         members = electorate(services, poll)
     voices = assembly_voices(services, poll)
     present = None if voices is None else len(voices.present) + len(voices.proxies)
+    in_person = None
+    only_present = services.store.statutes.get(poll.association_id).quorum_of == "present"
+    if voices is not None and only_present:
+        in_person = len(voices.present)  # the statutes count only those present
     if poll.secret:
         return Tally(
             poll,
@@ -169,6 +174,7 @@ def _live_tally(services: Services, poll: PollRecord) -> Tally:
             0,
             members or 0,
             present=present,
+            in_person=in_person,
         )
     if poll.kind != PollKind.MOTION and poll.seats is None:
         # No proxies: totals straight from SQL, and only the names that will be shown.
@@ -209,6 +215,7 @@ def _live_tally(services: Services, poll: PollRecord) -> Tally:
         members or 0,
         present=present,
         chair_answer=chair_answer,
+        in_person=in_person,
     )
 
 
@@ -236,6 +243,7 @@ def motion_result(tally: Tally) -> MotionResult:
         tally.count(BLANK),
         tally.present,
         tally.chair_answer,
+        tally.in_person,
     )
     return decide_motion(count, poll_rules(poll))
 

@@ -92,6 +92,7 @@ class MotionCount:
     blank: int = 0
     present: int | None = None  # present or represented (attendance); None: who voted
     chair: int = 0  # the chair's public answer (FOR/AGAINST: 1/2), for a casting vote
+    in_person: int | None = None  # present in person, when only they count for the quorum
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +195,8 @@ def decide_motion(count: MotionCount, rules: MotionRules) -> MotionResult:
     elif rules.majority_of == MajorityBase.PRESENT:
         base = participants
     needed = yes_needed(base, rules.majority, count.no)
-    if participants < needed_present:
+    counted = participants if count.in_person is None else count.in_person
+    if counted < needed_present:
         outcome = Outcome.NO_QUORUM
     elif count.yes >= needed and count.yes > 0:
         outcome = Outcome.ADOPTED

@@ -165,3 +165,14 @@ async def test_secret_election_at_assembly_each_voice_its_own_ballot(bot: Harnes
     closed = await bot.say("/cloturer 1", member="alice")
     assert "4 bulletins (blancs : 1), 3 suffrages exprimés" in closed[-1]
     assert "Paul : 2 voix — élu·e" in closed[-1]
+
+
+async def test_resolution_quorum_of_those_present_only(bot: Harness) -> None:
+    await bot.say("/statuts quorum la moitié", member="alice")
+    await bot.say("/statuts quorum compte presents", member="alice")
+    aid = await assembly(bot, ("alice", "bob"), {"carol": "bob", "dan": "bob"})
+    await bot.say(f"/probe_res {aid} 1 0 Rapport moral", member="alice")
+    await bot.say("/voter pour", member="alice")
+    closed = await bot.say("/cloturer", member="alice")
+    # 4 present or represented, but only 2 present in person: half of 6 is 3.
+    assert "Résolution n°1 : quorum non atteint" in closed[0]

@@ -287,3 +287,14 @@ def test_motion_bars_over_votes_cast_threshold_marked_abstentions_apart() -> Non
         "   1",
         "┃ seuil : 66,7 % des suffrages exprimés (il faut 11 pour).",
     ] == lines
+
+
+@pytest.mark.parametrize(
+    ("expected", "present", "in_person"),
+    [(A, 12, None), (A, 12, 10), (Q, 12, 9)],  # a quarter of 40 is 10
+)
+def test_quorum_counting_only_those_present(
+    expected: Outcome, present: int, in_person: int | None
+) -> None:
+    count = MotionCount(4, 1, 0, 40, 0, present, in_person=in_person)
+    assert expected == decide_motion(count, MotionRules(quorum="1/4")).outcome
