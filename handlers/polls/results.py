@@ -161,7 +161,10 @@ def _live_tally(services: Services, poll: PollRecord) -> Tally:
     voices = assembly_voices(services, poll)
     present = None if voices is None else len(voices.present) + len(voices.proxies)
     in_person = None
-    only_present = services.store.statutes.get(poll.association_id).quorum_of == "present"
+    only_present = (
+        voices is not None
+        and services.store.statutes.get(poll.association_id).quorum_of == "present"
+    )
     if voices is not None and only_present:
         in_person = len(voices.present)  # the statutes count only those present
     if poll.secret:
