@@ -165,6 +165,10 @@ async def test_election_more_than_seats_refused(bot: Harness) -> None:
         ("/election Bureau", "Nommez les candidats"),
         ("/election Bureau | " + "x" * 10_000, "limité à 100 caractères"),
         ("/election  | Paul", "Écrivez pour quoi"),
+        ("/election " + "B" * 10_000 + " | Paul", "trop longue"),
+        ("/election Bureau | " + " | ".join(f"C{i}" for i in range(25)), "au plus 19 candidats"),
+        ("/election Bureau | Paul | \u200b", "est vide"),
+        ("/election Bureau | Paul | Pau\u200bl", "est donné deux fois"),
     ],
 )
 async def test_election_bad_input(bot: Harness, command: str, expected: str) -> None:
@@ -309,3 +313,16 @@ async def test_election_majority_fixed_when_opened(bot: Harness) -> None:
     await bot.say("/voter 1 2", member="carol")
     closed = await bot.say("/cloturer 1", member="alice")
     assert "Élu·es : Paul." in closed[-1]
+
+
+async def test_election_hostile_names_kept_as_text(bot: Harness) -> None:
+    replies = await bot.say(
+        "/election Bureau | <b>Paul</b> | \u202eSophie | Zoé & Léa | public", member="alice"
+    )
+    assert "1. <b>Paul</b>\n" in replies[0]
+    assert "3. Zoé & Léa\n" in replies[0]
+
+
+async def test_election_refused_in_a_private_chat(bot: Harness) -> None:
+    replies = await bot.say("/election Bureau | Paul | Sophie", member="alice", room="dm-alice")
+    assert replies[0].startswith("Les sondages et les motions se votent en groupe")

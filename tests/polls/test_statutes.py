@@ -375,3 +375,10 @@ async def test_motion_quorum_and_majority_words(bot: Harness) -> None:
     created = await bot.say("/motion Budget | quorum un quart | unanimité", member="alice")
     assert "quorum : un quart des membres" in created[0]
     assert "l'unanimité des suffrages exprimés" in created[0]
+
+
+async def test_bylaws_in_a_private_chat_refused(bot: Harness) -> None:
+    replies = await bot.say("/statuts quorum 1/4", member="alice", room="dm-alice")
+    assert [
+        "Les règles appartiennent à une association : demandez-les dans l'un de ses salons."
+    ] == (replies)
