@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.context import RoomVoice, Services
+from bot.i18n import _
 from handlers.polls.statutes import describe_majority
 from handlers.polls.tally import (
     AbstentionRule,
@@ -333,19 +334,23 @@ def result_sentence(voice: RoomVoice, tally: Tally, number: int | None = None) -
             tally.count(BLANK),
         )
     rule = describe_majority(voice, poll.majority, poll.majority_of)
-    if result.outcome is Outcome.ADOPTED:
-        sentence = voice.t(
-            "{subject} adopted by {rule}: {figures}.", subject=subject, rule=rule, figures=figures
+    adopted = result.outcome is Outcome.ADOPTED
+    if number is None:  # a sentence with its verb: « La motion est adoptée à … »
+        template = (
+            _("The motion is adopted by {rule}: {figures}.")
+            if adopted
+            else _("The motion is rejected ({rule} required): {figures}.")
         )
-        if yes < result.yes_needed:
-            sentence += " " + voice.t("The chair's casting vote broke the tie.")
-        return sentence
-    return voice.t(
-        "{subject} rejected ({rule} required): {figures}.",
-        subject=subject,
-        rule=rule,
-        figures=figures,
-    )
+    else:  # a resolution's heading style: « Résolution n°3 adoptée à … »
+        template = (
+            _("{subject} adopted by {rule}: {figures}.")
+            if adopted
+            else _("{subject} rejected ({rule} required): {figures}.")
+        )
+    sentence = voice.t(template, subject=subject, rule=rule, figures=figures)
+    if adopted and yes < result.yes_needed:
+        sentence += " " + voice.t("The chair's casting vote broke the tie.")
+    return sentence
 
 
 def resolution_number(services: Services, poll: PollRecord) -> int | None:

@@ -182,7 +182,7 @@ async def test_register_and_exports_show_blank_votes(bot: Harness) -> None:
     lines = csv_file.content.decode("utf-8-sig").splitlines()
     # Issue 13: « ; » in French rooms, and Markdown as sentences (no pipe table).
     assert lines[0].startswith("n°;clôture;type;question;résultat;votants;pour;contre;")
-    assert ";adoptée;3;1;0;1;1;100;La motion adoptée" in lines[1]
+    assert ";adoptée;3;1;0;1;1;100;La motion est adoptée" in lines[1]
     assert "1 pour, 0 contre, 1 abstention, 1 blanc." in md_file.content.decode()
 
 

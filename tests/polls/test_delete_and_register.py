@@ -17,9 +17,7 @@ async def test_poll_delete_without_votes(bot: Harness) -> None:
     assert "Le sondage n°1 est supprimé : il n'avait aucun vote." == replies[-1]
     assert bot.app.services.store.polls.get(1) is None
     assert any("🗑 Le sondage n°1 a été supprimé avant tout vote." == e.out.text for e in bot.edits)
-    assert ["Rien n'a encore été clôturé : ni sondage, ni motion."] == await bot.say(
-        "/decisions"
-    )
+    assert ["Rien n'a encore été clôturé : ni sondage, ni motion."] == await bot.say("/decisions")
 
 
 async def test_poll_delete_english(bot: Harness) -> None:

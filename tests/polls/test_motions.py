@@ -103,7 +103,7 @@ async def test_closed_motion_outcome_does_not_change_with_later_proxies(
     assert sent[-1].attachment is not None
     # Issue 13: the Markdown register is sentences, not a pipe table.
     assert (
-        "La motion rejetée (la majorité simple requise) : 1 pour, 1 contre"
+        "La motion est rejetée (la majorité simple requise) : 1 pour, 1 contre"
         in sent[-1].attachment.content.decode()
     )
     assert markdown

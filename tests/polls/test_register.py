@@ -49,7 +49,7 @@ async def test_register_lists_and_exports_decisions(bot: Harness) -> None:
     )
     assert lines[1].startswith("1;mardi 1 décembre 2026;sondage;Pizza ?;;1;;;;;;Résultat")
     assert (
-        "2;mardi 1 décembre 2026;motion;Comptes 2025;adoptée;1;1;0;0;0;100;La motion adoptée "
+        "2;mardi 1 décembre 2026;motion;Comptes 2025;adoptée;1;1;0;0;0;100;La motion est adoptée "
         "à la majorité simple : 1 pour, 0 contre, 0 abstention, 0 blanc." == lines[2]
     )
     assert ("decisions.md", "text/markdown") == (md_file.filename, md_file.mime)
@@ -59,8 +59,8 @@ async def test_register_lists_and_exports_decisions(bot: Harness) -> None:
         "# Registre des décisions\n\n"
         "- n°1, sondage « Pizza ? », vote clos le mardi 1 décembre 2026 : Résultat : Reine "
         "(1 voix).\n"
-        "- n°2, motion « Comptes 2025 », vote clos le mardi 1 décembre 2026 : La motion adoptée à "
-        "la majorité simple : 1 pour, 0 contre, 0 abstention, 0 blanc.\n"
+        "- n°2, motion « Comptes 2025 », vote clos le mardi 1 décembre 2026 : La motion est "
+        "adoptée à la majorité simple : 1 pour, 0 contre, 0 abstention, 0 blanc.\n"
     ) == md_file.content.decode()
 
 
@@ -102,9 +102,7 @@ async def test_register_export_in_english_is_a_file(bot: Harness) -> None:
 
 
 async def test_register_empty_and_bad_format(bot: Harness) -> None:
-    assert ["Rien n'a encore été clôturé : ni sondage, ni motion."] == await bot.say(
-        "/decisions"
-    )
+    assert ["Rien n'a encore été clôturé : ni sondage, ni motion."] == await bot.say("/decisions")
     bad = await bot.say("/decisions pdf")
     assert bad[0].startswith("Choisissez csv ou markdown.")
 

@@ -346,7 +346,7 @@ async def test_casting_vote_breaks_a_tie_of_a_public_motion(bot: Harness) -> Non
     await bot.say("/vote contre", member="bob")
     closed = await bot.say("/cloturer", member="alice")
     assert (
-        "La motion adoptée à la majorité simple : 1 pour, 1 contre, 0 abstention, 0 blanc. "
+        "La motion est adoptée à la majorité simple : 1 pour, 1 contre, 0 abstention, 0 blanc. "
         "L'égalité a été départagée par la voix prépondérante de la présidence de séance."
     ) in closed[0]
 
@@ -358,7 +358,7 @@ async def test_casting_vote_never_in_a_secret_ballot(bot: Harness) -> None:
     await bot.say("/vote 1 pour", member="alice", room="dm-alice")
     await bot.say("/vote 1 contre", member="bob", room="dm-bob")
     closed = await bot.say("/cloturer 1", member="alice")
-    assert "La motion rejetée (la majorité simple requise) : 1 pour, 1 contre" in closed[0]
+    assert "La motion est rejetée (la majorité simple requise) : 1 pour, 1 contre" in closed[0]
 
 
 async def test_motion_defaults_to_the_statutes_unless_it_says_otherwise(bot: Harness) -> None:

@@ -214,7 +214,7 @@ def test_result_sentence_the_issue_example_french() -> None:
 
 def test_result_sentence_english_without_number() -> None:
     assert (
-        "The motion adopted by a two-thirds majority of the votes cast: 11 for, 5 against "
+        "The motion is adopted by a two-thirds majority of the votes cast: 11 for, 5 against "
         "(68.8 %, 66.7 % needed), 2 abstentions, 1 blank."
         == result_sentence(voice("en"), tally(motion(), 11, 5, 2, 1))
     )
@@ -224,37 +224,38 @@ def test_result_sentence_english_without_number() -> None:
     ("expected", "majority", "counts"),
     [
         (
-            "La motion rejetée (la majorité des deux tiers des suffrages exprimés requise) : "
+            "La motion est rejetée (la majorité des deux tiers des suffrages exprimés requise) : "
             "10 pour, 6 contre (62,5 %, il fallait 66,7 %), 0 abstention, 0 blanc.",
             "two_thirds",
             (10, 6, 0, 0),
         ),
         (
-            "La motion adoptée à la majorité simple : 6 pour, 3 contre, 1 abstention, 2 blancs.",
+            "La motion est adoptée à la majorité simple : 6 pour, 3 contre, 1 abstention, "
+            "2 blancs.",
             "simple",
             (6, 3, 1, 2),
         ),
         (
-            "La motion adoptée à la majorité absolue des suffrages exprimés : 6 pour, 5 contre "
-            "(54,5 %, il fallait plus de 50 %), 0 abstention, 0 blanc.",
+            "La motion est adoptée à la majorité absolue des suffrages exprimés : 6 pour, "
+            "5 contre (54,5 %, il fallait plus de 50 %), 0 abstention, 0 blanc.",
             "absolute",
             (6, 5, 0, 0),
         ),
         (
-            "La motion rejetée (l'unanimité des suffrages exprimés requise) : 9 pour, 1 contre "
-            "(90 %, il fallait 100 %), 0 abstention, 0 blanc.",
+            "La motion est rejetée (l'unanimité des suffrages exprimés requise) : 9 pour, "
+            "1 contre (90 %, il fallait 100 %), 0 abstention, 0 blanc.",
             "unanimity",
             (9, 1, 0, 0),
         ),
         (
-            "La motion adoptée à la majorité des trois quarts des suffrages exprimés : 12 pour, "
-            "4 contre (75 %, il fallait 75 %), 3 abstentions, 0 blanc.",
+            "La motion est adoptée à la majorité des trois quarts des suffrages exprimés : "
+            "12 pour, 4 contre (75 %, il fallait 75 %), 3 abstentions, 0 blanc.",
             "3/4",
             (12, 4, 3, 0),
         ),
         (
-            "La motion adoptée à la majorité des 3/5 des suffrages exprimés : 6 pour, 4 contre "
-            "(60 %, il fallait 60 %), 0 abstention, 0 blanc.",
+            "La motion est adoptée à la majorité des 3/5 des suffrages exprimés : 6 pour, "
+            "4 contre (60 %, il fallait 60 %), 0 abstention, 0 blanc.",
             "3/5",
             (6, 4, 0, 0),
         ),
