@@ -29,6 +29,7 @@ CANCEL_WORDS = ("annuler", "cancel", "supprimer", "remove")
 ICS_WORDS = ("ics", "ical", "calendrier", "calendar")
 DEFAULT_WARNINGS = (24 * 60,)  # J-1
 PLACE_LIMIT = 300
+TITLE_LIMIT = 200
 MAX_WARNINGS = 10
 _UNIT_MINUTES = {"j": 1440, "d": 1440, "h": 60, "m": 1, "min": 1, "w": 10080, "s": 10080}
 _BEFORE = re.compile(r"^(j|d|h|m|s|w)-([0-9]{1,4})$")  # J-7, H-2, D-1, S-1 (semaine), W-1
@@ -77,7 +78,13 @@ def _title_and_start(ctx: Context, text: str, with_place: bool) -> tuple[str, da
     words = text.split()
     error: UsageError | None = None
     misread: UsageError | None = None  # a date was there but could not be used
+    too_long = False
     for i in range(1, len(words)):
+        if len(" ".join(words[:i])) > TITLE_LIMIT:
+            too_long = True  # past the longest name: a 10 KB text is not read word after word
+            break
+        if len(words) - i > MAX_DATE_WORDS:
+            continue  # too long to be a date alone: a place follows (read below), or nothing
         try:
             moment = _moment(ctx, words[i:])
         except UsageError as problem:
@@ -93,6 +100,8 @@ def _title_and_start(ctx: Context, text: str, with_place: bool) -> tuple[str, da
             return found
     if error is not None and "past" in error.msgid:
         raise error
+    if too_long:
+        raise UsageError("An event's name is limited to 200 characters.")
     raise UsageError("Write the event's name, then its date and time: “AG le 12 décembre à 14h”.")
 
 
@@ -125,13 +134,17 @@ def _with_trailing_place(
 ) -> tuple[str, datetime, str] | None:
     """Title, date, then a place: the earliest date start, the longest date read."""
     for i in range(1, len(words) - 1):
+        if len(" ".join(words[:i])) > TITLE_LIMIT:
+            return None
         for j in range(min(len(words) - 1, i + MAX_DATE_WORDS), i, -1):
             place = words[j:]
             if _date_word(place[0]) or fold(place[0]).strip(".,") in _TIME_WORDS:
                 continue
             try:
                 moment = _moment(ctx, words[i:j])
-            except UsageError:
+            except UsageError as problem:
+                if misread is None and problem.msgid not in _NOT_A_DATE:
+                    misread = problem
                 continue
             _check_title_end(words[i - 1], misread)
             while place and fold(place[0]) in _PLACE_LEAD:
@@ -203,7 +216,7 @@ async def event(ctx: Context) -> None:
     else:
         head, warnings = _split_warnings(text)
         title, starts_at, place = _title_and_start(ctx, head, with_place=True)
-    if len(title) > 200:
+    if len(title) > TITLE_LIMIT:
         raise UsageError("An event's name is limited to 200 characters.")
     place = clip(place, len(place) + 1)  # control characters and line breaks gone, not cut
     if len(place) > PLACE_LIMIT:

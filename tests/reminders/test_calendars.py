@@ -344,3 +344,27 @@ async def test_event_and_reminder_say_the_zone_only_when_not_the_default(bot: Ha
         == event[0].splitlines()[0]
     )
     assert "(America/Montreal). Rappel n°" in reminder[0]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("mot " * 2500, "Le nom d'un événement est limité à 200 caractères."),
+        (
+            "le 31 février à 19h salle des fêtes de la mairie du 3e arrondissement",
+            "Je n'ai pas compris la date « le 31 février à 19h ».",
+        ),
+    ],
+)
+async def test_event_long_or_misread_text_gets_its_reason(
+    bot: Harness, typed: str, expected: str
+) -> None:
+    replies = await bot.say("/evenement AG " + typed)
+    assert replies[0].startswith(expected)
+    assert [] == bot.app.store.events.active()
+
+
+async def test_event_place_of_45_words_after_the_time(bot: Harness) -> None:
+    await bot.say("/evenement AG le 12 janvier à 19h " + "salle " * 45)
+    [record] = bot.app.store.events.active()
+    assert ("AG", 45) == (record.title, len(record.place.split()))
