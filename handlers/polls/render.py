@@ -100,7 +100,7 @@ def rules_text(voice: RoomVoice, poll: PollRecord) -> str:
     quorum_share = fraction(poll.quorum) if poll.quorum else None
     if quorum_share is not None and quorum_share[0] > 0:
         parts.insert(
-            0, voice.t("quorum {share} of the members", share=describe_share(voice, quorum_share))
+            0, voice.t("quorum: {share} of the members", share=describe_share(voice, quorum_share))
         )
     elif poll.quorum_percent:
         parts.insert(0, voice.t("quorum {n} % of the members", n=poll.quorum_percent))
