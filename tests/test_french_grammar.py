@@ -16,7 +16,8 @@ CATALOGS = sorted((Path(__file__).parent.parent / "bot/locales/fr/LC_MESSAGES").
 # « d'Odile », which a message cannot know; the sentence must be turned another way.
 NAME_AFTER_DE = re.compile(
     r"(?<![\w'’-])(de|que|jusque|lorsque|puisque|le|la) "
-    r"\{(name|names|giver|holder|member|creator|voter|who|candidate|association|rooms)\}"
+    r"\{(name|names|giver|holder|member|creator|voter|who|candidate|association|rooms|room|"
+    r"feed|zone|value|word|title)\}"
 )
 # « de » (and the like) before a vowel in the text itself: « Ce que assobot ».
 ELISION = re.compile(

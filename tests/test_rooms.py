@@ -152,13 +152,13 @@ UNKNOWN_ZONE = (
     ("expected", "value"),
     [
         (
-            "« right/Europe/Paris » est la copie système de Europe/Paris, pas un nom de fuseau "
-            "horaire : écrivez Europe/Paris.",
+            "« right/Europe/Paris » est la copie système du fuseau Europe/Paris, pas un nom "
+            "de fuseau horaire : écrivez Europe/Paris.",
             "right/Europe/Paris",
         ),
         (
-            "« posix/America/Montreal » est la copie système de America/Montreal, pas un nom de "
-            "fuseau horaire : écrivez America/Montreal.",
+            "« posix/America/Montreal » est la copie système du fuseau America/Montreal, pas "
+            "un nom de fuseau horaire : écrivez America/Montreal.",
             "posix/America/Montreal",
         ),
         (UNKNOWN_ZONE.format(value="localtime").split("\n")[0], "localtime"),

@@ -125,7 +125,7 @@ async def test_flux_direct_posts_new_entries_as_they_come(
 ) -> None:
     url = server.serve("/rss", rss("Mairie", items(1)))
     await follow(bot, url)
-    assert ["Les nouveautés de Mairie seront publiées ici au fil de l’eau."] == await bot.say(
+    assert ["Les nouveautés du flux Mairie seront publiées ici au fil de l’eau."] == await bot.say(
         "/flux 1 direct", member="alice"
     )
     shown = len(bot.replies)
@@ -137,7 +137,7 @@ async def test_flux_direct_posts_new_entries_as_they_come(
         "  http://example.org/2"
     ] == room_texts(bot, start=shown)
     assert bot.sent[-1].out.link_preview is False  # a list of links: no preview card
-    assert ["Les nouveautés de Mairie seront seulement dans le résumé."] == await bot.say(
+    assert ["Les nouveautés du flux Mairie seront seulement dans le résumé."] == await bot.say(
         "/flux 1 resume", member="alice"
     )
 
@@ -293,7 +293,7 @@ async def test_flux_suppr_stops_following(bot: Harness, server: FeedServer) -> N
         ("/flux ajouter", "Donnez l’adresse du flux ou du site."),
         ("/flux suppr 99999999999999999999", "99999999999999999999 est trop grand"),
         ("/flux 99999999999999999999 direct", "99999999999999999999 est trop grand"),
-        ("/flux n’importe", "Je ne sais pas quoi faire de n’importe."),
+        ("/flux n’importe", "Je ne sais pas quoi faire de « n’importe »."),
     ],
 )
 async def test_flux_hostile_inputs_get_a_clear_reply(
