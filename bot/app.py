@@ -303,14 +303,18 @@ def stale_limits(config: Config) -> dict[str, timedelta]:
 def skip_unused_imports(config: Config) -> None:
     """For the ``assobot run`` process only: python-telegram-bot imports, when installed,
     cryptography (Telegram Passport, which the bot never uses) and tornado (its webhook
-    server, needed in webhook mode only): about 9 MB and 30 ms. Marked absent here, before
-    anything imports them. A process that may need them later (a test session) must not call
-    this."""
-    if not config.telegram.enabled or "telegram" in sys.modules:
-        return
-    unused = ["cryptography"]
-    if config.telegram.mode != "webhook":
-        unused.append("tornado")
+    server, needed in webhook mode only): about 9 MB and 30 ms. matrix-nio's pycryptodome
+    declares its C functions through cffi when cffi is importable, parsing C text with
+    pycparser at every start (about 40 ms and 1.5 MB); without cffi it uses ctypes, the same
+    functions. Marked absent here, before anything imports them. A process that may need
+    them later (a test session) must not call this."""
+    unused = []
+    if config.telegram.enabled and "telegram" not in sys.modules:
+        unused.append("cryptography")
+        if config.telegram.mode != "webhook":
+            unused.append("tornado")
+    if config.matrix.enabled and "nio" not in sys.modules:
+        unused.append("cffi")  # vodozemac (nio's Olm) is a Rust module, not a cffi one
     for name in unused:
         if name not in sys.modules:
             sys.modules[name] = None  # type: ignore[assignment]  # import now raises ImportError

@@ -103,6 +103,7 @@ MATRIX = '[matrix]\nhomeserver = "http://127.0.0.1:1"\nuser_id = "@b:example.org
             {"telegram", "tornado"},
             {"cryptography"},
         ),
+        (MATRIX, ["matrix"], {"nio"}, {"cffi", "pycparser", "telegram"}),
         (
             TELEGRAM + "\n\n" + MATRIX,
             ["matrix", "telegram"],
@@ -110,7 +111,7 @@ MATRIX = '[matrix]\nhomeserver = "http://127.0.0.1:1"\nuser_id = "@b:example.org
             {"cryptography", "tornado"},
         ),
     ],
-    ids=["polling", "webhook", "both platforms"],
+    ids=["polling", "webhook", "matrix", "both platforms"],
 )
 def test_assobot_run_skips_what_python_telegram_bot_would_load_unused(
     tmp_path: Path, sections: str, adapters: list[str], loaded: set[str], skipped: set[str]
@@ -119,6 +120,25 @@ def test_assobot_run_skips_what_python_telegram_bot_would_load_unused(
     assert adapters == built
     assert loaded == loaded & modules
     assert set() == skipped & modules
+
+
+def test_matrix_attachments_still_encrypt_without_cffi(tmp_path: Path) -> None:
+    code = f"""
+import sys
+from pathlib import Path
+from bot.config import load_config
+from bot.app import skip_unused_imports
+
+(Path({str(tmp_path)!r}) / "config.toml").write_text({'data_dir = "d"' + chr(10) + MATRIX!r})
+skip_unused_imports(load_config(Path({str(tmp_path)!r}) / "config.toml", env={{}}))
+from nio.crypto.attachments import decrypt_attachment, encrypt_attachment
+from Crypto.Util import _raw_api
+
+data, keys = encrypt_attachment(b"minutes" * 1000)
+plain = decrypt_attachment(data, keys["key"]["k"], keys["hashes"]["sha256"], keys["iv"])
+print(plain == b"minutes" * 1000, _raw_api.backend, "cffi" in sys.modules and sys.modules["cffi"])
+"""
+    assert "True ctypes None" == run_python(code)
 
 
 def run_python(code: str) -> str:
