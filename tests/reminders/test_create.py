@@ -14,17 +14,13 @@ def fired(bot: Harness, text: str) -> list[str]:
 
 async def test_remind_echoes_the_absolute_date_in_french(bot: Harness) -> None:
     replies = await bot.say("/rappel demain 18h Apporter les clés")
-    assert replies[0].startswith(
-        "C'est noté : mercredi 2 décembre 2026 à 18:00. Rappel n°1."
-    )
+    assert replies[0].startswith("C'est noté : mercredi 2 décembre 2026 à 18:00. Rappel n°1.")
 
 
 async def test_remind_echoes_the_absolute_date_in_english(bot: Harness) -> None:
     await bot.say(":lang en")
     replies = await bot.say("/remind tomorrow at 6pm Bring the keys")
-    assert replies[0].startswith(
-        "Noted: Wednesday 2 December 2026 at 18:00. Reminder #1."
-    )
+    assert replies[0].startswith("Noted: Wednesday 2 December 2026 at 18:00. Reminder #1.")
 
 
 async def test_remind_refuses_past_and_nonsense_with_a_reason(bot: Harness) -> None:
