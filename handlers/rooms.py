@@ -94,9 +94,12 @@ async def pair(ctx: Context) -> None:
         return
     if taken.created_by == ctx.sender.key:
         # The organizer who asked for the code typed it here: they chose both rooms.
-        ctx.store.rooms.link(origin.key, ctx.room.key)
+        statutes = _statutes_outcome(ctx, origin.association_id, ctx.room.association_id)
+        _link(ctx, origin.key, ctx.room.key)
         here = ctx.store.rooms.get(ctx.room.key) or ctx.room
-        await ctx.reply(_linked_text(ctx, origin, ctx.lang))
+        await ctx.reply(
+            _linked_text(ctx, origin, ctx.lang) + _replaced_text(ctx, statutes, origin, ctx.lang)
+        )
         await ctx.send(
             origin.key,
             Outgoing(
@@ -106,6 +109,7 @@ async def pair(ctx: Context) -> None:
                     room=room_label(here),
                     member=ctx.sender.name,
                 )
+                + _carried_text(ctx, statutes, here, origin.language)
             ),
         )
         return
@@ -146,6 +150,48 @@ async def pair(ctx: Context) -> None:
             "them does.",
             room=room_label(origin),
         )
+    )
+
+
+def _statutes_outcome(ctx: Context, into: int, moving: int) -> str:
+    """What linking ``moving`` into ``into`` does to the statutes (asked before linking):
+    ``replaced`` (``moving``'s rules give way to ``into``'s), ``carried`` (``into`` had set
+    none and takes ``moving``'s) or ``""``."""
+    if ctx.store.statutes.replaced_by_link(into, moving):
+        return "replaced"
+    if ctx.store.statutes.carried_by_link(into, moving):
+        return "carried"
+    return ""
+
+
+def _link(ctx: Context, origin_key: str, joining_key: str) -> bool:
+    linked = ctx.store.rooms.link(origin_key, joining_key)
+    # The roll of the joining association merged: who has a voice in an assembly may differ.
+    ctx.store.assembly.forget_cached()
+    return linked
+
+
+def _replaced_text(ctx: Context, outcome: str, origin: RoomRecord, lang: str) -> str:
+    """Told to the joining room when the rules it had set gave way to the first room's."""
+    if outcome != "replaced":
+        return ""
+    return "\n" + ctx.t(
+        "The statutes this room had set were replaced by those of {room}: see /{name}.",
+        lang=lang,
+        room=room_label(origin),
+        name=_name_in(ctx, "bylaws", lang),
+    )
+
+
+def _carried_text(ctx: Context, outcome: str, joining: RoomRecord, lang: str) -> str:
+    """Told to the first room when it had set no rules and now follows the joining room's."""
+    if outcome != "carried":
+        return ""
+    return "\n" + ctx.t(
+        "The statutes set in {room} now apply to this room too: see /{name}.",
+        lang=lang,
+        room=room_label(joining),
+        name=_name_in(ctx, "bylaws", lang),
     )
 
 
@@ -191,14 +237,17 @@ async def answer_link_request(ctx: Context) -> None:
             "{room} refused to link with this room.", lang=joining.language, room=room_label(here)
         )
     else:
-        if joining.private or not ctx.store.rooms.link(ctx.room.key, joining.key):
+        statutes = _statutes_outcome(ctx, ctx.room.association_id, joining.association_id)
+        if joining.private or not _link(ctx, ctx.room.key, joining.key):
             raise Refusal("This room is already linked with {room}.", room=room_label(joining))
         outcome = ctx.t(
             "{room} is now linked with this room (confirmed by {member}).",
             room=room_label(joining),
             member=ctx.sender.name,
+        ) + _carried_text(ctx, statutes, joining, ctx.lang)
+        notice = _linked_text(ctx, here, joining.language) + _replaced_text(
+            ctx, statutes, here, joining.language
         )
-        notice = _linked_text(ctx, here, joining.language)
     if ctx.message.message_id:
         await ctx.edit(ctx.room.key, ctx.message.message_id, Outgoing(outcome))
     else:

@@ -423,39 +423,7 @@ class AssemblyRepo:
             )
             if not cursor.rowcount:
                 return False
-            live = """assembly_id IN (SELECT id FROM assemblies WHERE association_id = ?
-                      AND status != 'closed')"""
-            for table, column in (
-                ("attendance", "person_key"),
-                ("assembly_proxies", "giver_key"),
-                ("assembly_proxies", "holder_key"),
-            ):
-                self.db.execute(
-                    f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ? AND {live}",
-                    [member_key, old, association_id],
-                )
-                self.db.execute(
-                    f"DELETE FROM {table} WHERE {column} = ? AND {live}", [old, association_id]
-                )
-            # A proxy that now names the member on both ends gives nothing.
-            self.db.execute(
-                f"DELETE FROM assembly_proxies WHERE giver_key = holder_key AND {live}",
-                [association_id],
-            )
-            # A voice already cast for the name in an open secret ballot stays cast for the
-            # member: "has voted" follows, so the member cannot vote a second time.
-            self.db.execute(
-                """UPDATE OR IGNORE secret_voters SET voter_key = ? WHERE voter_key = ?
-                   AND poll_id IN (SELECT id FROM polls WHERE association_id = ?
-                   AND closed_at IS NULL)""",
-                [member_key, old, association_id],
-            )
-            for column in ("chair_key", "secretary_key"):
-                self.db.execute(
-                    f"""UPDATE assemblies SET {column} = ? WHERE {column} = ?
-                        AND association_id = ? AND status != 'closed'""",
-                    [member_key, old, association_id],
-                )
+            _rekey(self.db, old, member_key, live_of=association_id)
         self._voices.clear()
         return True
 
@@ -873,3 +841,93 @@ class AssemblyRepo:
             [room_key, message_id],
         )
         return int(row["assembly_id"]) if row else None
+
+
+# Every column that holds a person key of an assembly (a member's or ``roll:<id>``).
+_PERSON_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("attendance", "person_key"),
+    ("assembly_proxies", "giver_key"),
+    ("assembly_proxies", "holder_key"),
+)
+
+
+def _rekey(db: Database, old: str, new: str, *, live_of: int | None) -> None:
+    """What assemblies recorded under person key ``old`` (attendance, proxies, chair,
+    secretary, a voice cast in a secret ballot) moves to ``new``: in the assemblies of
+    association ``live_of`` not yet closed, or everywhere when None. Where both keys hold a row
+    that allows one, ``new``'s is kept; a proxy naming one person on both ends goes."""
+    params: list[int] = [] if live_of is None else [live_of]
+    live = "1"
+    open_polls = "1"
+    status = ""
+    if live_of is not None:
+        live = """assembly_id IN (SELECT id FROM assemblies WHERE association_id = ?
+                  AND status != 'closed')"""
+        open_polls = """poll_id IN (SELECT id FROM polls WHERE association_id = ?
+                        AND closed_at IS NULL)"""
+        status = "AND association_id = ? AND status != 'closed'"
+    for table, column in _PERSON_COLUMNS:
+        db.execute(
+            f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ? AND {live}",
+            [new, old, *params],
+        )
+        db.execute(f"DELETE FROM {table} WHERE {column} = ? AND {live}", [old, *params])
+    # A proxy that now names the member on both ends gives nothing.
+    db.execute(f"DELETE FROM assembly_proxies WHERE giver_key = holder_key AND {live}", params)
+    # A voice already cast for the name in an open secret ballot stays cast for the member:
+    # "has voted" follows, so the member cannot vote a second time.
+    db.execute(
+        f"UPDATE OR IGNORE secret_voters SET voter_key = ? WHERE voter_key = ? AND {open_polls}",
+        [new, old, *params],
+    )
+    for column in ("chair_key", "secretary_key"):
+        db.execute(
+            f"UPDATE assemblies SET {column} = ? WHERE {column} = ? {status}",
+            [new, old, *params],
+        )
+
+
+def merge_rolls(db: Database, into: int, moving: int) -> None:
+    """Association ``moving`` joins ``into`` (inside the caller's transaction): its roll
+    follows. A name on both rolls (or two names tied to one member) is kept once, as
+    ``into``'s entry, tied to the member ``moving``'s entry was tied to when ``into``'s was
+    tied to nobody; what was recorded under the dropped entry's ``roll:<id>`` (attendance,
+    proxies, chair, secretary, a secret ballot's "has voted") moves to the kept one."""
+    twins = fetch_all(
+        db,
+        """SELECT m.id AS old_id, m.member_key AS old_member, s.id AS new_id,
+               s.member_key AS new_member, s.folded = m.folded AS same_name
+           FROM roll_entries m JOIN roll_entries s ON s.association_id = ?
+               AND (s.folded = m.folded OR s.member_key = m.member_key)
+           WHERE m.association_id = ? ORDER BY m.id, same_name DESC, s.id""",
+        [into, moving],
+    )
+    done: set[int] = set()
+    for twin in twins:
+        old_id = int(twin["old_id"])
+        if old_id in done:
+            continue
+        done.add(old_id)
+        new_id = int(twin["new_id"])
+        old_member: str | None = twin["old_member"]
+        kept: str = twin["new_member"] or ""
+        if not kept and old_member:
+            taken = fetch_one(
+                db,
+                """SELECT 1 AS x FROM roll_entries WHERE association_id = ?
+                   AND member_key = ?""",
+                [into, old_member],
+            )
+            if taken is None:
+                db.execute(
+                    "UPDATE roll_entries SET member_key = ? WHERE id = ?", [old_member, new_id]
+                )
+                _rekey(db, roll_key(new_id), old_member, live_of=into)
+                kept = old_member
+        # What was recorded under the dropped name goes to the member it was tied to, else
+        # to the kept entry.
+        _rekey(db, roll_key(old_id), old_member or kept or roll_key(new_id), live_of=None)
+        db.execute("DELETE FROM roll_entries WHERE id = ?", [old_id])
+    db.execute(
+        "UPDATE roll_entries SET association_id = ? WHERE association_id = ?", [into, moving]
+    )

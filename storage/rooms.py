@@ -11,8 +11,10 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.message import Member, Room
+from storage.assembly import merge_rolls
 from storage.links import merge_associations, move_room_links
 from storage.sql import fetch_all
+from storage.statutes import merge_statutes
 from storage.times import from_db, to_db
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
@@ -253,11 +255,17 @@ class RoomRepo:
             "UPDATE OR IGNORE proxies SET association_id = ? WHERE association_id = ?", pair
         )
         self.db.execute("DELETE FROM proxies WHERE association_id = ?", [moving])
-        # The roll and the assemblies follow (a name on both rolls is kept once).
-        self.db.execute(
-            "UPDATE OR IGNORE roll_entries SET association_id = ? WHERE association_id = ?", pair
-        )
+        # The roll and the assemblies follow (a name on both rolls is kept once, what was
+        # recorded under it following); the survivor keeps its statutes, or takes the other's
+        # when it set none.
+        merge_rolls(self.db, into, moving)
         self.db.execute("UPDATE assemblies SET association_id = ? WHERE association_id = ?", pair)
+        merge_statutes(self.db, into, moving)
+        # Digest choices (an item removed, a link pinned) follow, one made on both kept once.
+        self.db.execute(
+            "UPDATE OR IGNORE digest_edits SET association_id = ? WHERE association_id = ?", pair
+        )
+        self.db.execute("DELETE FROM digest_edits WHERE association_id = ?", [moving])
         merge_associations(self.db, into, moving)  # shared links too, a page kept once
         self.db.execute("DELETE FROM associations WHERE id = ?", [moving])
 

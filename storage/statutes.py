@@ -114,3 +114,30 @@ class StatuteRepo:
             [association_id],
         )
         return {r["key"]: (r["updated_by"], from_db(r["updated_at"])) for r in rows}
+
+    def replaced_by_link(self, into: int, moving: int) -> bool:
+        """Whether linking association ``moving`` into ``into`` replaces rules ``moving`` set:
+        both set some and they differ (the survivor's are kept, see ``merge_statutes``)."""
+        if into == moving or not self.changed(into) or not self.changed(moving):
+            return False
+        return self.get(into) != self.get(moving)
+
+    def carried_by_link(self, into: int, moving: int) -> bool:
+        """Whether linking association ``moving`` into ``into`` brings ``moving``'s rules to
+        ``into``, which set none."""
+        return into != moving and not self.changed(into) and bool(self.changed(moving))
+
+
+def merge_statutes(db: Database, into: int, moving: int) -> None:
+    """Association ``moving`` joins ``into`` (inside the caller's transaction): ``into`` keeps
+    its rules; when it set none, it takes ``moving``'s, so no association loses the rules it
+    set by linking (the rooms are told which rules apply)."""
+    has_rules = fetch_all(
+        db, "SELECT 1 AS x FROM association_statutes WHERE association_id = ? LIMIT 1", [into]
+    )
+    if not has_rules:
+        db.execute(
+            "UPDATE association_statutes SET association_id = ? WHERE association_id = ?",
+            [into, moving],
+        )
+    db.execute("DELETE FROM association_statutes WHERE association_id = ?", [moving])

@@ -189,7 +189,7 @@ async def test_pair_keeps_the_joining_rooms_polls_and_register(bot: Harness) -> 
 
     assert ["Vote enregistré pour le n°2 : Lundi."] == voted
     assert closed[0].startswith("🔒 Vote clos : 📊 Sondage n°2 : Date ?")
-    assert ["#2", "#1"] == re.findall(r"^#\d+", register[0], re.M)
+    assert ["n°1", "n°2"] == re.findall(r"^n°\d+", register[0], re.M)
 
 
 async def test_unpair_keeps_each_rooms_polls_and_register(bot: Harness) -> None:
@@ -204,8 +204,8 @@ async def test_unpair_keeps_each_rooms_polls_and_register(bot: Harness) -> None:
     await bot.say("/cloturer 3", room="asso", member="alice")
     asso = await bot.say("/decisions", room="asso", member="alice")
     assert ["Vote enregistré pour le n°2 : Mardi."] == voted
-    assert ["#1"] == re.findall(r"^#\d+", bureau[0], re.M)
-    assert ["#3"] == re.findall(r"^#\d+", asso[0], re.M)
+    assert ["n°1"] == re.findall(r"^n°\d+", bureau[0], re.M)
+    assert ["n°3"] == re.findall(r"^n°\d+", asso[0], re.M)
     assert ["Il n'y a pas de sondage n°3 ici."] == await bot.say(
         "/voter 3 1", room="bureau", member="carol"
     )
@@ -250,6 +250,7 @@ def test_migration_separates_private_chats_and_regroups_orphaned_polls(data_dir:
     )
     db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm045_link_requests'")
     db.execute("DROP TABLE link_requests")
+    db.execute("PRAGMA user_version = 0")  # an older database: its schema version is older too
     store.close()
 
     store = Store(config.database_path, language="fr", timezone="Europe/Paris")
