@@ -3,6 +3,7 @@ put the agenda's items to the vote one by one, show the quorum, close, and the m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 from bot.context import Context
@@ -237,8 +238,24 @@ def _refuse_open_votes(ctx: Context, assembly: AssemblyRecord) -> None:
         )
 
 
+# Words that make an agenda item an election of people, accents and case folded: « Élection
+# du bureau », « Renouvellement du bureau (élection) », « Élire le bureau », "Board
+# election", "Election of the board", "Elect the treasurer".
+_ELECTION_WORDS = frozenset({"election", "elections", "elire", "elect"})
+# Before the word, these make it the subject of a motion: « règles d'élection », « mode
+# d'élection », "rules of election".
+_ABOUT_ELECTIONS = frozenset({"d", "de", "des", "of"})
+_WORD = re.compile(r"\w+")
+
+
 def _is_election(text: str) -> bool:
-    return norm(text).startswith(("election", "elect "))
+    """Whether an agenda item elects people (``/election`` opens it) rather than being a
+    motion voted for or against."""
+    words = _WORD.findall(norm(text))
+    return any(
+        word in _ELECTION_WORDS and (i == 0 or words[i - 1] not in _ABOUT_ELECTIONS)
+        for i, word in enumerate(words)
+    )
 
 
 async def _next(ctx: Context, rest: str) -> None:
