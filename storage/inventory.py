@@ -14,8 +14,8 @@ member seen in the rooms of two associations belongs to both): the export keeps 
 column: ``anonymise`` replaces the key with an anonymous token and empties the ``names``;
 ``delete`` removes the row; ``keep`` (legal records, e.g. a general assembly's attendance
 sheet kept at least five years) replaces the key with the token but keeps the names;
-``custom`` is handled by name in ``storage/erase.py`` (votes, secret ballots, frozen results,
-the member and their private rooms).
+``custom`` is handled by name in ``storage/privacy.py`` (votes, secret ballots, frozen
+results, the member's private rooms, organizer roles, the roll).
 """
 
 from __future__ import annotations
@@ -225,8 +225,9 @@ TABLES: dict[str, TablePolicy] = {
         "roll_entries.association_id",
         ("member_key", "added_by"),
         ("name",),
-        note="the member roll: /forgetme removes the member's entry",
-        erase="delete",
+        note="the member roll: /forgetme removes the member's own entry; the names an "
+        "organizer added are other people's and stay, without the link to the organizer",
+        erase="custom",
     ),
     "assemblies": TablePolicy(
         "assemblies.association_id",

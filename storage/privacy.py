@@ -45,6 +45,7 @@ class ForgetReport:
     links_anonymised: int = 0
     reminders_deleted: int = 0
     legal_records: int = 0  # general-assembly records kept with the name
+    roll_names_kept: int = 0  # names the member (an organizer) put on a roll: others' data
 
     @property
     def total(self) -> int:
@@ -143,7 +144,18 @@ class PrivacyRepo:
                 "DELETE FROM organizers WHERE member_key = ?", [key]
             ).rowcount
             self._anonymise_column("organizers", "granted_by", (), key, report)
+            self._forget_roll(key, report)
         return report
+
+    def _forget_roll(self, key: str, report: ForgetReport) -> None:
+        """The member's own entry on a roll goes; the names they added (other members, put
+        on the roll by an organizer) stay, no longer linked to them."""
+        report.deleted["roll_entries"] += self.db.execute(
+            "DELETE FROM roll_entries WHERE member_key = ?", [key]
+        ).rowcount
+        report.roll_names_kept += self._anonymise_column(
+            "roll_entries", "added_by", (), key, report
+        )
 
     def _forget_votes(self, key: str, report: ForgetReport) -> None:
         open_ballots = self.db.execute(

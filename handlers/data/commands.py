@@ -177,6 +177,16 @@ def forget_sentences(ctx: Context, report: ForgetReport) -> list[str]:
                 "association must keep them for several years; your account is unlinked."
             )
         )
+    if report.roll_names_kept:
+        lines.append(
+            ctx.tn(
+                "{n} name you put on the members' roll stays, without your name: it is "
+                "another member's.",
+                "{n} names you put on the members' roll stay, without your name: they are "
+                "other members'.",
+                report.roll_names_kept,
+            )
+        )
     lines.append(ctx.t("If you write here again, the bot will see you again as a new member."))
     return lines
 
@@ -204,6 +214,10 @@ async def forget_press(ctx: Context) -> None:
             command="/" + ctx.command_name("forgetme"),
         )
     report = ctx.store.privacy.forget(ctx.sender.key, links)
+    # What the repositories keep in memory may name the member (a voice at an open assembly,
+    # a poll's creator): read again from the database.
+    ctx.store.assembly.forget_cached()
+    ctx.store.polls.forget_cached()
     await ctx.reply("\n".join(forget_sentences(ctx, report)))
 
 

@@ -30,6 +30,8 @@ async def apply_retention(services: Services, now: datetime) -> None:
     if settings.links_days:
         privacy.prune_links(now - timedelta(days=settings.links_days))
     privacy.prune_processed_events(now - timedelta(days=PROCESSED_EVENTS_DAYS))
+    # Who has a voice at an assembly is kept in memory: read it again after these deletions.
+    services.store.assembly.forget_cached()
 
 
 @router.every(at=time(4, 20))
