@@ -462,8 +462,7 @@ async def organizer(ctx: Context) -> None:
         names = ", ".join(m.handle for m in granted) or ctx.t("nobody")
         await ctx.reply(
             ctx.t(
-                "Organizers named by command: {names}. Group admins (Matrix "
-                "power level 50 or more) are organizers too.",
+                "Organizers named by command: {names}. Group and room admins are organizers too.",
                 names=names,
             )
         )

@@ -226,6 +226,25 @@ async def test_organizer_listing(bot: Harness) -> None:
     assert replies[0].startswith("Organisateurs nommés par commande : @bob.")
 
 
+async def test_organizer_listing_names_no_platform(bot: Harness) -> None:
+    """The console, Telegram and Matrix all have admins: the reply speaks of none in
+    particular (no "Matrix power level" in a Telegram group)."""
+    await bot.say("salut", member="bob")
+    await bot.say("/organisateur bob", member="alice")
+
+    french = await bot.say("/organisateur", member="bob")
+    await bot.say("/langue en", member="alice")
+    english = await bot.say("/organizer", member="bob")
+
+    assert [
+        "Organisateurs nommés par commande : @bob. Les administrateurs du groupe ou du salon "
+        "sont aussi organisateurs."
+    ] == french
+    assert [
+        "Organizers named by command: @bob. Group and room admins are organizers too."
+    ] == english
+
+
 async def test_private_chat_member_is_organizer_there(bot: Harness) -> None:
     assert ["This room now speaks English."] == await bot.say(
         "/langue en", member="bob", room="dm-bob"
