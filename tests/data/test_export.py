@@ -9,6 +9,8 @@ import io
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,8 @@ import pytest
 from bot.cli import main
 from tests.data.conftest import populate
 from tests.harness import Harness
+
+ASSOBOT = Path(sys.executable).parent / "assobot"
 
 
 def export(data_dir: Path, *args: str) -> int:
@@ -192,18 +196,38 @@ async def test_export_onto_a_file_is_refused(
     assert "x" == target.read_text()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
 async def test_export_into_a_folder_not_writable_is_refused(
-    bot: Harness, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    bot: Harness, data_dir: Path, tmp_path: Path
 ) -> None:
+    await bot.say("/sondage Pizza ? | Oui | Non")
     parent = tmp_path / "locked"
     parent.mkdir()
     parent.chmod(0o500)
+    # The real command in its own process; root writes through file permissions, so it runs
+    # without capabilities (as in tests/test_startup_storage.py) and the folder stays locked.
+    unprivileged = ["setpriv", "--bounding-set=-all", "--"] if os.geteuid() == 0 else []
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSOBOT_")}
     try:
-        assert 2 == export(data_dir, str(parent / "out"))
+        result = subprocess.run(
+            [
+                *unprivileged,
+                str(ASSOBOT),
+                "export",
+                "--data-dir",
+                str(data_dir),
+                str(parent / "out"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
     finally:
         parent.chmod(0o700)
-    assert "permission denied" in capsys.readouterr().err
+    assert 2 == result.returncode, result.stderr
+    assert "permission denied" in result.stderr.lower()
+    assert "Traceback" not in result.stderr
+    assert [] == list(parent.iterdir())
 
 
 def test_export_without_a_database_is_one_line(
