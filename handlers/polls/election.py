@@ -146,8 +146,11 @@ def election_result(services: Services, poll: PollRecord) -> ElectionResult:
     return count_election(load_tally(services, poll), election_majority(services, poll))
 
 
-def election_sentences(voice: RoomVoice, poll: PollRecord, result: ElectionResult) -> list[str]:
-    """The result in sentences, for the close announcement and the minutes."""
+def election_sentences(
+    voice: RoomVoice, poll: PollRecord, result: ElectionResult, *, hint: bool = True
+) -> list[str]:
+    """The result in sentences, for the close announcement (``hint``: with the command that
+    opens the next round) and for the minutes and the register (without)."""
     lines = [
         voice.tn(
             "Election “{title}”, round {round}, {n} seat: {ballots} ballots, {blank} blank, "
@@ -189,13 +192,21 @@ def election_sentences(voice: RoomVoice, poll: PollRecord, result: ElectionResul
         )
     if result.elected:
         lines.append(voice.t("Elected: {names}.", names=", ".join(result.elected)))
-    if result.unfilled:
+    if result.unfilled and hint:
         lines.append(
             voice.tn(
                 "{n} seat is not filled: /{election} second round opens the next round.",
                 "{n} seats are not filled: /{election} second round opens the next round.",
                 result.unfilled,
                 election=voice.command("election"),
+            )
+        )
+    elif result.unfilled:
+        lines.append(
+            voice.tn(
+                "{n} seat is not filled at this round.",
+                "{n} seats are not filled at this round.",
+                result.unfilled,
             )
         )
     return lines

@@ -68,7 +68,7 @@ def decision_sentence(services: Services, voice: RoomVoice, tally: Tally) -> str
         return result_sentence(voice, tally, resolution_number(services, poll))
     if poll.seats is not None:
         result = count_election(tally, election_majority(services, poll))
-        return " ".join(election_sentences(voice, poll, result))
+        return " ".join(election_sentences(voice, poll, result, hint=False))
     return summary(voice, tally)
 
 

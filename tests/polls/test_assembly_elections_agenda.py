@@ -88,3 +88,71 @@ def _assembly(bot: Harness) -> int:
     found = bot.app.services.store.assembly.current(room.association_id)
     assert found is not None
     return found.id
+
+
+# « Questions diverses » is talked about, not voted -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("item", "language"),
+    [
+        ("Questions diverses", "fr"),
+        ("QUESTIONS diverses", "fr"),
+        ("Points divers", "fr"),
+        ("Divers", "fr"),
+        ("Any other business", "en"),
+        ("AOB", "en"),
+    ],
+)
+async def test_ag_suivant_any_other_business_is_not_put_to_the_vote(
+    bot: Harness, item: str, language: str
+) -> None:
+    if language == "en":
+        bot.app.set_room_language(Room("console", "asso", title="asso"), "en")
+    told = await _open(
+        bot,
+        f"/ag convoquer 12 janvier 19h | Salle | ordre du jour: {item}; Budget",
+    )
+
+    expected = {
+        "fr": f"Point n°1, « {item} », traité sans vote.",
+        "en": f"Item 1, “{item}”, dealt with without a vote.",
+    }[language]
+    assert [expected] == told
+    assert [] == bot.app.services.store.assembly.open_polls(_assembly(bot))
+    # The next item is a motion again.
+    await bot.say("/ag suivant", member="alice")
+    assert 1 == len(bot.app.services.store.assembly.open_polls(_assembly(bot)))
+
+
+@pytest.mark.parametrize("text", ["Questions diverses sur le budget 2027", "Divers travaux"])
+def test_an_item_only_starting_like_aob_is_voted(text: str) -> None:
+    from handlers.polls.assembly.agm import _not_voted
+
+    assert not _not_voted(text)
+
+
+# The minutes and the register speak no chat command -----------------------------------------
+
+
+async def test_minutes_of_an_election_with_a_seat_left_name_no_command(bot: Harness) -> None:
+    await _open(
+        bot,
+        "/ag convoquer 12 janvier 19h | Salle | ordre du jour: Élection du bureau",
+    )
+    await bot.say("/present", member="alice")
+    await bot.say("/present", member="bob")
+    await bot.say("/election Bureau | 2 postes | Martine | Paul | Sophie", member="alice")
+    await bot.say("/vote 1 1", member="alice")
+    await bot.say("/vote 1 2", member="bob")
+    closed = await bot.say("/cloturer 1", member="alice")
+    await bot.say("/ag clore", member="alice")
+    minutes = await bot.say("/ag pv", member="alice")
+
+    # The close announcement says how to go on; the minutes state the fact only.
+    assert "2 postes ne sont pas pourvus : /election 2e tour ouvre le tour suivant." in (
+        closed[0].split("\n")
+    )
+    lines = minutes[0].split("\n")
+    assert "2 postes ne sont pas pourvus à ce tour." in lines, minutes[0]
+    assert not any("/election" in line for line in lines), minutes[0]

@@ -258,6 +258,19 @@ def _is_election(text: str) -> bool:
     )
 
 
+# Agenda items members talk about without voting: « Questions diverses », « Points divers »,
+# "Any other business", "AOB".
+_NOT_VOTED = re.compile(
+    r"^(?:\d+\W*)?(?:questions? diverses?|points? divers|divers|informations? diverses?"
+    r"|any other business|other business|aob)\W*$"
+)
+
+
+def _not_voted(text: str) -> bool:
+    """Whether an agenda item is one members discuss without a vote (AOB)."""
+    return bool(_NOT_VOTED.match(norm(text)))
+
+
 async def _next(ctx: Context, rest: str) -> None:
     assembly = open_session(ctx)
     require_officer(ctx, assembly)
@@ -268,6 +281,9 @@ async def _next(ctx: Context, rest: str) -> None:
             "Every item of the agenda was dealt with: close the session with /{agm} close.",
             agm=ctx.command_name("agm"),
         )
+    if _not_voted(item.text):
+        await _skip(ctx, rest)
+        return
     if _is_election(item.text):
         ctx.store.assembly.set_item_poll(assembly.id, item.position, SKIPPED)
         await ctx.reply(

@@ -474,7 +474,9 @@ def _election(services: Services, voice: RoomVoice, poll: PollRecord) -> list[st
     result_of = getattr(election, "election_result", None)
     sentences = getattr(election, "election_sentences", None)
     if callable(result_of) and callable(sentences):
-        return [str(line) for line in sentences(voice, poll, result_of(services, poll))]
+        return [
+            str(line) for line in sentences(voice, poll, result_of(services, poll), hint=False)
+        ]
     tally = load_tally(services, poll)
     counts = sorted(
         ((tally.count(o.position), clip(o.label, NAME_CHARS)) for o in tally.options),
