@@ -156,3 +156,12 @@ async def test_minutes_of_an_election_with_a_seat_left_name_no_command(bot: Harn
     lines = minutes[0].split("\n")
     assert "2 postes ne sont pas pourvus à ce tour." in lines, minutes[0]
     assert not any("/election" in line for line in lines), minutes[0]
+
+
+async def test_agm_close_in_english_says_on_which_day(bot: Harness) -> None:
+    bot.app.set_room_language(Room("console", "asso", title="asso"), "en")
+    await _open(bot, "/agm convene January 12 7pm | Town hall | agenda: Any other business")
+
+    closed = await bot.say("/agm close", member="alice")
+
+    assert closed[0].startswith("The session is closed on Tuesday 1 December 2026 at "), closed

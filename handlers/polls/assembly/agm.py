@@ -346,7 +346,7 @@ async def _close(ctx: Context, rest: str) -> None:
     now = ctx.now()
     ctx.store.assembly.close(assembly.id, now)
     await refresh(ctx.services, assembly.id)
-    await ctx.reply(ctx.t("The session is closed at {when}.", when=ctx.format_datetime(now)))
+    await ctx.reply(ctx.t("The session is closed on {when}.", when=ctx.format_datetime(now)))
     await minutes_command(ctx, assembly.id)
 
 
