@@ -240,7 +240,7 @@ async def proxy_command(ctx: Context) -> None:
     cap = ctx.settings(PollsSettings).proxy_cap
     if len(givers) >= cap:
         raise Refusal(
-            "{name} already holds {n} proxies, the most allowed.", name=holder.name, n=cap
+            "{name} already holds the most proxies allowed ({n}).", name=holder.name, n=cap
         )
     me = MemberRecord(
         ctx.sender.key, ctx.sender.platform, ctx.sender.id, ctx.sender.name, ctx.sender.username

@@ -363,7 +363,9 @@ async def test_procuration_cap_and_no_chain_from_the_statutes(bot: Harness) -> N
     chained = await bot.say("/procuration Marc Petit → Odile Martin", member="alice")
     holder_gives = await bot.say("/procuration Paul Durand → Marc Petit", member="alice")
 
-    assert capped[0].startswith("Paul Durand détient déjà 1 procurations")
+    assert capped[0].startswith(
+        "Paul Durand détient déjà le nombre maximal de procurations permis par les statuts (1)."
+    )
     assert chained[0].startswith("Odile Martin a donné sa propre voix")
     assert holder_gives[0].startswith("Paul Durand détient les votes d'autres membres")
 

@@ -165,3 +165,45 @@ async def test_agm_close_in_english_says_on_which_day(bot: Harness) -> None:
     closed = await bot.say("/agm close", member="alice")
 
     assert closed[0].startswith("The session is closed on Tuesday 1 December 2026 at "), closed
+
+
+# A refused paper proxy leaves the roll as it was --------------------------------------------
+
+
+async def test_refused_paper_proxy_adds_no_name_to_the_roll(bot: Harness) -> None:
+    await bot.say("bonjour", member="bob")
+    await _open(bot, "/ag convoquer 12 janvier 19h | Salle | ordre du jour: Budget")
+    store = bot.app.services.store
+    room = store.rooms.get("console:asso")
+    assert room is not None
+    store.statutes.set(room.association_id, "proxy_cap", 1, "x", bot.app.now())
+    await bot.say("/procuration Odile Martin → @bob", member="alice")
+    before = store.assembly.roll_length(room.association_id)
+
+    capped = await bot.say("/procuration Jean Nouveau → @bob", member="alice")
+    to_self = await bot.say("/procuration Zoé Zed → Zoé Zed", member="alice")
+    listed = await bot.say("/membres", member="alice")
+
+    assert [
+        "Bob détient déjà le nombre maximal de procurations permis par les statuts (1)."
+    ] == capped
+    assert ["Personne ne peut se confier son propre vote."] == to_self
+    assert before == store.assembly.roll_length(room.association_id)
+    assert "Jean Nouveau" not in listed[0] and "Zoé Zed" not in listed[0], listed
+
+
+async def test_present_list_with_one_refused_name_records_nobody(bot: Harness) -> None:
+    await bot.say("bonjour", member="bob")
+    await _open(bot, "/ag convoquer 12 janvier 19h | Salle | ordre du jour: Budget")
+    store = bot.app.services.store
+    room = store.rooms.get("console:asso")
+    assert room is not None
+    before = store.assembly.roll_length(room.association_id)
+
+    refused = await bot.say(
+        "/present Odile Martin\nPaul Durand\n" + "X" * 81, member="alice", room="asso"
+    )
+
+    assert refused[0].startswith("Un nom est limité à 80 caractères."), refused
+    assert [] == store.assembly.attendance(_assembly(bot))
+    assert before == store.assembly.roll_length(room.association_id)

@@ -47,7 +47,7 @@ async def test_proxy_cap_and_revocation(bot: Harness) -> None:
     revoked = await bot.say("/procuration retirer", member="dan")
     listing = await bot.say("/procuration", member="bob")
 
-    assert ["Bob détient déjà 2 procurations, le maximum permis."] == capped
+    assert ["Bob détient déjà le nombre maximal de procurations permis (2)."] == capped
     assert [
         "Carol a donné sa propre voix à quelqu'un d'autre : les procurations ne se transmettent "
         "pas."

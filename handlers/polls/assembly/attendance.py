@@ -12,6 +12,7 @@ from handlers.polls.assembly.people import (
     PASTE_CAP,
     Person,
     find_person,
+    folded,
     require_officer,
     split_names,
     tie_sender,
@@ -104,8 +105,18 @@ async def here_command(ctx: Context) -> None:
     mode = AttendanceMode.REMOTE if remote else AttendanceMode.RECORDED
     recorded: list[str] = []
     notes: list[str] = []
-    for name in names:
-        person = find_person(ctx, name)
+    # Every name is read before anyone is recorded: a name refused (too long, two members
+    # of that name) leaves the sheet and the roll as they were.
+    people: list[Person] = []
+    try:
+        for name in names:
+            people.append(find_person(ctx, name))
+    except (Refusal, UsageError):
+        for person in people:
+            if person.added:
+                ctx.store.assembly.remove_name(assembly.association_id, folded(person.name))
+        raise
+    for person in people:
         if _check_in(ctx, assembly, person, mode):
             recorded.append(person.name)
             note = _proxy_note(ctx, assembly, person)

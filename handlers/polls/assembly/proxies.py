@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 
 from bot.context import Context
-from bot.errors import Refusal
+from bot.errors import Refusal, UsageError
 from handlers.polls.assembly.people import (
     Person,
     find_person,
+    folded,
     is_officer,
     require_officer,
     tie_sender,
@@ -62,22 +63,29 @@ async def assembly_proxy(ctx: Context, assembly: AssemblyRecord) -> None:
         await ctx.reply(ctx.t("The proxy of {name} is withdrawn.", name=giver.name))
         return
     pair = split_pair(text)
-    if pair is not None:
-        if not is_officer(ctx, assembly):
-            raise Refusal(
-                "Only an organizer or the secretary records a paper proxy; give your own with "
-                "/{proxy} @member.",
-                proxy=ctx.command_name("proxy"),
-            )
-        giver = find_person(ctx, pair[0])
-        holder = find_person(ctx, pair[1])
-        paper = True
-    else:
-        tie_sender(ctx)
-        giver = Person(ctx.sender.key, ctx.sender.name)
-        holder = find_person(ctx, text)
-        paper = False
-    await _give(ctx, assembly, giver, holder, paper)
+    if pair is not None and not is_officer(ctx, assembly):
+        raise Refusal(
+            "Only an organizer or the secretary records a paper proxy; give your own with "
+            "/{proxy} @member.",
+            proxy=ctx.command_name("proxy"),
+        )
+    found: list[Person] = []
+    try:
+        if pair is not None:
+            found.append(find_person(ctx, pair[0]))
+            found.append(find_person(ctx, pair[1]))
+            giver, holder = found
+        else:
+            tie_sender(ctx)
+            giver = Person(ctx.sender.key, ctx.sender.name)
+            found.append(holder := find_person(ctx, text))
+        await _give(ctx, assembly, giver, holder, pair is not None)
+    except (Refusal, UsageError):
+        # A proxy refused (the cap, a chain, a name twice) puts nobody on the roll.
+        for person in found:
+            if person.added:
+                ctx.store.assembly.remove_name(assembly.association_id, folded(person.name))
+        raise
 
 
 async def _give(
@@ -102,7 +110,7 @@ async def _give(
     held = [p for p in proxies if p.holder_key == holder.key and p.giver_key != giver.key]
     if len(held) >= statutes.proxy_cap:
         raise Refusal(
-            "{name} already holds {n} proxies, the most the statutes allow.",
+            "{name} already holds the most proxies the statutes allow ({n}).",
             name=holder.name,
             n=statutes.proxy_cap,
         )
