@@ -3,6 +3,8 @@ English (accents, case, the word anywhere), and a motion about elections stays a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from bot.message import Room
@@ -207,3 +209,27 @@ async def test_present_list_with_one_refused_name_records_nobody(bot: Harness) -
     assert refused[0].startswith("Un nom est limité à 80 caractères."), refused
     assert [] == store.assembly.attendance(_assembly(bot))
     assert before == store.assembly.roll_length(room.association_id)
+
+
+# The minutes' date is the day the session was held ---------------------------------------
+
+
+async def test_minutes_of_a_postponed_session_ending_after_midnight(bot: Harness) -> None:
+    bot.organizer("alice")
+    await bot.say("/ag convoquer 2 décembre 19h | Salle | ordre du jour: Budget", member="alice")
+    # Postponed by a day: opened on Thursday 3 December at 20:00 (Paris), closed after midnight.
+    await bot.advance(datetime(2026, 12, 3, 19, 0, tzinfo=UTC) - bot.app.now())
+    await bot.say("/ag ouvrir", member="alice")
+    await bot.say("/ag passer", member="alice")
+    await bot.advance(timedelta(hours=4, minutes=30))
+    await bot.say("/ag clore", member="alice")
+
+    lines = (await bot.say("/ag pv", member="alice"))[0].split("\n")
+
+    assert "Date : jeudi 3 décembre 2026." in lines, lines
+    assert "Séance ouverte à 20:00." in lines, lines
+    assert "Séance levée le vendredi 4 décembre 2026 à 00:30." in lines, lines
+    assert (
+        "L'ordre du jour étant épuisé, la séance est levée le vendredi 4 décembre 2026 à 00:30."
+        in lines
+    ), lines

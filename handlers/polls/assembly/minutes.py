@@ -115,12 +115,21 @@ def collect(services: Services, assembly_id: int, voice: RoomVoice) -> Draft:
     blocks.append(odt.Heading(voice.t("Rules applied (the association's statutes)"), 2))
     blocks.append(odt.Items(tuple(describe_statutes(voice, statutes))))
     blocks.append(odt.Heading(voice.t("Close"), 2))
-    if assembly.closed_at is not None:
+    if assembly.closed_at is not None and _same_day(assembly, zone):
         blocks.append(
             odt.Paragraph(
                 voice.t(
                     "The agenda being exhausted, the chair closed the session at {time}.",
                     time=_hour(assembly.closed_at, zone),
+                )
+            )
+        )
+    elif assembly.closed_at is not None:
+        blocks.append(
+            odt.Paragraph(
+                voice.t(
+                    "The agenda being exhausted, the chair closed the session on {when}.",
+                    when=voice.when(assembly.closed_at),
                 )
             )
         )
@@ -175,7 +184,9 @@ def _officer(voice: RoomVoice, name: str) -> str:
 def _session(
     voice: RoomVoice, assembly: AssemblyRecord, sheet: Sequence[Attendance], zone: ZoneInfo
 ) -> list[odt.Block]:
-    lines = [voice.t("Date: {day}.", day=voice.day(assembly.starts_at))]
+    # The day the session was held (an assembly opened on another day than the one it was
+    # convened for: postponed, or opened on the spot).
+    lines = [voice.t("Date: {day}.", day=voice.day(assembly.opened_at or assembly.starts_at))]
     remote = any(a.mode is AttendanceMode.REMOTE for a in sheet)
     place = clip(assembly.place, 300)
     if place and remote:
@@ -192,11 +203,21 @@ def _session(
         )
     else:
         lines.append(voice.t("The session has not been opened."))
-    if assembly.closed_at is not None:
+    if assembly.closed_at is not None and _same_day(assembly, zone):
         lines.append(
             voice.t("The session closed at {time}.", time=_hour(assembly.closed_at, zone))
         )
+    elif assembly.closed_at is not None:
+        lines.append(voice.t("The session closed on {when}.", when=voice.when(assembly.closed_at)))
     return [odt.Paragraph("\n".join(lines))]
+
+
+def _same_day(assembly: AssemblyRecord, zone: ZoneInfo) -> bool:
+    """Whether the session closed on the day it opened (else the closing day is written)."""
+    opened, closed = assembly.opened_at, assembly.closed_at
+    if opened is None or closed is None:
+        return True
+    return opened.astimezone(zone).date() == closed.astimezone(zone).date()
 
 
 def _convocation(
