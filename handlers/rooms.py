@@ -153,15 +153,12 @@ async def pair(ctx: Context) -> None:
     )
 
 
-def _statutes_outcome(ctx: Context, into: int, moving: int) -> str:
+def _statutes_outcome(ctx: Context, into: int, moving: int) -> tuple[bool, bool]:
     """What linking ``moving`` into ``into`` does to the statutes (asked before linking):
-    ``replaced`` (``moving``'s rules give way to ``into``'s), ``carried`` (``into`` had set
-    none and takes ``moving``'s) or ``""``."""
-    if ctx.store.statutes.replaced_by_link(into, moving):
-        return "replaced"
-    if ctx.store.statutes.carried_by_link(into, moving):
-        return "carried"
-    return ""
+    whether ``moving``'s rules give way to ``into``'s, and whether ``into`` takes rules it had
+    not set from ``moving``."""
+    statutes = ctx.store.statutes
+    return statutes.replaced_by_link(into, moving), statutes.carried_by_link(into, moving)
 
 
 def _link(ctx: Context, origin_key: str, joining_key: str) -> bool:
@@ -171,9 +168,9 @@ def _link(ctx: Context, origin_key: str, joining_key: str) -> bool:
     return linked
 
 
-def _replaced_text(ctx: Context, outcome: str, origin: RoomRecord, lang: str) -> str:
+def _replaced_text(ctx: Context, outcome: tuple[bool, bool], origin: RoomRecord, lang: str) -> str:
     """Told to the joining room when the rules it had set gave way to the first room's."""
-    if outcome != "replaced":
+    if not outcome[0]:
         return ""
     return "\n" + ctx.t(
         "The statutes this room had set were replaced by those of {room}: see /{name}.",
@@ -183,9 +180,9 @@ def _replaced_text(ctx: Context, outcome: str, origin: RoomRecord, lang: str) ->
     )
 
 
-def _carried_text(ctx: Context, outcome: str, joining: RoomRecord, lang: str) -> str:
+def _carried_text(ctx: Context, outcome: tuple[bool, bool], joining: RoomRecord, lang: str) -> str:
     """Told to the first room when it had set no rules and now follows the joining room's."""
-    if outcome != "carried":
+    if not outcome[1]:
         return ""
     return "\n" + ctx.t(
         "The statutes set in {room} now apply to this room too: see /{name}.",

@@ -117,27 +117,52 @@ class StatuteRepo:
 
     def replaced_by_link(self, into: int, moving: int) -> bool:
         """Whether linking association ``moving`` into ``into`` replaces rules ``moving`` set:
-        both set some and they differ (the survivor's are kept, see ``merge_statutes``)."""
-        if into == moving or not self.changed(into) or not self.changed(moving):
+        both set voting rules and they differ, or both set a members count and it differs
+        (the survivor's are kept, see ``merge_statutes``)."""
+        if into == moving:
             return False
-        return self.get(into) != self.get(moving)
+        ours, theirs = set(self.changed(into)), set(self.changed(moving))
+        kept, gone = self.get(into), self.get(moving)
+        rules = bool(ours - {COUNT_KEY}) and bool(theirs - {COUNT_KEY})
+        if rules and replace(kept, members_count=None) != replace(gone, members_count=None):
+            return True
+        return COUNT_KEY in ours & theirs and kept.members_count != gone.members_count
 
     def carried_by_link(self, into: int, moving: int) -> bool:
-        """Whether linking association ``moving`` into ``into`` brings ``moving``'s rules to
-        ``into``, which set none."""
-        return into != moving and not self.changed(into) and bool(self.changed(moving))
+        """Whether linking association ``moving`` into ``into`` brings ``into`` rules it had
+        not set: ``moving``'s voting rules when ``into`` set none, or its members count."""
+        if into == moving:
+            return False
+        ours, theirs = set(self.changed(into)), set(self.changed(moving))
+        if not ours - {COUNT_KEY} and theirs - {COUNT_KEY}:
+            return True
+        return COUNT_KEY in theirs - ours
+
+
+# The roll's size is no voting rule: an association that only set it takes the other's rules.
+COUNT_KEY = "members_count"
 
 
 def merge_statutes(db: Database, into: int, moving: int) -> None:
     """Association ``moving`` joins ``into`` (inside the caller's transaction): ``into`` keeps
-    its rules; when it set none, it takes ``moving``'s, so no association loses the rules it
-    set by linking (the rooms are told which rules apply)."""
+    its voting rules; when it set none, it takes ``moving``'s, so no association loses the
+    rules it set by linking (the rooms are told which rules apply). The members count
+    (``/membres 40``) is kept the same way, apart."""
     has_rules = fetch_all(
-        db, "SELECT 1 AS x FROM association_statutes WHERE association_id = ? LIMIT 1", [into]
+        db,
+        """SELECT 1 AS x FROM association_statutes WHERE association_id = ? AND key != ?
+           LIMIT 1""",
+        [into, COUNT_KEY],
     )
     if not has_rules:
         db.execute(
-            "UPDATE association_statutes SET association_id = ? WHERE association_id = ?",
-            [into, moving],
+            """UPDATE association_statutes SET association_id = ? WHERE association_id = ?
+               AND key != ?""",
+            [into, moving, COUNT_KEY],
         )
+    db.execute(
+        """UPDATE OR IGNORE association_statutes SET association_id = ?
+           WHERE association_id = ? AND key = ?""",
+        [into, moving, COUNT_KEY],
+    )
     db.execute("DELETE FROM association_statutes WHERE association_id = ?", [moving])

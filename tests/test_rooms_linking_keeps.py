@@ -222,3 +222,30 @@ async def test_link_without_statutes_says_nothing_of_them(bot: Harness) -> None:
     replies = await bot.say(f"/lier {await _code(bot)}", room="bureau", member="alice")
 
     assert not any("statuts" in reply.replace("/statuts", "") for reply in replies), replies
+
+
+def test_a_members_count_alone_does_not_stop_the_absorbed_rules(store: Store) -> None:
+    asso, bureau = _two(store)
+    store.statutes.set(asso, "members_count", 40, "console:alice", NOW)
+    store.statutes.set(bureau, "quorum_ordinary", "1/4", "console:bob", NOW)
+    store.statutes.set(bureau, "members_count", 30, "console:bob", NOW)
+    assert store.statutes.carried_by_link(asso, bureau)
+    assert store.statutes.replaced_by_link(asso, bureau)  # the count of 30 gives way to 40
+
+    assert store.rooms.link(ASSO.key, BUREAU.key)
+
+    rules = store.statutes.get(asso)
+    assert ("1/4", 40) == (rules.quorum_ordinary, rules.members_count)
+
+
+def test_a_members_count_is_carried_to_a_survivor_without_one(store: Store) -> None:
+    asso, bureau = _two(store)
+    store.statutes.set(asso, "notice_days", 21, "console:alice", NOW)
+    store.statutes.set(bureau, "members_count", 30, "console:bob", NOW)
+    assert store.statutes.carried_by_link(asso, bureau)
+    assert not store.statutes.replaced_by_link(asso, bureau)
+
+    assert store.rooms.link(ASSO.key, BUREAU.key)
+
+    rules = store.statutes.get(asso)
+    assert (21, 30) == (rules.notice_days, rules.members_count)
