@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
 import signal
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
 from typing import TextIO
 
@@ -24,6 +25,12 @@ from bot.scheduler import Clock, Periodic, Scheduler, SweepFunction, daily, ever
 from storage.store import Store
 
 log = logging.getLogger(__name__)
+
+# Set inside a feature's start hook run by ``App.start``: the event its sends set when they
+# have to wait for the adapters (see ``App._until_listening``).
+_START_HOOK: contextvars.ContextVar[asyncio.Event | None] = contextvars.ContextVar(
+    "assobot_start_hook", default=None
+)
 
 
 class App:
@@ -70,6 +77,9 @@ class App:
         self.adapters: dict[str, Adapter] = {}
         self._stop = asyncio.Event()
         self._started = False
+        # Set once every adapter's start() returned: a start hook's message waits for it.
+        self._listening = asyncio.Event()
+        self._hook_tasks: list[asyncio.Task[None]] = []
         # Rooms the platform moved while running (old key -> new key): a caller that still
         # holds the old key reaches the new room, and learns its key from the Delivery.
         self._moves: dict[str, str] = {}
@@ -136,6 +146,7 @@ class App:
         """Send through the adapter of the room's platform; failures are reported, not raised.
         The Delivery names the room where the message went: a room that moved (a Telegram
         group upgraded to a supergroup) has a new key, under which to record the message."""
+        await self._until_listening()
         room_key = self._current_key(room_key)
         platform, _sep, room_id = room_key.partition(":")
         adapter = self.adapters.get(platform)
@@ -154,6 +165,7 @@ class App:
 
     async def edit(self, room_key: str, message_id: str, out: Outgoing) -> Delivery:
         """Replace one of our messages (poll results, say); failures are reported, not raised."""
+        await self._until_listening()
         room_key = self._current_key(room_key)
         platform, _sep, room_id = room_key.partition(":")
         adapter = self.adapters.get(platform)
@@ -171,6 +183,7 @@ class App:
 
     async def private_room(self, member_key: str) -> str | None:
         """The key of a private chat with a member, where the platform allows one, else None."""
+        await self._until_listening()
         platform, _sep, member_id = member_key.partition(":")
         adapter = self.adapters.get(platform)
         opener = getattr(adapter, "private_room", None)
@@ -186,6 +199,7 @@ class App:
     async def reply_privately(self, room_key: str, member_key: str, token: str, text: str) -> bool:
         """Answer a member where only they see it: the adapter's own private answer to a tap
         (``reply_privately``), else a private chat; never the room. False when neither exists."""
+        await self._until_listening()
         platform, _sep, room_id = room_key.partition(":")
         adapter = self.adapters.get(platform)
         answer = getattr(adapter, "reply_privately", None)
@@ -202,6 +216,7 @@ class App:
 
     async def redact(self, room_key: str, event_id: str) -> bool:
         """Remove a member's event (a public reaction) where the adapter can and may."""
+        await self._until_listening()
         platform, _sep, room_id = room_key.partition(":")
         remover = getattr(self.adapters.get(platform), "redact", None)
         if remover is None:
@@ -215,18 +230,28 @@ class App:
     # Life cycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start timers, restore each feature's state, then connect the adapters."""
+        """Restore each feature's state, start the timers, then connect the adapters.
+
+        Each feature's state is restored before any adapter delivers an event (a poll whose
+        deadline passed while the bot was down is closed before the votes cast meanwhile
+        arrive), but what a start hook sends (a late poll's result, a reminder a crash left
+        half sent) waits until every adapter's start() returned: before that a platform may
+        not know its rooms yet (Matrix before its first sync). The hook resumes then, and
+        start() returns once it is done."""
         self.dispatcher.started_at = self.clock.now()  # commands from long before are stale
-        self.scheduler.start()
         for router in self.dispatcher.routers:
             for sweep in router.sweep_hooks:
                 self.scheduler.add_sweep(_bind_sweep(sweep, self.services))
             for hook in router.start_hooks:
-                await hook(self.services)
+                await self._start_hook(hook(self.services))
             for job in router.periodic_jobs:
                 self.scheduler.periodic(_periodic(job, self.services), self.store.jobs)
+        # Timers armed so far (catch-up jobs, missed periodic runs) fire from here on, while
+        # the adapters connect; an adapter holds their messages until it can send them.
+        self.scheduler.start()
         for adapter in self.adapters.values():
             await adapter.start()
+        self._listening.set()
         self._started = True
         age = process_age()
         log.info(
@@ -234,21 +259,78 @@ class App:
             ", ".join(self.adapters) or "no adapter",
             "" if age is None else f" ({age:.2f} s after the process started)",
         )
+        hooks, self._hook_tasks = self._hook_tasks, []
+        for task in hooks:
+            await task  # their messages, now that the adapters can send them
+        if hooks:
+            # Timers ran meanwhile: let APScheduler see them end (as Scheduler.settle does),
+            # or one re-armed under the same id and due at once would be skipped as running.
+            for _ in range(3):
+                await asyncio.sleep(0)
+
+    async def _start_hook(self, work: Awaitable[None]) -> None:
+        """Run a start hook until it is done, or until it waits to send (then it finishes in
+        the background once the adapters are listening, and the next hook runs)."""
+        waiting = asyncio.Event()
+
+        async def run() -> None:
+            _START_HOOK.set(waiting)  # this task's context (and its children's) only
+            await work
+
+        task = asyncio.get_running_loop().create_task(run(), name="assobot start hook")
+        parked = asyncio.get_running_loop().create_task(waiting.wait())
+        try:
+            await asyncio.wait({task, parked}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            task.cancel()
+            raise
+        finally:
+            parked.cancel()
+        if task.done():
+            task.result()  # a failing hook fails the start, as it always did
+        else:
+            self._hook_tasks.append(task)
+
+    async def _until_listening(self) -> None:
+        """Inside a start hook run before the adapters were started: wait until they are."""
+        waiting = _START_HOOK.get()
+        if waiting is None or self._listening.is_set():
+            return
+        waiting.set()
+        await self._listening.wait()
 
     async def run(self) -> None:
-        """Run until an adapter or a signal asks to stop."""
+        """Run until an adapter or a signal asks to stop; a signal during the start stops it
+        at once (a platform that does not answer could hold the start for a minute)."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.request_stop)
         try:
-            await self.start()
+            starting = loop.create_task(self.start(), name="assobot start")
+            stopping = loop.create_task(self._stop.wait())
+            try:
+                await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopping.cancel()
+            if not starting.done():
+                log.info("stop asked during the start: stopping")
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+                return
+            starting.result()
             await self._stop.wait()
         finally:
             await self.stop()
 
     async def stop(self) -> None:
         """Disconnect adapters, stop timers, close the database (idempotent)."""
+        hooks, self._hook_tasks = self._hook_tasks, []
+        for task in hooks:  # a start cut short: the hooks' messages not sent yet are dropped
+            task.cancel()
+        if hooks:
+            await asyncio.wait(hooks)
         for adapter in self.adapters.values():
             try:
                 await adapter.stop()

@@ -307,6 +307,7 @@ class MatrixAdapter:
         self._gone: set[str] = set()  # rooms the bot was kicked or banned from, or left
         self.folder = data_dir / "matrix"
         self.client: _Client | None = None
+        self._opened: _Client | None = None  # the client being logged in, to close if cut short
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._skip_backlog = False
@@ -323,7 +324,12 @@ class MatrixAdapter:
         """Log in, then sync in the background; return after the first sync (or a minute)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
-        self.client = await self._connect()
+        try:
+            self.client = await self._connect()
+        except BaseException:  # refused, or the start cut short (a stop during the login)
+            if self._opened is not None:
+                await self._opened.close()
+            raise
         self._next_batch = self._state_get("next_batch")
         self._skip_backlog = self._next_batch is None
         self.host.state.forget_events_before(PLATFORM, self._now() - KEEP_EVENT_IDS)
@@ -344,7 +350,7 @@ class MatrixAdapter:
             await self.client.close()
 
     async def send(self, room_id: str, out: Outgoing) -> str:
-        client = self.client
+        client = await self._ready_client()
         if room_id in self._gone and (client is None or room_id not in client.rooms):
             raise MatrixRoomGone(f"{room_id}: the bot is no longer in this room")
         event_id = ""
@@ -447,6 +453,7 @@ class MatrixAdapter:
         return await self._send_event(room_id, "m.room.message", content)
 
     async def edit(self, room_id: str, message_id: str, out: Outgoing) -> None:
+        await self._ready_client()
         if self._state_get(f"poll:{message_id}") is not None:
             if out.poll is None:
                 await self._end_poll(room_id, message_id, out.text)
@@ -474,7 +481,7 @@ class MatrixAdapter:
     async def redact(self, room_id: str, event_id: str) -> bool:
         """Remove a member's event (a public reaction to a secret ballot); False when the bot
         lacks the power level to redact others' events, or the homeserver refused."""
-        answer = await self._client().room_redact(
+        answer = await (await self._ready_client()).room_redact(
             room_id, event_id, reason="assobot: a secret choice is not shown to the room"
         )
         if isinstance(answer, RoomRedactResponse):
@@ -484,7 +491,7 @@ class MatrixAdapter:
 
     async def private_room(self, member_id: str) -> str | None:
         """A direct room with ``member_id``: the one we already share, or a new one."""
-        client = self._client()
+        client = await self._ready_client()
         known = self._state_get(f"dm:{member_id}")
         if known and known in client.rooms:
             room = client.rooms[known]
@@ -561,6 +568,7 @@ class MatrixAdapter:
             config=self._client_config(),
         )
         client.creators = {}
+        self._opened = client
         return client
 
     async def _whoami(self, token: str) -> _Credentials:
@@ -952,6 +960,19 @@ class MatrixAdapter:
         await self._send_event(room_id, POLL_END, content)
 
     # Small helpers ------------------------------------------------------------------------
+
+    async def _ready_client(self) -> _Client:
+        """The client, once it can send. Before the first sync nio knows no room (it refuses
+        to send, and a direct room already shared looks missing): a message from anywhere but
+        the sync loop (a timer, the catch-up at start) waits for it, at most
+        ``FIRST_SYNC_WAIT_SECONDS``. Replies to the first sync's events go at once: their room
+        is known, and the first sync only ends after its handlers."""
+        if not self.ready.is_set() and asyncio.current_task() is not self._task:
+            try:
+                await asyncio.wait_for(self.ready.wait(), FIRST_SYNC_WAIT_SECONDS)
+            except TimeoutError:
+                log.warning("matrix: sending before the first sync (%s)", self.config.homeserver)
+        return self._client()
 
     def _client(self) -> _Client:
         if self.client is None:

@@ -140,14 +140,27 @@ async def send_notice(services: Services, poll_id: int) -> None:
 
 async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> bool:
     """Close once: fix the electorate, show final results in place and post them."""
-    store = services.store.polls
+    if not _close_record(services, poll):
+        return False
+    await _announce_close(services, poll, late=late)
+    return True
+
+
+def _close_record(services: Services, poll: PollRecord) -> bool:
+    """Close the poll in the database (once: False when it already was) and drop its timers."""
     members = None
     if poll.kind == PollKind.MOTION and poll.members is None:
         members = electorate(services, poll)
-    if not store.close(poll.id, services.clock.now(), members):
+    if not services.store.polls.close(poll.id, services.clock.now(), members):
         return False
     for job in ("close", "notice", "render"):
         services.scheduler.cancel(f"polls:{job}:{poll.id}")
+    return True
+
+
+async def _announce_close(services: Services, poll: PollRecord, *, late: bool) -> None:
+    """Show a closed poll's final results in place and post them in its rooms."""
+    store = services.store.polls
     closed = store.get(poll.id)
     assert closed is not None
     tally = load_tally(services, closed)
@@ -182,20 +195,25 @@ async def close_poll(services: Services, poll: PollRecord, *, late: bool) -> boo
         await services.send(
             room.key, Outgoing("\n".join(lines), buttons=buttons, attachment=attachment)
         )
-    return True
 
 
 @router.on_start
 async def restore_timers(services: Services) -> None:
-    """Re-arm deadlines; close at once (marked late) what fell due while the bot was down."""
+    """Re-arm deadlines; close at once (marked late) what fell due while the bot was down:
+    every such poll is closed before the results go out (the start waits for the platforms
+    to send them, and no vote cast meanwhile may count)."""
     now = services.clock.now()
+    late: list[PollRecord] = []
     for poll in services.store.polls.open_polls():
         if poll.closes_at is None:
             continue
         if poll.closes_at <= now:
-            await close_poll(services, poll, late=True)
+            if _close_record(services, poll):
+                late.append(poll)
         else:
             schedule_deadline(services, poll)
+    for poll in late:
+        await _announce_close(services, poll, late=True)
 
 
 @router.on_sweep
