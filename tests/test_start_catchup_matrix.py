@@ -64,14 +64,19 @@ def bodies(member: MemberClient, room_id: str, bot: str, start: str, after: int 
     ]
 
 
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 async def test_late_poll_result_and_missed_reminder_go_out_after_a_restart(
-    synapse: Synapse, bot_account: BotAccount, data_dir: Path, members: MemberFactory
+    synapse: Synapse,
+    bot_account: BotAccount,
+    data_dir: Path,
+    members: MemberFactory,
+    encrypted: bool,
 ) -> None:
     config = bot_config(synapse, data_dir, bot_account)
     first = await ClockedBot(config).start()
     try:
         alice, bob = await members("alice"), await members("bob")
-        room_id = await room_with(first, alice, [bob])
+        room_id = await room_with(first, alice, [bob], encrypted=encrypted)
         poll = await alice.reply_to(
             room_id, first.user_id, "/sondage Pizza ? | Reine | Calzone | jusqu'à demain 18h"
         )
