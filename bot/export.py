@@ -315,6 +315,10 @@ table; dates are UTC ISO-8601. manifest.json lists the tables with their row cou
 schema version. calendar.ics holds the active events and reminders; decisions.md the closed
 polls and their results.
 
+The JSON files hold the values exactly. In the CSV files, a cell that a spreadsheet would run
+as a formula (starting with =, +, -, @, a tab or a carriage return) is prefixed with a single
+quote ('-2+3): read the JSON when you load the data into another program.
+
 Not in this export, by design: who cast a secret ballot (secret_ballot_counts gives how many
 voted in each poll; what each voted was never stored with their name), the names of voters in
 anonymous polls, members' personal reminders (unless the host asked for them), and the bot's
