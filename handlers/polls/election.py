@@ -12,7 +12,7 @@ from bot.context import Context, RoomVoice, Services
 from bot.errors import Refusal, UsageError
 from bot.i18n import _
 from bot.router import Router
-from bot.text import clip, comparable
+from bot.text import clip, comparable, read_number
 from handlers.polls.requests import MAX_LABEL, MAX_OPTIONS, MAX_QUESTION, comparable_option, norm
 from handlers.polls.results import Tally, load_tally
 from handlers.polls.statutes import describe_majority
@@ -23,9 +23,11 @@ router = Router("polls")
 
 BLANK_LABEL = ""  # the blank vote's option (no candidate has an empty name)
 MAX_SEATS = 50
+# Any count of digits and a sign: « 99999999999 postes » or « -1 postes » is a seat count out of
+# range (refused), never a candidate.
 _SEATS = re.compile(
-    r"^([0-9]{1,9})\s*(?:postes?|sieges?|seats?|places?|elus?|mandats?)$"
-    r"|^(?:postes?|sieges?|seats?|places?)\s*:?\s*([0-9]{1,9})$"
+    r"^([-+]?[0-9]+)\s*(?:postes?|sieges?|seats?|places?|elus?|mandats?)$"
+    r"|^(?:postes?|sieges?|seats?|places?)\s*:?\s*([-+]?[0-9]+)$"
 )
 _SECOND_ROUND = re.compile(
     r"^(?:2e|2eme|deuxieme|second|2nd)\s+(?:tour|round)(?:\s+#?([0-9]{1,9}))?$"
@@ -229,12 +231,14 @@ def _read(ctx: Context) -> tuple[str, int, list[str], Privacy | None]:
     seats = 1
     privacy: Privacy | None = None
     candidates: list[str] = []
+    seen: set[str] = set()  # comparable names so far: one lookup per candidate, never quadratic
     for segment in segments[1:]:
         word = norm(segment)
         match = _SEATS.match(word)
         if match:
-            number = int(match.group(1) or match.group(2))
-            if not 1 <= number <= MAX_SEATS:
+            typed = (match.group(1) or match.group(2)).lstrip("+")
+            number = read_number(typed, low=1, high=MAX_SEATS)
+            if number is None:
                 raise UsageError("The number of seats is from 1 to {n}.", n=MAX_SEATS)
             seats = number
             continue
@@ -251,8 +255,12 @@ def _read(ctx: Context) -> tuple[str, int, list[str], Privacy | None]:
             raise UsageError("A candidate's name is empty: remove the extra |.")
         if len(segment) > MAX_LABEL:
             raise UsageError("A candidate's name is limited to {n} characters.", n=MAX_LABEL)
-        if comparable_option(segment) in [comparable_option(c) for c in candidates]:
+        if len(candidates) >= MAX_OPTIONS - 1:  # refused at once, whatever follows
+            raise UsageError("An election has at most {n} candidates.", n=MAX_OPTIONS - 1)
+        key = comparable_option(segment)
+        if key in seen:
             raise UsageError("{name} is given twice.", name=clip(segment, 40))
+        seen.add(key)
         candidates.append(segment)
     if not candidates:
         raise UsageError("Name the candidates, separated by |.")
@@ -276,6 +284,18 @@ def _session_id(ctx: Context) -> int | None:
     return None if record is None else int(record.id)
 
 
+def _refuse_open_votes(ctx: Context, assembly_id: int) -> None:
+    """One vote at a time in an assembly, as /ag next asks: an election does not open while a
+    resolution or another election of the same assembly is still open."""
+    still = ctx.store.assembly.open_polls(assembly_id)
+    if still:
+        raise Refusal(
+            "Vote #{id} is still open: close it first with /{close} {id}.",
+            id=still[0],
+            close=ctx.command_name("close"),
+        )
+
+
 async def _open(
     ctx: Context,
     title: str,
@@ -291,6 +311,8 @@ async def _open(
     statutes = ctx.store.statutes.get(ctx.room.association_id)
     majority = Majority.SIMPLE if round_ > 1 else statutes.majority_election
     assembly_id = parent.assembly_id if parent else _session_id(ctx)
+    if assembly_id is not None:
+        _refuse_open_votes(ctx, assembly_id)
     poll = ctx.store.polls.create(
         NewPoll(
             association_id=ctx.room.association_id,

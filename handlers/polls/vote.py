@@ -154,11 +154,21 @@ def _check_choices(poll: PollRecord, options: int, positions: list[int]) -> None
         raise UsageError("Poll #{id} allows at most {n} choices.", id=poll.id, n=poll.max_choices)
 
 
+# An election's blank option has no text of its own (it shows as « Vote blanc », "Blank vote"):
+# these words choose it.
+_BLANK_WORDS = frozenset(
+    ("blanc", "blank", "vote blanc", "blank vote", "bulletin blanc", "blank ballot", "en blanc")
+)
+
+
 def _option_by_label(poll: PollRecord, options: Sequence[OptionRecord], words: list[str]) -> int:
-    """The option whose text was typed (``/vote Chez Paul``, ``/vote 🍕``), or 0."""
+    """The option whose text was typed (``/vote Chez Paul``, ``/vote 🍕``, in an election
+    ``/vote blank``), or 0."""
     if poll.kind != PollKind.CHOICE or all(w.isdecimal() or "," in w for w in words):
         return 0
     typed = comparable_option(" ".join(words))
+    if poll.seats is not None and typed in _BLANK_WORDS:
+        return next((o.position for o in options if not o.label), 0)
     for option in options:
         if comparable_option(option.label) == typed:
             return option.position
