@@ -692,8 +692,53 @@ class AssemblyRepo:
         recorded_by: str,
         now: datetime,
     ) -> None:
-        """Record (or replace) the giver's proxy for this assembly."""
+        """Record (or replace) the giver's proxy for this assembly; the names the replaced
+        proxy put on the roll go (see ``_drop_names``)."""
         self._voices.pop(assembly_id, None)
+        with self.db.atomic():
+            old = self._proxy_row(assembly_id, giver_key)
+            self._write_proxy(
+                assembly_id,
+                giver_key=giver_key,
+                giver_name=giver_name,
+                holder_key=holder_key,
+                holder_name=holder_name,
+                paper=paper,
+                recorded_by=recorded_by,
+                now=now,
+            )
+            if old is not None:
+                # A name the replaced proxy added and the new one names again is now the new
+                # one's: it goes when that one is replaced or taken back.
+                for key in {old["giver_key"], old["holder_key"]} & {giver_key, holder_key}:
+                    entry_id = roll_entry_id(key)
+                    if entry_id is not None:
+                        self.db.execute(
+                            """UPDATE roll_entries SET added_by = ?, added_at = ?
+                               WHERE id = ? AND member_key IS NULL AND added_by = ?
+                               AND added_at = ?""",
+                            [
+                                recorded_by,
+                                to_db(now),
+                                entry_id,
+                                old["recorded_by"],
+                                old["created_at"],
+                            ],
+                        )
+                self._drop_names(assembly_id, old)
+
+    def _write_proxy(
+        self,
+        assembly_id: int,
+        *,
+        giver_key: str,
+        giver_name: str,
+        holder_key: str,
+        holder_name: str,
+        paper: bool,
+        recorded_by: str,
+        now: datetime,
+    ) -> None:
         self.db.execute(
             """INSERT INTO assembly_proxies (assembly_id, giver_key, giver_name, holder_key,
                holder_name, paper, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -714,13 +759,56 @@ class AssemblyRepo:
         )
 
     def withdraw_proxy(self, assembly_id: int, giver_key: str) -> bool:
-        """Remove the giver's proxy; whether there was one."""
+        """Remove the giver's proxy, and the names it put on the roll (see ``_drop_names``);
+        whether there was one."""
         self._voices.pop(assembly_id, None)
-        cursor = self.db.execute(
-            "DELETE FROM assembly_proxies WHERE assembly_id = ? AND giver_key = ?",
+        with self.db.atomic():
+            old = self._proxy_row(assembly_id, giver_key)
+            if old is None:
+                return False
+            self.db.execute(
+                "DELETE FROM assembly_proxies WHERE assembly_id = ? AND giver_key = ?",
+                [assembly_id, giver_key],
+            )
+            self._drop_names(assembly_id, old)
+        return True
+
+    def _proxy_row(self, assembly_id: int, giver_key: str) -> dict[str, Any] | None:
+        return fetch_one(
+            self.db,
+            """SELECT giver_key, holder_key, recorded_by, created_at FROM assembly_proxies
+               WHERE assembly_id = ? AND giver_key = ?""",
             [assembly_id, giver_key],
         )
-        return bool(cursor.rowcount)
+
+    def _drop_names(self, assembly_id: int, proxy: dict[str, Any]) -> None:
+        """A proxy replaced or taken back leaves the roll as it was before it: the names it
+        added itself (put on the roll by its recorder at its very moment, never tied to a
+        member) go, unless something else names them now (another proxy, the attendance
+        sheet, a chair or secretary, a vote)."""
+        for key in (proxy["giver_key"], proxy["holder_key"]):
+            entry_id = roll_entry_id(key)
+            if entry_id is None:
+                continue
+            self.db.execute(
+                """DELETE FROM roll_entries WHERE id = :id AND member_key IS NULL
+                   AND added_by = :by AND added_at = :at
+                   AND association_id = (SELECT association_id FROM assemblies WHERE id = :a)
+                   AND NOT EXISTS (SELECT 1 FROM assembly_proxies
+                       WHERE giver_key = :key OR holder_key = :key)
+                   AND NOT EXISTS (SELECT 1 FROM attendance WHERE person_key = :key)
+                   AND NOT EXISTS (SELECT 1 FROM assemblies
+                       WHERE chair_key = :key OR secretary_key = :key)
+                   AND NOT EXISTS (SELECT 1 FROM ballots WHERE voter_key = :key)
+                   AND NOT EXISTS (SELECT 1 FROM secret_voters WHERE voter_key = :key)""",
+                {
+                    "id": entry_id,
+                    "by": proxy["recorded_by"],
+                    "at": proxy["created_at"],
+                    "a": assembly_id,
+                    "key": key,
+                },
+            )
 
     def proxies(self, assembly_id: int) -> list[AssemblyProxy]:
         """Every proxy of the assembly (present givers included), oldest first."""

@@ -5,15 +5,25 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.context import Context
 from bot.errors import Refusal, UsageError
+from bot.i18n import _
 from bot.text import clip, fold
 from storage.assembly import ROLL_PREFIX, AssemblyRecord
 
 NAME_LIMIT = 80  # a person's name, as typed
 ROLL_CAP = 5000  # names an association may add to its roll
 PASTE_CAP = 100  # names added by one message
+
+
+class NotOnRoll(Refusal):
+    """A name that is neither a member seen nor on the roll (and was not to be added)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(_("{name} is not on the roll."), name=name)
+        self.name = name
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +73,11 @@ def _members(ctx: Context, handle: str) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def find_person(ctx: Context, text: str, *, add: bool = True) -> Person:
+def find_person(
+    ctx: Context, text: str, *, add: bool = True, now: datetime | None = None
+) -> Person:
     """The person named by ``@handle``, a member's name or a name on the roll; a name or a
-    handle not known yet is added to the roll (when ``add``)."""
+    handle not known yet is added to the roll (when ``add``, at ``now``), else ``NotOnRoll``."""
     association = ctx.room.association_id
     name = clean_name(text)
     members = _members(ctx, name)
@@ -80,10 +92,11 @@ def find_person(ctx: Context, text: str, *, add: bool = True) -> Person:
     if entry is not None:
         return Person(entry.key, entry.name)
     if not add:
-        raise Refusal("{name} is not on the roll.", name=name)
+        raise NotOnRoll(name)
     if store.roll_names(association) >= ROLL_CAP:
         raise Refusal("The roll is full ({n} names).", n=ROLL_CAP)
-    entry = store.ensure_name(association, name, folded(name), ctx.sender.key, ctx.now())
+    moment = now or ctx.now()
+    entry = store.ensure_name(association, name, folded(name), ctx.sender.key, moment)
     return Person(entry.key, entry.name, added=True)
 
 

@@ -1,15 +1,18 @@
 """Proxies for a general assembly (/procuration while one is convened or in session): a
 member's own proxy, or a paper proxy recorded by the secretary (``Odile Martin → Paul
-Durand``); names not seen yet go on the roll; the statutes' cap, no chains; a giver who checks
-in votes again."""
+Durand``); a name not seen yet goes on the roll only when an organizer or the secretary
+records it (a member names a member), and goes again with the proxy; the statutes' cap, no
+chains; a giver who checks in votes again."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from bot.context import Context
 from bot.errors import Refusal, UsageError
 from handlers.polls.assembly.people import (
+    NotOnRoll,
     Person,
     find_person,
     folded,
@@ -70,16 +73,30 @@ async def assembly_proxy(ctx: Context, assembly: AssemblyRecord) -> None:
             proxy=ctx.command_name("proxy"),
         )
     found: list[Person] = []
+    # The names this proxy puts on the roll carry its moment, so that replacing or taking
+    # the proxy back removes them (and only them) again.
+    now = ctx.now()
     try:
         if pair is not None:
-            found.append(find_person(ctx, pair[0]))
-            found.append(find_person(ctx, pair[1]))
+            found.append(find_person(ctx, pair[0], now=now))
+            found.append(find_person(ctx, pair[1], now=now))
             giver, holder = found
         else:
             tie_sender(ctx)
             giver = Person(ctx.sender.key, ctx.sender.name)
-            found.append(holder := find_person(ctx, text))
-        await _give(ctx, assembly, giver, holder, pair is not None)
+            # A member names a member (seen, or already on the roll): only an organizer or
+            # the secretary puts a new name on the roll (the quorum's base).
+            try:
+                holder = find_person(ctx, text, add=is_officer(ctx, assembly), now=now)
+            except NotOnRoll as unknown:
+                raise Refusal(
+                    "Nobody called {name} has written in this association yet: give your "
+                    "proxy to a member; only an organizer or the secretary adds a name to "
+                    "the roll.",
+                    name=unknown.name,
+                ) from None
+            found.append(holder)
+        await _give(ctx, assembly, giver, holder, pair is not None, now)
     except (Refusal, UsageError):
         # A proxy refused (the cap, a chain, a name twice) puts nobody on the roll.
         for person in found:
@@ -89,7 +106,12 @@ async def assembly_proxy(ctx: Context, assembly: AssemblyRecord) -> None:
 
 
 async def _give(
-    ctx: Context, assembly: AssemblyRecord, giver: Person, holder: Person, paper: bool
+    ctx: Context,
+    assembly: AssemblyRecord,
+    giver: Person,
+    holder: Person,
+    paper: bool,
+    now: datetime,
 ) -> None:
     statutes = ctx.store.statutes.get(assembly.association_id)
     if not statutes.proxies:
@@ -122,7 +144,7 @@ async def _give(
         holder_name=holder.name,
         paper=paper,
         recorded_by=ctx.sender.key,
-        now=ctx.now(),
+        now=now,
     )
     _refresh(ctx, assembly)
     lines = [

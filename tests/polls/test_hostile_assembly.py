@@ -1,0 +1,100 @@
+"""General assembly, from the hostile review of 2026-12-03: the roll (the quorum's base) only
+grows by an organizer's or the secretary's hand, /oubliemoi during a session counts nobody twice
+and tells those whose proxy lapsed, plurals agree with each number, names typed as @handles
+become the member's name once tied."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.harness import Harness, make_config
+
+CONVENE = "/ag convoquer 20 décembre 19h | Salle | ordre du jour: Budget; Élection du bureau"
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
+    harness = await Harness.start(make_config(tmp_path / "data"))
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
+
+async def _assembly(bot: Harness, *members: str) -> None:
+    """alice organizer, everyone has written once, an assembly convened."""
+    bot.organizer("alice")
+    for member in ("alice", *members):
+        await bot.say("bonjour", member=member)
+    await bot.say(CONVENE, member="alice")
+
+
+async def _open(bot: Harness) -> None:
+    await bot.advance(timedelta(days=19, hours=10))  # Sunday 20 December, 19:00 in Paris
+    await bot.say("/ag ouvrir", member="alice", room="asso")
+
+
+# Finding 1 ---------------------------------------------------------------------------------
+
+
+async def test_member_cannot_add_names_to_the_roll_with_proxies_to_unknown_handles(
+    bot: Harness,
+) -> None:
+    await _assembly(bot, "bob", "fay")
+    replies = []
+    for i in range(5):
+        replies.append("\n".join(await bot.say(f"/procuration @ghost{i}", member="fay")))
+    await bot.say("/procuration retirer", member="fay")
+    roll = "\n".join(await bot.say("/membres", member="fay"))
+
+    assert "Liste des membres : 3 personnes." in roll
+    assert "@ghost" not in roll
+    assert "Personne n'a encore écrit sous le nom « @ghost0 »" in replies[0]
+    assert not any("Ajouté à la liste des membres" in reply for reply in replies)
+
+
+async def test_member_still_gives_a_proxy_to_a_member_or_a_name_on_the_roll(
+    bot: Harness,
+) -> None:
+    await _assembly(bot, "bob", "fay")
+    await bot.say("/membres ajouter Odile Martin", member="alice")
+
+    to_member = "\n".join(await bot.say("/procuration @bob", member="fay"))
+    to_name = "\n".join(await bot.say("/procuration Odile Martin", member="fay"))
+    roll = "\n".join(await bot.say("/membres", member="fay"))
+
+    assert "Bob votera pour Fay" in to_member or "Bob" in to_member
+    assert "Odile Martin" in to_name and "Personne n'a" not in to_name
+    assert "Liste des membres : 4 personnes." in roll
+
+
+async def test_replaced_or_withdrawn_paper_proxy_leaves_the_roll_as_it_was(bot: Harness) -> None:
+    await _assembly(bot, "bob")
+    await bot.say("/membres ajouter Paul Durand", member="alice")
+    await bot.advance(timedelta(minutes=1))
+
+    first = "\n".join(await bot.say("/procuration Odile Martin → Bob", member="alice"))
+    # Replaced: the new giver's name is added, Odile's paper proxy stays (another giver).
+    await bot.say("/procuration Jean Dupont → Paul Durand", member="alice")
+    await bot.advance(timedelta(minutes=1))
+    # Odile's proxy replaced by one to a name it adds, then that one taken back.
+    await bot.say("/procuration Odile Martin → Zoé Zèbre", member="alice")
+    with_zoe = "\n".join(await bot.say("/membres", member="alice"))
+    await bot.advance(timedelta(minutes=1))
+    await bot.say("/procuration Odile Martin → Bob", member="alice")
+    replaced = "\n".join(await bot.say("/membres", member="alice"))
+    await bot.say("/procuration retirer Odile Martin", member="alice")
+    await bot.say("/procuration retirer Jean Dupont", member="alice")
+    withdrawn = "\n".join(await bot.say("/membres", member="alice"))
+
+    assert "Ajouté à la liste des membres : Odile Martin." in first
+    assert "Zoé Zèbre" in with_zoe
+    assert "Zoé Zèbre" not in replaced and "Odile Martin" in replaced
+    assert "Odile Martin" not in withdrawn and "Jean Dupont" not in withdrawn
+    # Names put on the roll otherwise stay.
+    assert "Paul Durand" in withdrawn
+    assert "Liste des membres : 3 personnes." in withdrawn
