@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import Refusal, UsageError
 from bot.i18n import _
 from bot.message import ButtonPress, Incoming, Vote
-from bot.text import fold
+from bot.text import bounded, fold
 from storage.rooms import RoomRecord
 
 if TYPE_CHECKING:
@@ -506,7 +506,9 @@ class Dispatcher:
             log.exception("could not say that the database refuses writes")
 
     def _translate(self, ctx: Context, msgid: str, params: dict[str, object]) -> str:
-        return self.services.translator.t(ctx.lang, msgid, **params)
+        # A member's text a handler forgot to clip is clipped here: never echoed whole.
+        bounded_params = {key: bounded(value) for key, value in params.items()}
+        return self.services.translator.t(ctx.lang, msgid, **bounded_params)
 
     async def _usage(self, ctx: Context, reason: str) -> None:
         command = ctx.command

@@ -41,6 +41,18 @@ def clip(text: str, limit: int = ECHO_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# The longest a value may be inside an error reply: a member's text echoed whole (« Option
+# inconnue « xxxx… » » of 20,000 characters) would make the bot spam the group for them.
+ERROR_VALUE_LIMIT = 400  # a poll question (300) or a list of names still shows whole
+
+
+def bounded(value: object, limit: int = ERROR_VALUE_LIMIT) -> object:
+    """An error reply's value: text longer than ``limit`` clipped, anything else as is."""
+    if isinstance(value, str) and len(value) > limit:
+        return clip(value, limit)
+    return value
+
+
 def comparable(text: str) -> str:
     """A label as a member would read it: NFKC, invisible characters and variation selectors
     dropped, spaces folded, case folded — ``a`` and ``a`` + zero-width space compare equal."""

@@ -63,11 +63,13 @@ def _split_warnings(text: str) -> tuple[str, tuple[int, ...] | None]:
                 if minutes is None:
                     raise UsageError(
                         "“{value}” is not a warning: write J-7, J-1, H-2 (or 7d, 1d, 2h).",
-                        value=word,
+                        value=clip(word, 24),
                     )
                 found.append(minutes)
             if not found:
-                raise UsageError("Say which warnings after “{word}”: J-7 J-1 H-2.", word=words[i])
+                raise UsageError(
+                    "Say which warnings after “{word}”: J-7 J-1 H-2.", word=clip(words[i], 24)
+                )
             return " ".join(words[:i]), tuple(sorted(set(found), reverse=True))
     return text, None
 
@@ -353,7 +355,7 @@ async def agenda(ctx: Context) -> None:
     if ctx.args:
         raise UsageError(
             "Unknown option “{value}”: write /{name} or /{name} ics.",
-            value=ctx.args[0],
+            value=clip(ctx.args[0], 40),
             name=_agenda_name(ctx),
         )
     if not found:
