@@ -113,3 +113,12 @@ async def test_election_refused_while_a_vote_of_the_assembly_is_open(bot: Harnes
     assert "Élection n°2" in reply
     again = "\n".join(await bot.say("/election Trésorier | Paul | Zoé", member="alice"))
     assert "Le vote n°2 est encore ouvert" in again
+
+
+async def test_election_of_nineteen_candidates_opens_and_twenty_is_refused(bot: Harness) -> None:
+    nineteen = " | ".join(f"C{i}" for i in range(19))
+    opened = await bot.say(f"/election Bureau | {nineteen}", member="alice")
+    assert opened[0].startswith("📊 Élection n°1 : Bureau (1 poste, tour 1)")
+    assert "20. Vote blanc" in opened[0]
+    refused = await bot.say(f"/election Bureau | {nineteen} | C19", member="alice")
+    assert refused[0].startswith("Une élection compte au plus 19 candidats.")
