@@ -167,11 +167,11 @@ def _option_by_label(poll: PollRecord, options: Sequence[OptionRecord], words: l
     if poll.kind != PollKind.CHOICE or all(w.isdecimal() or "," in w for w in words):
         return 0
     typed = comparable_option(" ".join(words))
+    for option in options:
+        if option.label and comparable_option(option.label) == typed:
+            return option.position  # a candidate called Blanc is chosen by his name
     if poll.seats is not None and typed in _BLANK_WORDS:
         return next((o.position for o in options if not o.label), 0)
-    for option in options:
-        if comparable_option(option.label) == typed:
-            return option.position
     return 0
 
 

@@ -122,3 +122,12 @@ async def test_election_of_nineteen_candidates_opens_and_twenty_is_refused(bot: 
     assert "20. Vote blanc" in opened[0]
     refused = await bot.say(f"/election Bureau | {nineteen} | C19", member="alice")
     assert refused[0].startswith("Une élection compte au plus 19 candidats.")
+
+
+async def test_election_candidate_called_blanc_is_chosen_by_name(bot: Harness) -> None:
+    await bot.say("bonjour", member="bob")
+    await bot.say("/election Trésorier | Paul | Blanc | public", member="alice")
+    assert ["Vote enregistré pour le n°1 : Blanc."] == await bot.say("/vote blanc", member="bob")
+    assert ["Vote enregistré pour le n°1 : Vote blanc."] == await bot.say(
+        "/vote vote blanc", member="bob"
+    )
