@@ -104,7 +104,16 @@ class Services:
 class Context:
     """One message (or button tap) being handled: who, where, what, and how to answer."""
 
-    __slots__ = ("_organizer", "args", "command", "message", "room", "services", "text")
+    __slots__ = (
+        "_language",
+        "_organizer",
+        "args",
+        "command",
+        "message",
+        "room",
+        "services",
+        "text",
+    )
 
     def __init__(
         self,
@@ -121,6 +130,7 @@ class Context:
         self.text = text
         self.args = split_arguments(text)
         self._organizer: bool | None = None
+        self._language: str | None = None
 
     # What and who -------------------------------------------------------------------------
 
@@ -154,7 +164,16 @@ class Context:
 
     @property
     def lang(self) -> str:
-        return self.room.language
+        return self._language or self.room.language
+
+    def speak_as(self, room: RoomRecord | str) -> None:
+        """In a private chat, answer in the language of the room an object belongs to (a
+        ballot for an English room's poll is confirmed in English); a group keeps its own."""
+        if not self.room.private:
+            return
+        record = self.store.rooms.get(room) if isinstance(room, str) else room
+        if record is not None and not record.private:
+            self._language = record.language
 
     @property
     def is_organizer(self) -> bool:
@@ -228,6 +247,10 @@ class Context:
     @property
     def voice(self) -> RoomVoice:
         """How the bot speaks in this room (language, timezone, command names)."""
+        if self._language is not None:
+            return RoomVoice(
+                self.services.translator, self._language, self.room.timezone, self.commands
+            )
         return self.services.voice(self.room)
 
     def t(self, msgid: str, /, *, lang: str | None = None, **params: object) -> str:

@@ -37,6 +37,7 @@ def find_poll(ctx: Context, poll_id: int | None) -> PollRecord:
     poll = store.get(poll_id)
     if poll is None or not may_see(ctx, poll):
         raise Refusal("There is no poll #{id} here.", id=poll_id)
+    ctx.speak_as(poll.room_key)
     return poll
 
 

@@ -307,6 +307,8 @@ async def tap(ctx: Context) -> None:
     ballot is offered instead), and every answer to the tap goes to the tapper alone."""
     poll_id = read_number(ctx.text.partition(":")[0])
     poll = ctx.store.polls.get(poll_id) if poll_id is not None else None
+    if poll is not None:
+        ctx.speak_as(poll.room_key)
     if poll is None or not private_choice(poll):
         await _tap(ctx)
         return
