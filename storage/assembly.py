@@ -628,6 +628,8 @@ class AssemblyRepo:
                     [mode, name, assembly_id, person_key],
                 )
                 return False
+            if row is None and self._rejoin(assembly_id, person_key, name, mode, recorded_by):
+                return True
             self.db.execute(
                 """INSERT INTO attendance (assembly_id, person_key, name, mode, recorded_by,
                    checked_in_at, checked_out_at) VALUES (?, ?, ?, ?, ?, ?, NULL)
@@ -637,6 +639,32 @@ class AssemblyRepo:
                 [assembly_id, person_key, name, mode, recorded_by, to_db(now)],
             )
             return True
+
+    def _rejoin(
+        self, assembly_id: int, person_key: str, name: str, mode: str, recorded_by: str
+    ) -> bool:
+        """A member who erased their account during this session (/forgetme checked them
+        out, their line kept under a ``forgotten:`` pseudonym) and checks in again under the
+        same name takes their line back: the sheet lists one person once, never more people
+        than came. Only the attendance line moves: proxies they held stay lapsed (their givers
+        were told). Whether a line was taken back."""
+        rows = fetch_all(
+            self.db,
+            """SELECT person_key, name FROM attendance WHERE assembly_id = ?
+               AND person_key LIKE 'forgotten:%' AND checked_out_at IS NOT NULL
+               AND assembly_id IN (SELECT id FROM assemblies WHERE status = 'open')""",
+            [assembly_id],
+        )
+        wanted = " ".join(name.casefold().split())
+        same = [r for r in rows if " ".join(str(r["name"]).casefold().split()) == wanted]
+        if len(same) != 1:
+            return False
+        self.db.execute(
+            """UPDATE attendance SET person_key = ?, name = ?, mode = ?, recorded_by = ?,
+               checked_out_at = NULL WHERE assembly_id = ? AND person_key = ?""",
+            [person_key, name, mode, recorded_by, assembly_id, same[0]["person_key"]],
+        )
+        return True
 
     def check_out(self, assembly_id: int, person_key: str, now: datetime) -> bool:
         """Record a person leaving; whether they were present."""

@@ -4,19 +4,24 @@ erasure (``/forgetme``), and the retention rules the daily job applies.
 Everything is driven by the inventory (``storage/inventory.py``): a table's ``people`` columns
 say where a member's key is, ``names`` where their name is, ``erase`` what /forgetme does.
 
-Erasure replaces a key kept in a record with ``forgotten:<random>`` — a different token in every
-row, so the rows of a forgotten member cannot be tied together again — and empties the names
-paired with it. Votes: removed from open polls; in closed polls they stay as counts with no
-name. A secret ballot never held the choice beside the voter: the "has voted" mark of an open
-secret poll is kept until the poll closes (removing it would let the member vote twice), and is
-deleted after.
+Erasure replaces a key kept in a record with ``forgotten:<random>`` — one pseudonym per erasure,
+the same in every record kept (an attendance sheet's line and the proxies that member held still
+name the same person), tied to no account — and empties the names paired with it. Votes kept in
+closed polls get a different token each, so that a forgotten member's votes cannot be put side
+by side again. During a general assembly not closed yet the member leaves it: checked out of an
+open session at the moment of the erasure, the proxies they gave withdrawn, the proxies they
+hold lapsed (the report names their givers, to be told). Votes: removed from open polls; in
+closed polls they stay as counts with no name. A secret ballot never held the choice beside the
+voter: the "has voted" mark of an open secret poll is kept until the poll closes (removing it
+would let the member vote twice), and is deleted after.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,6 +51,9 @@ class ForgetReport:
     reminders_deleted: int = 0
     legal_records: int = 0  # general-assembly records kept with the name
     roll_names_kept: int = 0  # names the member (an organizer) put on a roll: others' data
+    checked_out: int = 0  # open assembly sessions the member was checked out of
+    proxies_withdrawn: int = 0  # proxies the member gave for assemblies not closed
+    lapsed: list[LapsedProxy] = field(default_factory=list)  # proxies the member held
 
     @property
     def total(self) -> int:
@@ -56,6 +64,18 @@ class ForgetReport:
         """Rows erased beyond the member's own record and rooms seen (which the bot writes
         again whenever the member speaks or taps, the confirmation's tap included)."""
         return self.total - self.deleted["members"] - self.deleted["room_members"]
+
+
+@dataclass(frozen=True, slots=True)
+class LapsedProxy:
+    """A proxy a forgotten member held for an assembly not closed: it no longer counts, and
+    its giver is to be told."""
+
+    assembly_id: int
+    room_key: str
+    giver_key: str
+    giver_name: str
+    holder_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +106,9 @@ class PrivacyRepo:
     def __init__(self, db: Database, path: Path | None = None) -> None:
         self.db = db
         self.path = path
+        self._pseudonym = ""  # the forgotten member's, during an erasure
+        # What other repositories keep in memory about members, forgotten after an erasure.
+        self.on_forget: list[Callable[[], None]] = []
 
     def reader(self) -> Database:
         """A read-only connection of its own (for an export built in a worker thread)."""
@@ -127,11 +150,15 @@ class PrivacyRepo:
 
     # The erasure ---------------------------------------------------------------------------
 
-    def forget(self, key: str, links: LinksChoice) -> ForgetReport:
-        """Erase the member ``key`` everywhere (one transaction); see the module's doc."""
+    def forget(self, key: str, links: LinksChoice, now: datetime | None = None) -> ForgetReport:
+        """Erase the member ``key`` everywhere (one transaction); see the module's doc. ``now``
+        is when a session in progress sees the member leave (the current time if not given)."""
         report = ForgetReport()
         present = set(schema_tables(self.db))
+        self._pseudonym = f"forgotten:{secrets.token_hex(8)}"
         with self.db.atomic():
+            if {"assemblies", "attendance", "assembly_proxies"} <= present:
+                self._leave_assemblies(key, now or datetime.now().astimezone(), report)
             self._forget_votes(key, report)
             self._forget_links(key, links, report)
             self._forget_reminders(key, report)
@@ -145,7 +172,36 @@ class PrivacyRepo:
             ).rowcount
             self._anonymise_column("organizers", "granted_by", (), key, report)
             self._forget_roll(key, report)
+        for forget_cached in self.on_forget:
+            forget_cached()
         return report
+
+    def _leave_assemblies(self, key: str, now: datetime, report: ForgetReport) -> None:
+        """The member leaves the assemblies not closed yet: checked out of an open session (the
+        attendance line stays, with its times), the proxies they gave withdrawn (were they to
+        come back as a new member, their voice would count twice), the proxies they hold
+        lapsed (an erased account votes no more)."""
+        live = "SELECT id FROM assemblies WHERE status != 'closed'"
+        report.checked_out += self.db.execute(
+            f"""UPDATE attendance SET checked_out_at = ? WHERE person_key = ?
+                AND checked_out_at IS NULL AND assembly_id IN ({live})""",
+            [to_db(now), key],
+        ).rowcount
+        withdrawn = self.db.execute(
+            f"DELETE FROM assembly_proxies WHERE giver_key = ? AND assembly_id IN ({live})",
+            [key],
+        ).rowcount
+        report.proxies_withdrawn += withdrawn
+        report.deleted["assembly_proxies"] += withdrawn
+        rows = fetch_all(
+            self.db,
+            f"""SELECT p.assembly_id, a.room_key, p.giver_key, p.giver_name, p.holder_name
+                FROM assembly_proxies p JOIN assemblies a ON a.id = p.assembly_id
+                WHERE p.holder_key = ? AND p.assembly_id IN ({live})
+                ORDER BY p.created_at, p.giver_key""",
+            [key],
+        )
+        report.lapsed += [LapsedProxy(**row) for row in rows]
 
     def _forget_roll(self, key: str, report: ForgetReport) -> None:
         """The member's own entry on a roll goes; the names they added (other members, put
@@ -237,14 +293,14 @@ class PrivacyRepo:
             report.deleted["link_shares"] += shares.rowcount
         else:
             shares = self.db.execute(
-                f"""UPDATE link_shares SET member_key = {TOKEN}, member_name = ''
+                """UPDATE link_shares SET member_key = ?, member_name = ''
                     WHERE member_key = ?""",
-                [key],
+                [self._pseudonym, key],
             )
             report.anonymised["link_shares"] += shares.rowcount
         kept = self.db.execute(
-            f"UPDATE links SET poster_key = {TOKEN}, poster_name = '' WHERE poster_key = ?",
-            [key],
+            "UPDATE links SET poster_key = ?, poster_name = '' WHERE poster_key = ?",
+            [self._pseudonym, key],
         ).rowcount
         report.links_anonymised += kept
         report.anonymised["links"] += kept
@@ -297,8 +353,10 @@ class PrivacyRepo:
         key: str,
         report: ForgetReport,
     ) -> int:
-        sets = ", ".join([f'"{column}" = {TOKEN}', *(f"\"{name}\" = ''" for name in names)])
-        count = self.db.execute(f"UPDATE {table} SET {sets} WHERE {column} = ?", [key]).rowcount
+        sets = ", ".join(['"' + column + '" = ?', *(f"\"{name}\" = ''" for name in names)])
+        count = self.db.execute(
+            f"UPDATE {table} SET {sets} WHERE {column} = ?", [self._pseudonym, key]
+        ).rowcount
         report.anonymised[table] += count
         return count
 

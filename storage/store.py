@@ -101,6 +101,15 @@ class Store:
         self.assembly = AssemblyRepo(db)
         self.privacy = PrivacyRepo(db, path)
         self.rooms.on_move.append(self.polls.forget_cached)
+        # A group moved (Telegram group → supergroup) keeps no stale voices of its assembly.
+        self.rooms.on_move.append(self.assembly.forget_cached)
+        # After /forgetme: no voice, poll or "already seen" kept in memory names the member
+        # (a member who writes again is seen again as a new member, at once).
+        self.privacy.on_forget += [
+            self.assembly.forget_cached,
+            self.polls.forget_cached,
+            self.members._seen.clear,  # MemberRepo has no forget_cached yet
+        ]
 
     def close(self) -> None:
         """Close the database and release its lock."""

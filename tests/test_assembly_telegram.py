@@ -49,6 +49,6 @@ async def test_agm_session_on_telegram(world: TelegramWorld) -> None:
         lambda: "Quorum : 3 présents ou représentés sur" in current(),
         what="the session message edited with the quorum",
     )
-    assert "2 présents (1 à distance), 1 représentés par procuration." in current()
+    assert "2 présents (1 à distance), 1 représenté par procuration." in current()
     assert ["Carol est présent·e (à distance)."] == here
     assert proxy[0].startswith("Procuration papier enregistrée : Odile Martin → Bob.")

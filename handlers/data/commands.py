@@ -15,7 +15,7 @@ from bot.i18n import _
 from bot.message import Attachment, Button, Outgoing
 from bot.router import Router
 from handlers.data.settings import DataSettings
-from storage.privacy import ForgetReport, LinksChoice
+from storage.privacy import ForgetReport, LapsedProxy, LinksChoice
 
 router = Router("data")
 
@@ -177,6 +177,32 @@ def forget_sentences(ctx: Context, report: ForgetReport) -> list[str]:
                 "association must keep them for several years; your account is unlinked."
             )
         )
+    if report.checked_out:
+        lines.append(
+            ctx.t(
+                "You have left the general assembly in session (the attendance sheet keeps "
+                "your name and times); check in again with /{present} to take part as a new "
+                "member.",
+                present=ctx.command_name("present"),
+            )
+        )
+    if report.proxies_withdrawn:
+        lines.append(
+            ctx.tn(
+                "The proxy you gave for a general assembly is withdrawn.",
+                "The proxies you gave for general assemblies are withdrawn.",
+                report.proxies_withdrawn,
+            )
+        )
+    if report.lapsed:
+        lines.append(
+            ctx.tn(
+                "The proxy you held no longer counts; {names} is told.",
+                "The proxies you held no longer count; {names} are told.",
+                len(report.lapsed),
+                names=", ".join(p.giver_name for p in report.lapsed),
+            )
+        )
     if report.roll_names_kept:
         lines.append(
             ctx.tn(
@@ -213,12 +239,50 @@ async def forget_press(ctx: Context) -> None:
             "This confirmation has expired: send {command} again.",
             command="/" + ctx.command_name("forgetme"),
         )
-    report = ctx.store.privacy.forget(ctx.sender.key, links)
+    report = ctx.store.privacy.forget(ctx.sender.key, links, ctx.now())
     # What the repositories keep in memory may name the member (a voice at an open assembly,
     # a poll's creator): read again from the database.
     ctx.store.assembly.forget_cached()
     ctx.store.polls.forget_cached()
     await ctx.reply("\n".join(forget_sentences(ctx, report)))
+    await _tell_givers(ctx, report.lapsed)
+
+
+async def _tell_givers(ctx: Context, lapsed: list[LapsedProxy]) -> None:
+    """Each member whose proxy a forgotten member held learns it no longer counts: in private
+    where possible, else in the assembly's room (a name on the roll has no private chat)."""
+    in_room: dict[str, list[LapsedProxy]] = {}
+    for proxy in lapsed:
+        text = ctx.t(
+            "Your proxy to {holder} for the general assembly no longer counts: {holder} has "
+            "left it. Give it to another member with /{proxy} @member, or attend yourself.",
+            holder=proxy.holder_name,
+            proxy=ctx.command_name("proxy"),
+        )
+        private = None
+        if ":" in proxy.giver_key and not proxy.giver_key.startswith("roll:"):
+            private = await ctx.private_room(proxy.giver_key)
+        delivery = await ctx.send(private, Outgoing(text)) if private else None
+        if delivery is None or not delivery.ok:
+            in_room.setdefault(proxy.room_key, []).append(proxy)
+    for room_key, proxies in in_room.items():
+        await ctx.send(
+            room_key,
+            Outgoing(
+                ctx.tn(
+                    "{names}: the proxy given to {holder} no longer counts ({holder} has left "
+                    "the general assembly). Give it to another member with /{proxy} @member, "
+                    "or attend yourself.",
+                    "{names}: the proxies given to {holder} no longer count ({holder} has left "
+                    "the general assembly). Give them to other members with /{proxy} @member, "
+                    "or attend yourselves.",
+                    len(proxies),
+                    names=", ".join(p.giver_name for p in proxies),
+                    holder=proxies[0].holder_name,
+                    proxy=ctx.command_name("proxy"),
+                )
+            ),
+        )
 
 
 # /privacy ---------------------------------------------------------------------------------

@@ -287,7 +287,7 @@ async def test_present_depart_and_the_live_quorum(bot: Harness) -> None:
 
     texts = [e.out.text for e in bot.edits[start:]]
     assert 2 == len(texts)  # three check-ins, one edit; then one for the departure
-    assert "3 présents (1 à distance), 0 représentés par procuration." in texts[0]
+    assert "3 présents (1 à distance), 0 représenté par procuration." in texts[0]
     assert "Quorum : 3 présents ou représentés sur 10, il en faut 3 : atteint." in texts[0]
     assert "Quorum : 2 présents ou représentés sur 10, il en faut 3 : non atteint." in texts[1]
     assert ["Carol a quitté la séance."] == left
@@ -342,7 +342,7 @@ async def test_procuration_paper_and_own_count_when_the_holder_is_present(bot: H
     assert paper[0].startswith("Procuration papier enregistrée : Odile Martin → Paul.")
     assert "Ajouté à la liste des membres : Odile Martin." in paper[0]
     assert own[0].startswith("Paul vote désormais pour Bob à cette assemblée.")
-    assert "1 présents, 2 représentés." in quorum[0]
+    assert "1 présent, 2 représentés." in quorum[0]
 
 
 @pytest.mark.parametrize("arrow", ["->", "→", "à", "to"])

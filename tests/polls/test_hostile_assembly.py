@@ -34,7 +34,6 @@ async def _assembly(bot: Harness, *members: str) -> None:
 
 
 async def _open(bot: Harness) -> None:
-    await bot.advance(timedelta(days=19, hours=10))  # Sunday 20 December, 19:00 in Paris
     await bot.say("/ag ouvrir", member="alice", room="asso")
 
 
@@ -98,3 +97,104 @@ async def test_replaced_or_withdrawn_paper_proxy_leaves_the_roll_as_it_was(bot: 
     # Names put on the roll otherwise stay.
     assert "Paul Durand" in withdrawn
     assert "Liste des membres : 3 personnes." in withdrawn
+
+
+# Findings 2 and 3: /oubliemoi during a session -------------------------------------------
+
+
+async def test_forgetme_then_present_does_not_count_the_member_twice(bot: Harness) -> None:
+    await _assembly(bot, "bob")
+    await _open(bot)
+    await bot.say("/present", member="alice")
+    await bot.say("/present", member="bob")
+    await bot.say("/oubliemoi", member="bob")
+    erased = "\n".join(await bot.tap(1, member="bob"))
+    alone = "\n".join(await bot.say("/ag quorum", member="alice"))
+    await bot.say("/present", member="bob")
+    quorum = "\n".join(await bot.say("/ag quorum", member="alice"))
+    minutes = "\n".join(await bot.say("/ag clore", member="alice"))
+
+    assert "Vous avez quitté l'assemblée générale en cours" in erased
+    assert "Quorum : 1 présent ou représenté sur 1," in alone
+    assert "Quorum : 2 présents ou représentés sur 2" in quorum
+    assert "Bob, Bob" not in minutes
+    assert "Présents : Alice, Bob." in minutes
+
+
+async def test_forgetme_of_a_present_holder_tells_the_giver_her_proxy_lapsed(
+    bot: Harness,
+) -> None:
+    await _assembly(bot, "bob", "carol")
+    await bot.say("/procuration @bob", member="carol")
+    await _open(bot)
+    await bot.say("/present", member="alice")
+    await bot.say("/present", member="bob")
+    before = "\n".join(await bot.say("/ag quorum", member="alice"))
+    await bot.say("/oubliemoi", member="bob")
+    erased = "\n".join(await bot.tap(1, member="bob"))
+    after = "\n".join(await bot.say("/ag quorum", member="alice"))
+    told = [s.out.text for s in bot.sent if s.room == "dm-carol"]
+    await bot.say("/present", member="bob")
+    back = "\n".join(await bot.say("/ag quorum", member="alice"))
+    await bot.say("/procuration @bob", member="carol")
+    again = "\n".join(await bot.say("/ag quorum", member="alice"))
+
+    assert "Quorum : 3 présents ou représentés" in before
+    assert "Carol en est informé·e." in erased
+    # Bob left the session: the proxy he held no longer counts, and Carol is told in private.
+    assert "Quorum : 1 présent ou représenté" in after
+    assert any("Votre procuration à Bob" in text for text in told), told
+    # Bob comes back as a new member: his own voice, not Carol's (she gives it again).
+    assert "Quorum : 2 présents ou représentés" in back
+    assert "Quorum : 3 présents ou représentés" in again
+
+
+async def test_forgetme_of_a_giver_withdraws_the_proxy_so_no_voice_counts_twice(
+    bot: Harness,
+) -> None:
+    await _assembly(bot, "bob")
+    await bot.say("/procuration @alice", member="bob")
+    await _open(bot)
+    await bot.say("/present", member="alice")
+    await bot.say("/oubliemoi", member="bob")
+    erased = "\n".join(await bot.tap(1, member="bob"))
+    await bot.say("/present", member="bob")
+    quorum = "\n".join(await bot.say("/ag quorum", member="alice"))
+
+    assert "La procuration que vous aviez donnée pour une assemblée générale est retirée." in (
+        erased
+    )
+    assert "Quorum : 2 présents ou représentés sur 2" in quorum
+
+
+# Finding 7: each number agrees with its own word ------------------------------------------
+
+
+async def test_quorum_line_agrees_represented_in_number(bot: Harness) -> None:
+    await _assembly(bot, "bob", "carol")
+    await bot.say("/procuration @bob", member="carol")
+    await _open(bot)
+    await bot.say("/present", member="bob")
+    status = "\n".join(await bot.say("/ag", member="alice"))
+    quorum = "\n".join(await bot.say("/ag quorum", member="alice"))
+    minutes = "\n".join(await bot.say("/ag clore", member="alice"))
+
+    assert "1 présent (0 à distance), 1 représenté par procuration." in status
+    assert "1 présent, 1 représenté." in quorum
+    assert "Quorum : 2 présents ou représentés sur 3" in quorum
+    assert "1 membre représenté par procuration." in minutes
+    assert "Au total, 2 présents ou représentés sur 3 membres." in minutes
+    assert "représentés" not in status.replace("présents ou représentés", "")
+
+
+async def test_no_proxy_is_singular_in_french_and_plural_in_english(bot: Harness) -> None:
+    await _assembly(bot, "bob")
+    await _open(bot)
+    await bot.say("/present", member="bob")
+    french = "\n".join(await bot.say("/ag quorum", member="alice"))
+    await bot.say("/langue en", member="alice")
+    english = "\n".join(await bot.say("/ag quorum", member="alice"))
+
+    assert "1 présent, 0 représenté." in french
+    assert "Quorum : 1 présent ou représenté sur 2" in french
+    assert "1 present, 0 represented." in english

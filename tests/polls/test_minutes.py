@@ -391,7 +391,7 @@ async def test_minutes_quorum_not_reached_and_nothing_voted(bot: Harness) -> Non
     await bot.say("/present", member="alice")
     text, _, _ = _minutes_of(bot, assembly_id)
     assert (
-        "Quorum : 1 présents ou représentés sur 40 membres ; les statuts exigent la moitié des "
+        "Quorum : 1 présent ou représenté sur 40 membres ; les statuts exigent la moitié des "
         "membres, soit 20 : le quorum n'est pas atteint."
     ) in text.splitlines()
     assert "Non soumis au vote." in text.splitlines()

@@ -24,6 +24,7 @@ from handlers.polls.assembly.minutes import minutes_command
 from handlers.polls.assembly.people import find_person, require_officer
 from handlers.polls.assembly.session import (
     HERE,
+    attendance_line,
     current,
     kind_title,
     open_session,
@@ -328,11 +329,7 @@ async def _quorum(ctx: Context, rest: str) -> None:
         "\n".join(
             [
                 kind_title(ctx.voice, assembly),
-                ctx.t(
-                    "{present} present, {represented} represented.",
-                    present=ctx.voice.number(quorum.present),
-                    represented=ctx.voice.number(quorum.represented),
-                ),
+                attendance_line(ctx.voice, quorum.present, quorum.represented),
                 quorum_line(ctx.voice, quorum),
             ]
         )

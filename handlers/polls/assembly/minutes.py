@@ -336,11 +336,13 @@ def _attendance(voice: RoomVoice, people: _People, members: int) -> list[odt.Blo
             "{n} members represented by proxy.",
             people.represented,
         ),
-        voice.t(
-            "In all, {count} present or represented out of {members} members.",
-            count=voice.number(people.present + people.represented),
-            members=voice.number(members),
-        ),
+        voice.tn(
+            "In all, {n} present or represented",
+            "In all, {n} present or represented",
+            people.present + people.represented,
+        )
+        + " "
+        + voice.tn("out of {n} member.", "out of {n} members.", members),
     ]
     left = sum(1 for a in sheet if a.checked_out_at is not None)
     if left:
@@ -394,7 +396,11 @@ def _quorum(
     share = fraction(value) or (0, 1)
     only_present = statutes.quorum_of == "present"
     count = people.present if only_present else people.present + people.represented
-    who = voice.t("present") if only_present else voice.t("present or represented")
+    who = (
+        voice.tn("present", "present", count)
+        if only_present
+        else voice.tn("present or represented", "present or represented", count)
+    )
     needed = quorum_needed_for(statutes, assembly.extraordinary, members)
     if share[0] == 0 or needed <= 0:
         return voice.t(
@@ -579,11 +585,12 @@ def _sheet(
                 "",
             )
         )
-    total = voice.t(
-        "{present} present, {represented} represented, out of {members} members.",
-        present=voice.number(people.present),
-        represented=voice.number(people.represented),
-        members=voice.number(members),
+    total = ", ".join(
+        [
+            voice.tn("{n} present", "{n} present", people.present),
+            voice.tn("{n} represented", "{n} represented", people.represented),
+            voice.tn("out of {n} member.", "out of {n} members.", members),
+        ]
     )
     return (
         odt.Heading(title),

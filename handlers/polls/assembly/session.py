@@ -59,19 +59,38 @@ def quorum_of(
 def quorum_line(voice: RoomVoice, quorum: Quorum) -> str:
     """« Quorum : 18 présents ou représentés sur 40, il en faut 10 : atteint »."""
     if quorum.needed <= 0:
-        return voice.t(
-            "Quorum: {count} present or represented out of {members}, no quorum required.",
-            count=voice.number(quorum.count),
+        return voice.tn(
+            "Quorum: {n} present or represented out of {members}, no quorum required.",
+            "Quorum: {n} present or represented out of {members}, no quorum required.",
+            quorum.count,
             members=voice.number(quorum.members),
         )
     state = voice.t("reached") if quorum.reached else voice.t("not reached")
-    return voice.t(
-        "Quorum: {count} present or represented out of {members}, {needed} needed: {state}.",
-        count=voice.number(quorum.count),
+    return voice.tn(
+        "Quorum: {n} present or represented out of {members}, {needed} needed: {state}.",
+        "Quorum: {n} present or represented out of {members}, {needed} needed: {state}.",
+        quorum.count,
         members=voice.number(quorum.members),
         needed=voice.number(quorum.needed),
         state=state,
     )
+
+
+def attendance_line(voice: RoomVoice, present: int, represented: int, remote: int = -1) -> str:
+    """« 6 présents (1 à distance), 1 représenté par procuration. »: each number agrees with
+    its own word (« 1 représenté », « 0 représenté »)."""
+    if remote < 0:
+        here = voice.tn("{n} present", "{n} present", present)
+        proxies = voice.tn("{n} represented.", "{n} represented.", represented)
+    else:
+        here = voice.tn(
+            "{n} present ({remote} remote)",
+            "{n} present ({remote} remote)",
+            present,
+            remote=voice.number(remote),
+        )
+        proxies = voice.tn("{n} represented by proxy.", "{n} represented by proxy.", represented)
+    return f"{here}, {proxies}"
 
 
 def kind_title(voice: RoomVoice, assembly: AssemblyRecord) -> str:
@@ -108,15 +127,7 @@ def session_outgoing(services: Services, voice: RoomVoice, assembly_id: int) -> 
         officers.append(voice.t("Secretary: {name}", name=assembly.secretary_name))
     if officers:
         lines.append(" · ".join(officers))
-    lines.append(
-        voice.tn(
-            "{n} present ({remote} remote), {proxies} represented by proxy.",
-            "{n} present ({remote} remote), {proxies} represented by proxy.",
-            quorum.present,
-            remote=voice.number(remote),
-            proxies=voice.number(quorum.represented),
-        )
-    )
+    lines.append(attendance_line(voice, quorum.present, quorum.represented, remote))
     lines.append(quorum_line(voice, quorum))
     buttons: tuple[tuple[Button, ...], ...] = ()
     if assembly.status is AssemblyStatus.OPEN:
