@@ -198,3 +198,24 @@ async def test_no_proxy_is_singular_in_french_and_plural_in_english(bot: Harness
     assert "1 présent, 0 représenté." in french
     assert "Quorum : 1 présent ou représenté sur 2" in french
     assert "1 present, 0 represented." in english
+
+
+# A group that moves (Telegram group → supergroup) keeps no stale voices ---------------------
+
+
+async def test_a_room_move_forgets_the_voices_kept_in_memory(bot: Harness) -> None:
+    await _assembly(bot, "bob")
+    await _open(bot)
+    await bot.say("/present", member="bob")
+    store = bot.app.services.store
+    room = store.rooms.get("console:asso")
+    assert room is not None
+    assembly = store.assembly.current(room.association_id)
+    assert assembly is not None
+    assert 1 == store.assembly.voices(assembly.id).count
+    # A write the repository did not make: only forgetting what it keeps shows it.
+    store.owned.db.execute("DELETE FROM attendance WHERE assembly_id = ?", [assembly.id])
+
+    assert store.rooms.migrate("console:asso", "console:asso-super")
+
+    assert 0 == store.assembly.voices(assembly.id).count
