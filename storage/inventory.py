@@ -16,6 +16,10 @@ column: ``anonymise`` replaces the key with an anonymous token and empties the `
 sheet kept at least five years) replaces the key with the token but keeps the names;
 ``custom`` is handled by name in ``storage/privacy.py`` (votes, secret ballots, frozen
 results, the member's private rooms, organizer roles, the roll).
+
+A member's copy (``/mydata``) holds only rows about them: a row they only recorded for someone
+else (``recorders``) is counted, not copied, and other people's account keys are emptied in the
+rows copied (with their names where ``others_named`` is False).
 """
 
 from __future__ import annotations
@@ -38,6 +42,12 @@ class TablePolicy:
     export: bool = True  # False only for technical tables (adapter state, job runs)
     note: str = ""  # why, for tables with special handling (secret ballots, counts)
     erase: Erase = "anonymise"  # what /forgetme does with the member's rows
+    # People columns naming who recorded a row about someone else (the secretary who checked a
+    # person in): a member's copy counts the rows they only recorded, without copying them.
+    recorders: tuple[str, ...] = ()
+    # In a member's copy, the names paired with other people's keys are emptied too (a
+    # secretary's copy of an assembly does not carry the chair's name).
+    others_named: bool = True
 
 
 def via_room(table: str, column: str = "room_key") -> str:
@@ -91,7 +101,10 @@ TABLES: dict[str, TablePolicy] = {
     ),
     "room_members": TablePolicy(via_room("room_members"), ("member_key",), erase="delete"),
     "organizers": TablePolicy(
-        via_room("organizers"), ("member_key", "granted_by"), erase="custom"
+        via_room("organizers"),
+        ("member_key", "granted_by"),
+        erase="custom",
+        recorders=("granted_by",),
     ),
     "pairing_codes": TablePolicy(via_room("pairing_codes"), ("created_by",), erase="delete"),
     "announcements": TablePolicy(
@@ -228,6 +241,7 @@ TABLES: dict[str, TablePolicy] = {
         note="the member roll: /forgetme removes the member's own entry; the names an "
         "organizer added are other people's and stay, without the link to the organizer",
         erase="custom",
+        recorders=("added_by",),
     ),
     "assemblies": TablePolicy(
         "assemblies.association_id",
@@ -235,6 +249,7 @@ TABLES: dict[str, TablePolicy] = {
         ("chair_name", "secretary_name"),
         note=LEGAL,
         erase="keep",
+        others_named=False,
     ),
     "agenda_items": TablePolicy(via_assembly("agenda_items"), ()),
     "attendance": TablePolicy(
@@ -243,6 +258,7 @@ TABLES: dict[str, TablePolicy] = {
         ("name",),
         note=LEGAL,
         erase="keep",
+        recorders=("recorded_by",),
     ),
     "assembly_proxies": TablePolicy(
         via_assembly("assembly_proxies"),
@@ -250,6 +266,7 @@ TABLES: dict[str, TablePolicy] = {
         ("giver_name", "holder_name"),
         note=LEGAL,
         erase="keep",
+        recorders=("recorded_by",),
     ),
     "convocations": TablePolicy(via_assembly("convocations"), ("member_key",)),
     "assembly_messages": TablePolicy(

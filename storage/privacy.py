@@ -121,20 +121,23 @@ class PrivacyRepo:
     # The copy ------------------------------------------------------------------------------
 
     def member_data(self, key: str) -> dict[str, list[dict[str, Any]]]:
-        """Every row naming the member (by key), table by table; their votes with their
+        """Every row about the member (by key), table by table; their votes with their
         choices; secret ballots only as "voted in poll N" (the choice was never stored with
-        them)."""
+        them). A row the member only recorded for someone else is not theirs (see
+        ``recorded_for_others``); in the rows copied, other people's keys are emptied, and
+        their names too where the inventory says so."""
         present = set(schema_tables(self.db))
         found: dict[str, list[dict[str, Any]]] = {}
         for table, policy in sorted(TABLES.items()):
-            if table not in present or not policy.people:
+            subjects = tuple(c for c in policy.people if c not in policy.recorders)
+            if table not in present or not subjects:
                 continue
-            where = " OR ".join(f'"{column}" = ?' for column in policy.people)
+            where = " OR ".join(f'"{column}" = ?' for column in subjects)
             rows = fetch_all(
-                self.db, f"SELECT * FROM {table} WHERE {where}", [key] * len(policy.people)
+                self.db, f"SELECT * FROM {table} WHERE {where}", [key] * len(subjects)
             )
             if rows:
-                found[table] = rows
+                found[table] = [_only_theirs(row, policy, key) for row in rows]
         choices = fetch_all(
             self.db,
             """SELECT b.poll_id, p.question, o.position, o.label, c.answer
@@ -147,6 +150,25 @@ class PrivacyRepo:
         if choices:
             found["ballot_choices"] = choices
         return found
+
+    def recorded_for_others(self, key: str) -> dict[str, int]:
+        """How many rows about other people the member recorded (a secretary's check-ins, an
+        organizer's roll names), table by table: counted in their copy, not copied."""
+        present = set(schema_tables(self.db))
+        counts: dict[str, int] = {}
+        for table, policy in sorted(TABLES.items()):
+            subjects = tuple(c for c in policy.people if c not in policy.recorders)
+            if table not in present or not policy.recorders:
+                continue
+            recorded = " OR ".join(f'"{column}" = ?' for column in policy.recorders)
+            mine = " OR ".join(f'"{column}" = ?' for column in subjects) or "0"
+            n = self.db.execute(
+                f"SELECT count(*) FROM {table} WHERE ({recorded}) AND NOT ({mine})",
+                [key] * (len(policy.recorders) + len(subjects)),
+            ).fetchone()[0]
+            if n:
+                counts[table] = int(n)
+        return counts
 
     # The erasure ---------------------------------------------------------------------------
 
@@ -405,6 +427,20 @@ class PrivacyRepo:
                 [moment],
             ).fetchone()[0]
         )
+
+
+def _only_theirs(row: dict[str, Any], policy: TablePolicy, key: str) -> dict[str, Any]:
+    """A row of a member's copy: other people's account keys emptied (and their names, where
+    the inventory keeps others unnamed)."""
+    copy = dict(row)
+    for person, names in _pairs(policy).items():
+        if copy.get(person) in (None, "", key):
+            continue
+        copy[person] = ""
+        if not policy.others_named and person not in policy.recorders:
+            for name in names:
+                copy[name] = ""
+    return copy
 
 
 def _room_columns(db: Database) -> list[tuple[str, str]]:

@@ -37,26 +37,42 @@ def _stamp(moment: datetime) -> str:
 # /mydata ----------------------------------------------------------------------------------
 
 
-def _copy(ctx: Context) -> tuple[bytes, dict[str, int]]:
+def _copy(ctx: Context) -> tuple[bytes, dict[str, int], int]:
     """The member's data as a JSON file, and its row count per table."""
     data = ctx.store.privacy.member_data(ctx.sender.key)
-    document = {
+    recorded = ctx.store.privacy.recorded_for_others(ctx.sender.key)
+    document: dict[str, object] = {
         "member": ctx.sender.key,
         "name": ctx.sender.name,
         "exported_at": ctx.now().isoformat(timespec="seconds"),
-        "about": "Everything assobot stores under your account. Secret ballots appear only "
-        "as 'has voted': your choice was never stored with your name.",
+        "about": "Everything assobot stores about you under your account. Secret ballots "
+        "appear only as 'has voted': your choice was never stored with your name. Rows you "
+        "recorded about other people (attendance, proxies, roll names) are theirs: only "
+        "counted, in 'recorded_for_others'.",
         "tables": data,
     }
+    if recorded:
+        document["recorded_for_others"] = recorded
     content = json.dumps(document, ensure_ascii=False, indent=1, default=str)
-    return content.encode("utf-8"), {table: len(rows) for table, rows in data.items()}
+    counts = {table: len(rows) for table, rows in data.items()}
+    return content.encode("utf-8"), counts, sum(recorded.values())
 
 
-def _summary(ctx: Context, counts: dict[str, int]) -> str:
+def _summary(ctx: Context, counts: dict[str, int], recorded: int = 0) -> str:
     lines = [ctx.t("What assobot stores about you, by table (the attached file has it all):")]
     if not counts:
         lines = [ctx.t("assobot stores nothing about you but your name and your rooms.")]
     lines += [f"• {table}: {ctx.voice.number(n)}" for table, n in sorted(counts.items())]
+    if recorded:
+        lines.append(
+            ctx.tn(
+                "You also recorded {n} entry about another member (an attendance, a proxy, a "
+                "name on the roll): it is theirs, so it is only counted here.",
+                "You also recorded {n} entries about other members (attendance, proxies, "
+                "names on the roll): they are theirs, so they are only counted here.",
+                recorded,
+            )
+        )
     lines.append(ctx.t("To erase it: {command}.", command="/" + ctx.command_name("forgetme")))
     return "\n".join(lines)
 
@@ -67,9 +83,9 @@ def _summary(ctx: Context, counts: dict[str, int]) -> str:
     help=_("Receive, in private, everything the bot stores about you."),
 )
 async def mydata_command(ctx: Context) -> None:
-    content, counts = _copy(ctx)
+    content, counts, recorded = _copy(ctx)
     attachment = Attachment("assobot-my-data.json", content, "application/json")
-    out = Outgoing(_summary(ctx, counts), attachment=attachment)
+    out = Outgoing(_summary(ctx, counts, recorded), attachment=attachment)
     if ctx.room.private:
         await ctx.send(ctx.room.key, out)
         return
