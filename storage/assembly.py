@@ -424,8 +424,30 @@ class AssemblyRepo:
             if not cursor.rowcount:
                 return False
             _rekey(self.db, old, member_key, live_of=association_id)
+            self._take_member_name(association_id, member_key)
         self._voices.clear()
         return True
+
+    def _take_member_name(self, association_id: int, member_key: str) -> None:
+        """Once a name typed as ``@dan`` is tied to Dan, the assemblies not closed yet call
+        him by his name (chair, secretary, proxies): the session message and the minutes
+        say « Dan », not « @dan »."""
+        row = fetch_one(self.db, "SELECT name FROM members WHERE key = ?", [member_key])
+        if row is None or not row["name"]:
+            return
+        name = row["name"]
+        live = """SELECT id FROM assemblies WHERE association_id = ? AND status != 'closed'"""
+        for key, label in (("chair_key", "chair_name"), ("secretary_key", "secretary_name")):
+            self.db.execute(
+                f"UPDATE assemblies SET {label} = ? WHERE {key} = ? AND id IN ({live})",
+                [name, member_key, association_id],
+            )
+        for key, label in (("giver_key", "giver_name"), ("holder_key", "holder_name")):
+            self.db.execute(
+                f"""UPDATE assembly_proxies SET {label} = ? WHERE {key} = ?
+                    AND assembly_id IN ({live})""",
+                [name, member_key, association_id],
+            )
 
     def remove_name(self, association_id: int, folded: str) -> bool:
         """Remove a name from the roll; whether it was there."""

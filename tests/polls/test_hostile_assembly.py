@@ -219,3 +219,23 @@ async def test_a_room_move_forgets_the_voices_kept_in_memory(bot: Harness) -> No
     assert store.rooms.migrate("console:asso", "console:asso-super")
 
     assert 0 == store.assembly.voices(assembly.id).count
+
+
+# Officers named by @handle before they wrote take their name once tied ---------------------
+
+
+async def test_secretary_named_by_handle_is_called_by_name_once_checked_in(bot: Harness) -> None:
+    await _assembly(bot, "bob")
+    await _open(bot)
+    named = "\n".join(await bot.say("/ag secretaire @dan", member="alice"))
+    await bot.say("/ag president @erin", member="alice")
+    await bot.say("/present", member="dan")
+    await bot.say("/present", member="erin")
+    status = "\n".join(await bot.say("/ag", member="alice"))
+    minutes = "\n".join(await bot.say("/ag clore", member="alice"))
+
+    assert "@dan" in named
+    assert "Secrétariat : Dan" in status and "@dan" not in status
+    assert "@erin" not in status
+    assert "@dan" not in minutes and "@erin" not in minutes
+    assert "Dan" in minutes and "Erin" in minutes
