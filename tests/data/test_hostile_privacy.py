@@ -78,3 +78,27 @@ async def test_mydata_of_a_member_checked_in_by_the_organizer_keeps_her_own_line
     assert [""] == [row["recorded_by"] for row in data["tables"]["attendance"]]
     assert "recorded_for_others" not in data
     assert "Vous avez aussi enregistré" not in reply
+
+
+async def test_forgetme_keeps_one_pseudonym_so_the_records_still_name_one_person(
+    bot: Harness,
+) -> None:
+    bot.organizer("alice")
+    for member in ("alice", "bob", "carol"):
+        await bot.say("bonjour", member=member)
+    await bot.say(CONVENE, member="alice")
+    await bot.say("/procuration @bob", member="carol")
+    await bot.say("/ag ouvrir", member="alice")
+    await bot.say("/present", member="bob")
+    await bot.say("/present Odile Martin", member="alice")
+    await bot.say("/oubliemoi", member="bob")
+    await bot.tap(1, member="bob")
+    minutes = "\n".join(await bot.say("/ag clore", member="alice"))
+
+    db = bot.app.services.store.owned.db
+    (person,) = [r[0] for r in db.execute("SELECT person_key FROM attendance WHERE name = 'Bob'")]
+    (holder,) = [r[0] for r in db.execute("SELECT holder_key FROM assembly_proxies")]
+    assert str(person).startswith("forgotten:")
+    assert person == holder  # one pseudonym: the sheet's line and the proxy he held agree
+    # The legal record: Bob came and left, holding Carol's proxy while he was there.
+    assert "Présents : Bob (représente Carol), Odile Martin." in minutes
