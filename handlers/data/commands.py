@@ -276,7 +276,7 @@ async def _tell_givers(ctx: Context, lapsed: list[LapsedProxy]) -> None:
             proxy=ctx.command_name("proxy"),
         )
         private = None
-        if ":" in proxy.giver_key and not proxy.giver_key.startswith("roll:"):
+        if ":" in proxy.giver_key and not proxy.giver_key.startswith(("roll:", "forgotten:")):
             private = await ctx.private_room(proxy.giver_key)
         delivery = await ctx.send(private, Outgoing(text)) if private else None
         if delivery is None or not delivery.ok:

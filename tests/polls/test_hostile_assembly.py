@@ -239,3 +239,18 @@ async def test_secretary_named_by_handle_is_called_by_name_once_checked_in(bot: 
     assert "@erin" not in status
     assert "@dan" not in minutes and "@erin" not in minutes
     assert "Dan" in minutes and "Erin" in minutes
+
+
+async def test_forgetme_of_a_holder_tells_a_paper_giver_in_the_room(bot: Harness) -> None:
+    await _assembly(bot, "bob")
+    await _open(bot)
+    await bot.say("/procuration Odile Martin → Bob", member="alice")
+    await bot.say("/present", member="bob")
+    await bot.say("/oubliemoi", member="bob")
+    await bot.tap(1, member="bob")
+
+    in_room = [s.out.text for s in bot.sent if s.room == "asso"]
+    assert any(
+        text.startswith("Odile Martin : la procuration confiée à Bob ne compte plus")
+        for text in in_room
+    ), in_room[-3:]
