@@ -966,8 +966,10 @@ class MatrixAdapter:
         to send, and a direct room already shared looks missing): a message from anywhere but
         the sync loop (a timer, the catch-up at start) waits for it, at most
         ``FIRST_SYNC_WAIT_SECONDS``. Replies to the first sync's events go at once: their room
-        is known, and the first sync only ends after its handlers."""
-        if not self.ready.is_set() and asyncio.current_task() is not self._task:
+        is known, and the first sync only ends after its handlers. (A client given without
+        start(), and so without a sync loop, is used as it is.)"""
+        starting = self.client is None or self._task is not None
+        if starting and not self.ready.is_set() and asyncio.current_task() is not self._task:
             try:
                 await asyncio.wait_for(self.ready.wait(), FIRST_SYNC_WAIT_SECONDS)
             except TimeoutError:
