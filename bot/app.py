@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import importlib
+import importlib.util
 import logging
 import os
 import signal
 import sys
 import time
+import types
 from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.adapters.base import Adapter, AdapterState, RoomBlocked
 from bot.config import Config
@@ -388,8 +391,9 @@ def skip_unused_imports(config: Config) -> None:
     server, needed in webhook mode only): about 9 MB and 30 ms. matrix-nio's pycryptodome
     declares its C functions through cffi when cffi is importable, parsing C text with
     pycparser at every start (about 40 ms and 1.5 MB); without cffi it uses ctypes, the same
-    functions. Marked absent here, before anything imports them. A process that may need
-    them later (a test session) must not call this."""
+    functions. Marked absent here, before anything imports them; nio's unused transport (h11,
+    HTTP/2) is only deferred to its first use. A process that may need them later (a test
+    session) must not call this."""
     unused = []
     if config.telegram.enabled and "telegram" not in sys.modules:
         unused.append("cryptography")
@@ -397,9 +401,51 @@ def skip_unused_imports(config: Config) -> None:
             unused.append("tornado")
     if config.matrix.enabled and "nio" not in sys.modules:
         unused.append("cffi")  # vodozemac (nio's Olm) is a Rust module, not a cffi one
+        # nio's other transport (HttpClient: h11 and HTTP/2) is imported with AsyncClient,
+        # which talks through aiohttp: imported at their first use only (never, unless httpx
+        # asks for them): about 20 ms.
+        for name in _NIO_UNUSED:
+            if name not in sys.modules:
+                sys.modules[name] = _Deferred(name)
     for name in unused:
         if name not in sys.modules:
             sys.modules[name] = None  # type: ignore[assignment]  # import now raises ImportError
+
+
+_NIO_UNUSED = ("h11", "h2", "h2.connection", "h2.events")
+
+
+class _Deferred(types.ModuleType):
+    """Stands in ``sys.modules`` for a module imported but not used yet: the first name read
+    from it imports the real module (with the other deferred modules of its package) and is
+    read from there; a submodule imported meanwhile is a real one (``__path__`` is real)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.__spec__ = importlib.util.find_spec(name)  # found, not run (a parent: a stand-in)
+        if self.__spec__ is not None and self.__spec__.submodule_search_locations is not None:
+            self.__path__ = list(self.__spec__.submodule_search_locations)
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):  # __file__, __all__...: asked by tools, not by users
+            raise AttributeError(attribute)
+        return getattr(_load_deferred(self.__name__), attribute)
+
+
+def _load_deferred(name: str) -> types.ModuleType:
+    """Replace the deferred modules of ``name``'s package with the real ones; return ``name``."""
+    top = name.partition(".")[0]
+    family = [key for key in sys.modules if key == top or key.startswith(top + ".")]
+    deferred = [key for key in family if isinstance(sys.modules[key], _Deferred)]
+    for key in deferred:
+        del sys.modules[key]
+    for key in sorted(deferred):
+        importlib.import_module(key)
+    for key in family:  # real submodules imported under the stand-in: onto the real parent
+        parent, _dot, child = key.rpartition(".")
+        if parent and not hasattr(sys.modules[parent], child):
+            setattr(sys.modules[parent], child, sys.modules[key])
+    return sys.modules[name]
 
 
 def _telegram_adapter(app: App) -> Adapter:

@@ -207,3 +207,31 @@ def test_translator_speaks_each_language_as_when_all_were_read_at_start() -> Non
             assert eager.tn(language, "{n} vote", "{n} votes", n) == lazy.tn(
                 language, "{n} vote", "{n} votes", n
             )
+
+
+def test_matrix_run_defers_nio_s_unused_transport_and_keeps_it_working(tmp_path: Path) -> None:
+    """nio's HttpClient transport (h11, HTTP/2) is imported with AsyncClient but never used:
+    `assobot run` leaves it unloaded; whoever uses it (nio's HttpClient, httpx for a link
+    preview) gets the real modules, HTTP/2 support included."""
+    code = f"""
+import sys, types
+from pathlib import Path
+from bot.config import load_config
+from bot.app import skip_unused_imports
+
+(Path({str(tmp_path)!r}) / "config.toml").write_text({'data_dir = "d"' + chr(10) + MATRIX!r})
+skip_unused_imports(load_config(Path({str(tmp_path)!r}) / "config.toml", env={{}}))
+import bot.adapters.matrix
+real = lambda name: type(sys.modules.get(name)) is types.ModuleType
+print(*(real(name) for name in ("nio", "aiohttp", "h11", "h2", "h2.connection", "hpack")))
+import httpx, httpcore
+from httpcore._async.http2 import AsyncHTTP2Connection
+import nio.http
+connection = nio.http.Http2Connection()
+print(httpcore.AsyncHTTP2Connection is AsyncHTTP2Connection, type(connection._connection).__name__)
+print(nio.http.h11.CLIENT is sys.modules["h11"].CLIENT, real("h11"), real("h2"), real("hpack"))
+"""
+    first, second, third = run_python(code).splitlines()
+    assert "True True False False False False" == first
+    assert "True H2Connection" == second
+    assert "True True True True" == third
