@@ -153,27 +153,30 @@ def election_sentences(
 ) -> list[str]:
     """The result in sentences, for the close announcement (``hint``: with the command that
     opens the next round) and for the minutes and the register (without)."""
-    lines = [
-        voice.tn(
-            "Election “{title}”, round {round}, {n} seat: {ballots} ballots, {blank} blank, "
-            "{cast} votes cast.",
-            "Election “{title}”, round {round}, {n} seats: {ballots} ballots, {blank} blank, "
-            "{cast} votes cast.",
-            result.seats,
-            title=poll.question,
-            round=result.round,
-            ballots=voice.number(result.ballots),
-            blank=voice.number(result.blank),
-            cast=voice.number(result.cast),
-        )
-    ]
+    # Each number its own plural form (« 1 bulletin », "1 vote cast").
+    head = voice.tn(
+        "Election “{title}”, round {round}, {n} seat:",
+        "Election “{title}”, round {round}, {n} seats:",
+        result.seats,
+        title=poll.question,
+        round=result.round,
+    )
+    ballots = voice.tn(
+        "{n} ballot, {blank} blank,",
+        "{n} ballots, {blank} blank,",
+        result.ballots,
+        blank=voice.number(result.blank),
+    )
+    cast = voice.tn("{n} vote cast.", "{n} votes cast.", result.cast)
+    lines = [f"{head} {ballots} {cast}"]
     if result.needed:
         rule = describe_majority(voice, election_rule(poll, result), MajorityBase.CAST)
         lines.append(
-            voice.t(
+            voice.tn(
+                "Elected at this round with {rule}: {n} vote needed.",
                 "Elected at this round with {rule}: {n} votes needed.",
+                result.needed,
                 rule=rule,
-                n=voice.number(result.needed),
             )
         )
     else:

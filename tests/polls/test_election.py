@@ -326,3 +326,25 @@ async def test_election_hostile_names_kept_as_text(bot: Harness) -> None:
 async def test_election_refused_in_a_private_chat(bot: Harness) -> None:
     replies = await bot.say("/election Bureau | Paul | Sophie", member="alice", room="dm-alice")
     assert replies[0].startswith("Les sondages et les motions se votent en groupe")
+
+
+async def test_election_result_says_one_ballot_in_the_singular(bot: Harness) -> None:
+    await members(bot, "bob")
+    await bot.say(":lang en", member="alice")
+    await bot.say("/election Board | 1 seat | Ann | Ben | public", member="alice")
+    await bot.say("/vote 1 1", member="bob")
+
+    closed = "\n".join(await bot.say("/close 1", member="alice"))
+
+    assert "Election “Board”, round 1, 1 seat: 1 ballot, 0 blank, 1 vote cast." in closed
+    assert "1 vote needed." in closed
+
+
+async def test_election_result_in_french_agrees_in_number(bot: Harness) -> None:
+    await members(bot, "bob")
+    await bot.say("/election Trésorier | Ann | Ben | public", member="alice")
+    await bot.say("/voter 1 1", member="bob")
+
+    closed = "\n".join(await bot.say("/cloturer 1", member="alice"))
+
+    assert "1 poste : 1 bulletin (blancs : 0), 1 suffrage exprimé." in closed
