@@ -45,6 +45,7 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request URL at INFO, and Telegram URLs carry the token.
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater"):
+    # httpx logs every request URL at INFO, and Telegram URLs carry the token; matrix-nio logs
+    # every event of a sync at INFO (members' names and rooms, a line per event at start).
+    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "nio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

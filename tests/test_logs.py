@@ -56,3 +56,9 @@ def test_lines_are_key_value(capsys: pytest.CaptureFixture[str]) -> None:
 def test_httpx_is_quietened_below_warning() -> None:
     setup_logging("DEBUG")
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+
+
+def test_matrix_nio_does_not_log_every_synced_event_at_info() -> None:
+    setup_logging("INFO")
+    assert not logging.getLogger("nio.rooms").isEnabledFor(logging.INFO)
+    assert logging.getLogger("nio.rooms").isEnabledFor(logging.WARNING)
