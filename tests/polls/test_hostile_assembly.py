@@ -254,3 +254,40 @@ async def test_forgetme_of_a_holder_tells_a_paper_giver_in_the_room(bot: Harness
         text.startswith("Odile Martin : la procuration confiée à Bob ne compte plus")
         for text in in_room
     ), in_room[-3:]
+
+
+# Finding 10 --------------------------------------------------------------------------------
+
+
+async def test_secretary_paper_proxy_never_silently_replaces_a_members_own_proxy(
+    bot: Harness,
+) -> None:
+    await _assembly(bot, "bob", "carol", "dan")
+    await bot.say("/procuration @dan", member="carol")
+    await _open(bot)
+    await bot.say("/ag secretaire @bob", member="alice")
+    await bot.say("/present", member="bob")
+    await bot.say("/present", member="dan")
+
+    reply = "\n".join(await bot.say("/procuration Carol → Bob", member="bob"))
+
+    assert (
+        "Carol a confié sa voix à Dan dans la discussion. Pour enregistrer cette procuration "
+        "papier, retirez d'abord celle-là : /procuration retirer Carol."
+    ) == reply
+    listed = "\n".join(await bot.say("/procuration", member="alice"))
+    assert "1 procuration pour cette assemblée :\n• Carol → Dan" == listed
+
+
+async def test_secretary_records_the_paper_once_the_members_own_proxy_is_withdrawn(
+    bot: Harness,
+) -> None:
+    await _assembly(bot, "bob", "carol", "dan")
+    await bot.say("/procuration @dan", member="carol")
+    await _open(bot)
+    await bot.say("/ag secretaire @bob", member="alice")
+
+    await bot.say("/procuration retirer Carol", member="bob")
+    reply = "\n".join(await bot.say("/procuration Carol → Bob", member="bob"))
+
+    assert reply.startswith("Procuration papier enregistrée : Carol → Bob.")

@@ -129,6 +129,24 @@ async def _give(
             "{name} holds other members' votes and cannot give their own away.",
             name=giver.name,
         )
+    own = next(
+        (
+            p
+            for p in proxies
+            if p.giver_key == giver.key and not p.paper and p.holder_key != holder.key
+        ),
+        None,
+    )
+    if paper and own is not None:
+        # The member chose a holder in the chat: a paper recorded by someone else never
+        # silently replaces that choice (the member or an officer withdraws it first).
+        raise Refusal(
+            "{giver} gave their vote to {holder} in the chat. To record this paper proxy, "
+            "withdraw that one first: /{proxy} remove {giver}.",
+            giver=giver.name,
+            holder=own.holder_name,
+            proxy=ctx.command_name("proxy"),
+        )
     held = [p for p in proxies if p.holder_key == holder.key and p.giver_key != giver.key]
     if len(held) >= statutes.proxy_cap:
         raise Refusal(
