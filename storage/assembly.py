@@ -525,30 +525,24 @@ class AssemblyRepo:
 
     def current(self, association_id: int) -> AssemblyRecord | None:
         """The newest assembly of the association that is not closed, or None."""
-        row = fetch_one(
-            self.db,
-            """SELECT * FROM assemblies WHERE association_id = ? AND status != ?
-               ORDER BY id DESC LIMIT 1""",
-            [association_id, AssemblyStatus.CLOSED],
-        )
-        return _assembly(row) if row else None
+        return self._newest(association_id, "status != ?", [AssemblyStatus.CLOSED])
 
     def open_session(self, association_id: int) -> AssemblyRecord | None:
         """The assembly of the association whose session is open, or None."""
-        row = fetch_one(
-            self.db,
-            """SELECT * FROM assemblies WHERE association_id = ? AND status = ?
-               ORDER BY id DESC LIMIT 1""",
-            [association_id, AssemblyStatus.OPEN],
-        )
-        return _assembly(row) if row else None
+        return self._newest(association_id, "status = ?", [AssemblyStatus.OPEN])
 
     def latest(self, association_id: int) -> AssemblyRecord | None:
         """The newest assembly of the association, whatever its status."""
+        return self._newest(association_id, "1", [])
+
+    def _newest(
+        self, association_id: int, condition: str, params: list[object]
+    ) -> AssemblyRecord | None:
         row = fetch_one(
             self.db,
-            "SELECT * FROM assemblies WHERE association_id = ? ORDER BY id DESC LIMIT 1",
-            [association_id],
+            f"""SELECT * FROM assemblies WHERE association_id = ? AND {condition}
+               ORDER BY id DESC LIMIT 1""",
+            [association_id, *params],
         )
         return _assembly(row) if row else None
 
