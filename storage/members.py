@@ -48,6 +48,11 @@ class MemberRepo:
         self.db = db
         self._seen: dict[tuple[str, str], tuple[str, str, datetime]] = {}
 
+    def forget_cached(self) -> None:
+        """Forget who was seen recently (after an erasure: a member writing again is seen
+        again, and recorded, at once)."""
+        self._seen.clear()
+
     def seen(self, room_key: str, member: Member, now: datetime) -> None:
         """Record that ``member`` spoke in ``room_key`` (a write only when something changed)."""
         cache_key = (room_key, member.key)

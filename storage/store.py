@@ -108,7 +108,7 @@ class Store:
         self.privacy.on_forget += [
             self.assembly.forget_cached,
             self.polls.forget_cached,
-            self.members._seen.clear,  # MemberRepo has no forget_cached yet
+            self.members.forget_cached,
         ]
 
     def close(self) -> None:
