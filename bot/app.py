@@ -15,7 +15,7 @@ import time
 import types
 from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.adapters.base import Adapter, AdapterState, RoomBlocked
 from bot.config import Config
@@ -26,6 +26,9 @@ from bot.message import BLOCKED, ButtonPress, Delivery, Incoming, Outgoing, Room
 from bot.router import Command, Dispatcher, PeriodicSpec, Router, SweepHook
 from bot.scheduler import Clock, Periodic, Scheduler, SweepFunction, daily, every
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,7 @@ class App:
         self.services.redact = self.redact
         self.services.fetcher = Fetcher(config.fetch)
         self.adapters: dict[str, Adapter] = {}
+        self.web: WebServer | None = None  # the web page, built at start when [web] is on
         self._stop = asyncio.Event()
         self._started = False
         # Set once every adapter's start() returned: a start hook's message waits for it.
@@ -254,6 +258,11 @@ class App:
         self.scheduler.start()
         for adapter in self.adapters.values():
             await adapter.start()
+        if self.config.web.enabled:
+            from bot.web.server import WebServer
+
+            self.web = WebServer(self.config.web, self.services, self.dispatcher.routers)
+            await self.web.start()
         self._listening.set()
         self._started = True
         age = process_age()
@@ -334,6 +343,11 @@ class App:
             task.cancel()
         if hooks:
             await asyncio.wait(hooks)
+        if self.web is not None:
+            try:
+                await self.web.stop()
+            except Exception:
+                log.exception("the web page did not stop cleanly")
         for adapter in self.adapters.values():
             try:
                 await adapter.stop()

@@ -170,6 +170,34 @@ class FetchConfig:
     cache_hours: int = setting(24, low=0, high=720)
 
 
+def _check_listen(value: str) -> str | None:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return f'expected an IP address such as "127.0.0.1" or "::1", got {_show(value)}'
+    return None
+
+
+def _check_public_url(value: str) -> str | None:
+    if value == "" or re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        return None
+    example = '"https://asso.example.org"'
+    return f"expected the address people open, such as {example}, got {_show(value)}"
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    """The small web page (voting links, archive, agenda), served behind a reverse proxy."""
+
+    enabled: bool = False
+    listen: str = setting("127.0.0.1", check=_check_listen)
+    port: int = setting(8080, low=0, high=65535)  # 0: any free port (tests)
+    # The address members open (the reverse proxy's), without a trailing slash.
+    public_url: str = setting("", check=_check_public_url)
+    requests_per_minute: int = setting(120, low=1, high=100_000)  # per client address
+    token_requests_per_minute: int = setting(30, low=1, high=10_000)  # per link
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration, validated."""
@@ -183,6 +211,7 @@ class Config:
     matrix: MatrixConfig = MatrixConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     fetch: FetchConfig = FetchConfig()
+    web: WebConfig = WebConfig()
     source: str = "defaults"
     # Each feature's settings, keyed by its declared class (``Router(..., settings=...)``).
     features: Mapping[type[Any], Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -223,6 +252,7 @@ SECTIONS: dict[str, type[Any]] = {
     "matrix": MatrixConfig,
     "scheduler": SchedulerConfig,
     "fetch": FetchConfig,
+    "web": WebConfig,
 }
 TOP_LEVEL = ("data_dir", "language", "timezone", "log_level")
 ENV_SECRETS = {
@@ -354,6 +384,17 @@ def _check(config: Config, where: _Where) -> None:
                 lambda: _check_range(matrix.stale_after_minutes, 0, 10080),
             ),
         ]
+    if config.web.enabled and not config.web.public_url:
+        checks.append(
+            (
+                "web",
+                "public_url",
+                lambda: (
+                    "needed when the web page is enabled: the https:// address members "
+                    'open (your reverse proxy\'s), e.g. "https://asso.example.org"'
+                ),
+            )
+        )
     for section, key, check in checks:
         problem = check()
         if problem:

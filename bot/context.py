@@ -89,6 +89,14 @@ class Services:
     # The one way out to the web (link previews, feeds): every fetch passes its address guard.
     fetcher: Fetcher | None = None
 
+    def web_address(self, path: str) -> str | None:
+        """The address members open for a page of the web server (``/v/<token>``), or None
+        when the web page is off."""
+        web = self.config.web
+        if not web.enabled or not web.public_url:
+            return None
+        return web.public_url.rstrip("/") + path
+
     def voice(self, room: RoomRecord | str | None = None) -> RoomVoice:
         """The voice of a room (a record or a key); an unknown room, or none, speaks the
         configured default language and timezone."""

@@ -7,15 +7,16 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from datetime import time as clock_time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.errors import Refusal, UsageError
 from bot.i18n import _
 from bot.message import ButtonPress, Incoming, Vote
 from bot.text import bounded, fold
+from bot.web import ArchiveHook, ArchiveSpec, PageHandler, PageSpec
 from storage.rooms import RoomRecord
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ Handler = Callable[["Context"], Awaitable[None]]
 StartHook = Callable[["Services"], Awaitable[None]]
 SweepHook = Callable[["Services", datetime], Awaitable[None]]
 PeriodicHook = Callable[["Services", datetime], Awaitable[None]]
+PH = TypeVar("PH", bound=PageHandler)
+AH = TypeVar("AH", bound=ArchiveHook)
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram accepts in a command menu
 _COMMAND_LINE = re.compile(r"^([/!])([^\s@/!]+)(?:@(\S*))?(?:\s+(.*))?$", re.DOTALL)
 _QUOTES = {'"': '"', "«": "»", "“": "”", "„": "“"}
@@ -78,6 +81,8 @@ class Router:
         self.start_hooks: list[StartHook] = []
         self.sweep_hooks: list[SweepHook] = []
         self.periodic_jobs: list[PeriodicSpec] = []
+        self.pages: list[PageSpec] = []
+        self.archive_sections: list[ArchiveSpec] = []
 
     def include(self, *routers: Router) -> Router:
         """Serve the commands, buttons, listeners, hooks and jobs of each part of a feature
@@ -94,6 +99,10 @@ class Router:
             self.start_hooks.extend(part.start_hooks)
             self.sweep_hooks.extend(part.sweep_hooks)
             self.periodic_jobs.extend(part.periodic_jobs)
+            self.pages.extend(replace(page, feature=self.feature) for page in part.pages)
+            self.archive_sections.extend(
+                replace(section, feature=self.feature) for section in part.archive_sections
+            )
             if part.settings is not None:
                 if self.settings not in (None, part.settings):
                     raise ValueError(f"feature {self.feature} declares two settings classes")
@@ -187,6 +196,31 @@ class Router:
             if any(job.name == name for job in self.periodic_jobs):
                 raise DuplicateCommand(f"periodic job {name} is declared twice")
             self.periodic_jobs.append(PeriodicSpec(name, interval, at, weekday, timezone, hook))
+            return hook
+
+        return register
+
+    def page(self, method: str, path: str, *, token: str = "") -> Callable[[PH], PH]:
+        """Declare a page of the web server (``[web]``): ``@router.page("GET", "/v/{token}",
+        token="vote")``; with ``token`` the server resolves the ``{token}`` part to a live token
+        of that kind (else a 404) and the handler gets it as ``request.token``."""
+        if method not in ("GET", "POST") or not path.startswith("/"):
+            raise ValueError(f"invalid page {method} {path}")
+        if token and "{token}" not in path:
+            raise ValueError(f"page {path} declares a token kind but has no {{token}} part")
+
+        def register(handler: PH) -> PH:
+            self.pages.append(PageSpec(method, path, handler, token, self.feature))
+            return handler
+
+        return register
+
+    def archive_section(self, order: int) -> Callable[[AH], AH]:
+        """Declare a section of the association's archive page (lower ``order`` first); the
+        hook returns None to show nothing."""
+
+        def register(hook: AH) -> AH:
+            self.archive_sections.append(ArchiveSpec(order, hook, self.feature))
             return hook
 
         return register

@@ -116,6 +116,16 @@ TABLES: dict[str, TablePolicy] = {
         ("requested_by_name",),
         erase="delete",
     ),
+    "web_tokens": TablePolicy(
+        "web_tokens.association_id",
+        ("person_key",),
+        ("name",),
+        export=False,
+        note="the web page's personal voting links and addresses: only a hash of each token, "
+        "useless outside this bot; /forgetme deletes the member's links",
+        erase="delete",
+    ),
+    "web_keys": TablePolicy(None, (), export=False, note=TECHNICAL + " (the key signing forms)"),
     "adapter_state": TablePolicy(None, (), export=False, note=TECHNICAL),
     "processed_events": TablePolicy(None, (), export=False, note=TECHNICAL),
     "job_runs": TablePolicy(None, (), export=False, note=TECHNICAL),

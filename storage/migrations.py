@@ -883,3 +883,34 @@ def m090_assemblies(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX assembly_messages_room ON assembly_messages (room_key, message_id)")
+
+
+@MIGRATIONS()
+def m120_web(db: Database) -> None:
+    """The web page: personal voting links, the archive's and the agenda's addresses (only a
+    SHA-256 of each token is kept), and the key that signs its forms."""
+    db.execute(
+        """
+        CREATE TABLE web_tokens (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('vote', 'archive', 'agenda')),
+            association_id INTEGER NOT NULL REFERENCES associations (id) ON DELETE CASCADE,
+            poll_id INTEGER REFERENCES polls (id) ON DELETE CASCADE,
+            person_key TEXT,
+            name TEXT NOT NULL DEFAULT '',
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            used_at TEXT,
+            CHECK ((kind = 'vote') = (poll_id IS NOT NULL AND person_key IS NOT NULL))
+        )"""
+    )
+    # One live link per member and poll, one live archive and agenda address per association.
+    db.execute(
+        """CREATE UNIQUE INDEX web_tokens_live ON web_tokens
+           (kind, association_id, IFNULL(poll_id, 0), IFNULL(person_key, ''))
+           WHERE revoked_at IS NULL"""
+    )
+    db.execute("CREATE INDEX web_tokens_poll ON web_tokens (poll_id)")
+    db.execute("CREATE INDEX web_tokens_person ON web_tokens (person_key)")
+    db.execute("CREATE TABLE web_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL)")

@@ -21,6 +21,7 @@ from storage.privacy import PrivacyRepo
 from storage.reminders import ReminderRepo
 from storage.rooms import RoomRepo
 from storage.statutes import StatuteRepo
+from storage.web import WebTokenRepo
 
 # What SQLite says when the file can no longer be written, and how to say it to a person.
 _WRITE_FAILURES = {
@@ -100,6 +101,7 @@ class Store:
         self.statutes = StatuteRepo(db)
         self.assembly = AssemblyRepo(db)
         self.privacy = PrivacyRepo(db, path)
+        self.web = WebTokenRepo(db)
         self.rooms.on_move.append(self.polls.forget_cached)
         # A group moved (Telegram group → supergroup) keeps no stale voices of its assembly.
         self.rooms.on_move.append(self.assembly.forget_cached)

@@ -22,7 +22,11 @@ OWNERS = {
     "aiohttp": "bot/fetch.py",
     "requests": "bot/fetch.py",
     "urllib3": "bot/fetch.py",
+    # The web page's templates are rendered by its server only.
+    "jinja2": "bot/web/server.py",
 }
+# Inbound HTTP: the web page's server is aiohttp's (web side only, never a client).
+SERVERS = {"aiohttp": "bot/web/server.py"}
 STORAGE_ONLY = ("sqlite_utils", "sqlite3")
 FORBIDDEN_IN_HANDLERS = (*OWNERS, *STORAGE_ONLY, "os", "subprocess", "threading")
 
@@ -54,9 +58,16 @@ def test_platform_and_scheduler_libraries_have_one_owner() -> None:
         f"{_rel(path)}:{line} imports {name}"
         for path in _sources("bot", "handlers", "storage")
         for line, name in _imports(_tree(path))
-        if name in OWNERS and _rel(path) != OWNERS[name]
+        if name in OWNERS and _rel(path) not in (OWNERS[name], SERVERS.get(name))
     ]
     assert [] == offences
+
+
+def test_the_web_server_makes_no_outbound_request() -> None:
+    """The web page's module may import aiohttp for its server, never for a client: every
+    outbound request goes through the guarded fetcher."""
+    text = (ROOT / SERVERS["aiohttp"]).read_text(encoding="utf-8")
+    assert [] == [word for word in ("ClientSession", "request(", "TCPConnector") if word in text]
 
 
 def test_database_libraries_only_in_storage() -> None:
