@@ -306,7 +306,8 @@ def parse_command(text: str) -> ParsedCommand | None:
     if match is None:
         return None
     prefix, name, addressee, rest = match.groups()
-    name = fold(name)
+    # Telegram command names cannot hold a hyphen: /liens-vote is /liens_vote.
+    name = fold(name).replace("-", "_")
     if not COMMAND_NAME.match(name):
         return None
     return ParsedCommand(prefix, name, addressee or "", (rest or "").strip())

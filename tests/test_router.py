@@ -294,3 +294,9 @@ async def test_number_reader_answers_each_bad_number_clearly(
         assert expected == (await bot.say(f"/num {text}"))[0].splitlines()[0]
     finally:
         await bot.stop()
+
+
+def test_parse_command_reads_a_hyphen_as_the_underscore_telegram_needs() -> None:
+    parsed = parse_command("/liens-vote 12 tous")
+    assert parsed is not None
+    assert ("liens_vote", "12 tous") == (parsed.name, parsed.text)
