@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 
-from bot.config import WebConfig
+from bot.config import ConfigError, WebConfig
 from bot.context import RoomVoice, Services
 from bot.errors import Refusal, UsageError
 from bot.i18n import LANGUAGES, _
@@ -180,7 +180,14 @@ class WebServer:
         self._runner = web.AppRunner(self.application(), access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.listen, self.config.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self.stop()
+            raise ConfigError(
+                f"[web] port: cannot listen on {self.config.listen}:{self.config.port}: "
+                f"{error.strerror or error} (is another program using it? choose another port)"
+            ) from None
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or ()
         self.port = sockets[0].getsockname()[1] if sockets else self.config.port

@@ -164,3 +164,20 @@ async def test_tokens_never_reach_the_log(bot: Harness, caplog: pytest.LogCaptur
             async with http.get(bot.app.web.base_url + path) as response:
                 await response.read()
     assert token not in caplog.text
+
+
+async def test_a_port_already_taken_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    import socket
+
+    from bot.config import ConfigError
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        with pytest.raises(ConfigError, match=rf"\[web\] port: cannot listen on 127.0.0.1:{port}"):
+            harness = await Harness.start(web_config(tmp_path, port=port))
+            await harness.stop()
+    finally:
+        taken.close()
