@@ -5,13 +5,14 @@ One router for the feature, made of its parts (lowest first, no part imports a l
 ``tally`` (pure vote arithmetic), ``requests`` (reading a request), ``lookup`` (finding polls),
 ``results`` (live or frozen counts), ``render`` (what members read), ``slots`` (date polls and
 calendar files), ``lifecycle`` (edits, notices, closing, timers), then the commands:
-``create``, ``vote``, ``manage``, ``register``.
+``create``, ``vote``, ``manage``, ``register``; ``links`` (/liens-vote), ``web`` and ``webform``
+(the voting page of a personal link), ``web_archive`` (the archive's register of decisions).
 """
 
 from __future__ import annotations
 
 from bot.router import Router
-from handlers.polls import create, lifecycle, manage, register, vote
+from handlers.polls import create, lifecycle, links, manage, register, vote, web, web_archive
 from handlers.polls.assembly import agm, attendance, roll
 from handlers.polls.settings import PollsSettings
 
@@ -24,4 +25,7 @@ router = Router("polls", settings=PollsSettings).include(
     roll.router,
     attendance.router,
     agm.router,
+    links.router,
+    web.router,
+    web_archive.router,
 )

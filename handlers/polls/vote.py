@@ -39,18 +39,24 @@ _MOTION_WORDS = {
 
 
 def cast_vote(
-    ctx: Context, poll: PollRecord, choices: dict[int, int], *, withdraw: bool = False
+    ctx: Context,
+    poll: PollRecord,
+    choices: dict[int, int],
+    *,
+    withdraw: bool = False,
+    seen: bool = True,
 ) -> int:
     """Record a whole ballot (replacing the member's previous one); refuse what the rules
     forbid. Secret ballots count once and for good, for the member and the proxies they hold.
     At a general assembly only voices vote, and in a secret ballot each voice is its own
-    ballot: return how many voices the member still has to cast (0 elsewhere)."""
+    ballot: return how many voices the member still has to cast (0 elsewhere). A vote by
+    personal link (``seen=False``) does not make the member one seen in the room."""
     if not poll.is_open:
         raise Refusal("Poll #{id} is closed: votes are no longer accepted.", id=poll.id)
     if not may_see(ctx, poll):
         raise Refusal("There is no poll #{id} here.", id=poll.id)
     store = ctx.store.polls
-    if not ctx.room.private:
+    if seen and not ctx.room.private:
         ctx.store.members.seen(ctx.room.key, ctx.sender, ctx.now())
     check_election_ballot(poll, list(choices), len(store.options(poll.id)))
     voices = assembly_voices(ctx.services, poll)

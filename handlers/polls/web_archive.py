@@ -1,0 +1,115 @@
+"""The polls' section of the association's archive page: the register of decisions (closed
+polls, motions and elections of the association's rooms that are not private, with their
+results as frozen at close) and the minutes of its closed general assemblies.
+
+What the page shows is what /decisions and /ag pv show in the chat: counts and outcomes, the
+candidates elected, never who chose what in an anonymous poll or a secret ballot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.context import RoomVoice, Services
+from bot.router import Router
+from bot.web import ArchiveSection
+from handlers.polls.assembly.minutes import collect, plain_text
+from handlers.polls.register import decision_sentence
+from handlers.polls.results import load_tally
+from storage.assembly import AssemblyRecord, AssemblyStatus
+from storage.polls import PollKind, PollRecord
+
+router = Router("polls")
+
+DECISIONS_LIMIT = 500
+MINUTES_LIMIT = 10
+
+
+def _kind(voice: RoomVoice, poll: PollRecord) -> str:
+    if poll.seats is not None:
+        return voice.t("election")
+    return {
+        PollKind.CHOICE: voice.t("poll"),
+        PollKind.WHEN: voice.t("date poll"),
+        PollKind.MOTION: voice.t("motion"),
+    }[poll.kind]
+
+
+def _public_rooms(services: Services, association_id: int) -> set[str]:
+    return {
+        room.key
+        for room in services.store.rooms.in_association(association_id)
+        if not room.private
+    }
+
+
+def _decisions(
+    services: Services, voice: RoomVoice, polls: list[PollRecord]
+) -> list[dict[str, str]]:
+    rows = []
+    for poll in reversed(polls):  # in the order they were taken
+        assert poll.closed_at is not None
+        rows.append(
+            {
+                "number": voice.t("No. {id}", id=poll.id),
+                "date": voice.day(poll.closed_at),
+                "kind": _kind(voice, poll),
+                "question": poll.question,
+                "outcome": decision_sentence(services, voice, load_tally(services, poll)),
+            }
+        )
+    return rows
+
+
+def _assemblies(
+    services: Services, association_id: int, polls: list[PollRecord], public: set[str]
+) -> list[AssemblyRecord]:
+    """The association's closed assemblies held in a room that is not private, newest
+    first (those that voted, and the latest one)."""
+    store = services.store.assembly
+    ids = {poll.assembly_id for poll in polls if poll.assembly_id is not None}
+    latest = store.latest(association_id)
+    if latest is not None:
+        ids.add(latest.id)
+    found = []
+    for assembly_id in sorted(ids, reverse=True):
+        record = store.get(assembly_id)
+        if (
+            record is not None
+            and record.association_id == association_id
+            and record.status == AssemblyStatus.CLOSED
+            and record.room_key in public
+        ):
+            found.append(record)
+    return found[:MINUTES_LIMIT]
+
+
+@router.archive_section(order=10)
+async def register_section(
+    services: Services, association_id: int, voice: RoomVoice, query: Mapping[str, str]
+) -> ArchiveSection | None:
+    public = _public_rooms(services, association_id)
+    closed = services.store.polls.closed_in_association(association_id, DECISIONS_LIMIT)
+    polls = [poll for poll in closed if poll.room_key in public]
+    minutes = []
+    for assembly in _assemblies(services, association_id, closed, public):
+        text = plain_text(collect(services, assembly.id, voice).blocks)
+        title, _sep, body = text.partition("\n")
+        minutes.append({"title": title, "lines": [line for line in body.split("\n")]})
+    return ArchiveSection(
+        title=voice.t("Register of decisions"),
+        template="archive_register.html",
+        anchor="decisions",
+        context={
+            "decisions": _decisions(services, voice, polls),
+            "empty": voice.t("No poll or motion has been closed yet."),
+            "headers": {
+                "number": voice.t("No."),
+                "date": voice.t("closed"),
+                "kind": voice.t("kind"),
+                "question": voice.t("question"),
+                "outcome": voice.t("result"),
+            },
+            "minutes_title": voice.t("Minutes of the general assemblies"),
+            "minutes": minutes,
+        },
+    )
