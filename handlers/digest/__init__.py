@@ -8,7 +8,11 @@ then ``commands`` (/digest, /resume).
 from __future__ import annotations
 
 from bot.router import Router
-from handlers.digest import commands, delivery
+from handlers.digest import archive, commands, delivery
 from handlers.digest.settings import DigestSettings
 
-router = Router("digest", settings=DigestSettings).include(commands.router, delivery.router)
+router = (
+    Router("digest", settings=DigestSettings)
+    .include(commands.router, delivery.router)
+    .include(archive.router)
+)

@@ -8,9 +8,11 @@ Parts (lowest first): ``parse`` (hashtags, notes, searches), ``render`` (what me
 from __future__ import annotations
 
 from bot.router import Router
-from handlers.links import capture, commands, previews
+from handlers.links import archive, capture, commands, previews
 from handlers.links.settings import LinksSettings
 
-router = Router("links", settings=LinksSettings).include(
-    capture.router, commands.router, previews.router
+router = (
+    Router("links", settings=LinksSettings)
+    .include(capture.router, commands.router, previews.router)
+    .include(archive.router)
 )

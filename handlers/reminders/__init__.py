@@ -8,9 +8,11 @@
 from __future__ import annotations
 
 from bot.router import Router
-from handlers.reminders import commands, delivery, events, quiet
+from handlers.reminders import archive, commands, delivery, events, feed, quiet
 from handlers.reminders.settings import RemindersSettings
 
-router = Router("reminders", settings=RemindersSettings).include(
-    commands.router, quiet.router, events.router, delivery.router
+router = (
+    Router("reminders", settings=RemindersSettings)
+    .include(commands.router, quiet.router, events.router, delivery.router)
+    .include(archive.router, feed.router)
 )

@@ -26,12 +26,14 @@ async def test_first_call_sends_both_addresses_in_private(bot: Harness) -> None:
     assert "Alice, je vous ai envoyé en privé les adresses des archives et de l'agenda." == (
         given.room_reply
     )
-    assert given.private.startswith("Archives de asso (en lecture seule")
+    assert given.private.startswith("Archives du groupe asso, en lecture seule")
     assert given.webcal == given.agenda.replace("https://", "webcal://")
     assert "Je ne pourrai plus les afficher" in given.private
     page = await get(bot, given.archive)
     assert 200 == page.status and "text/html" == page.content_type
-    assert "Archives de asso" in page.text
+    assert all(
+        f'<section id="{anchor}">' in page.text for anchor in ("events", "links", "digests")
+    )
     feed = await get(bot, given.agenda)
     assert 200 == feed.status and "text/calendar" == feed.content_type
     assert feed.body.startswith(b"BEGIN:VCALENDAR")
@@ -137,7 +139,7 @@ async def test_without_a_private_chat_the_addresses_go_to_the_room(bot: Harness)
     replies = await bot.say("/archive", member="alice", room="asso")
 
     assert 1 == len(replies) and ARCHIVE.search(replies[0])
-    assert replies[0].startswith("Archives de asso")
+    assert replies[0].startswith("Archives du groupe asso")
 
 
 async def test_the_web_page_off_says_how_to_turn_it_on(tmp_path: Path) -> None:
