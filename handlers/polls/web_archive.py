@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot import odt
 from bot.context import RoomVoice, Services
 from bot.router import Router
+from bot.text import clip
 from bot.web import ArchiveSection
-from handlers.polls.assembly.minutes import collect, plain_text
+from handlers.polls.assembly.minutes import collect
 from handlers.polls.register import decision_sentence
 from handlers.polls.results import load_tally
 from storage.assembly import AssemblyRecord, AssemblyStatus
@@ -83,6 +85,29 @@ def _assemblies(
     return found[:MINUTES_LIMIT]
 
 
+def _minutes(blocks: tuple[odt.Block, ...]) -> dict[str, object]:
+    """An assembly's minutes as the page shows them: its title, then headings, paragraphs
+    and lists (the signature lines belong to the signed paper)."""
+    title = ""
+    parts: list[dict[str, object]] = []
+    for block in blocks:
+        if isinstance(block, odt.Heading):
+            if block.level == 1 and not title:
+                title = clip(block.text, 500)
+            else:
+                parts.append({"heading": clip(block.text, 500)})
+        elif isinstance(block, odt.Paragraph):
+            parts.append({"text": odt.clean(block.text)})
+        elif isinstance(block, odt.Items):
+            parts.append(
+                {"items": [odt.clean(i) for i in block.items], "numbered": block.numbered}
+            )
+        elif isinstance(block, odt.Table):
+            rows = [" — ".join(c for c in row if c) for row in block.rows]
+            parts.append({"items": rows, "numbered": False})
+    return {"title": title, "parts": parts}
+
+
 @router.archive_section(order=10)
 async def register_section(
     services: Services, association_id: int, voice: RoomVoice, query: Mapping[str, str]
@@ -90,11 +115,10 @@ async def register_section(
     public = _public_rooms(services, association_id)
     closed = services.store.polls.closed_in_association(association_id, DECISIONS_LIMIT)
     polls = [poll for poll in closed if poll.room_key in public]
-    minutes = []
-    for assembly in _assemblies(services, association_id, closed, public):
-        text = plain_text(collect(services, assembly.id, voice).blocks)
-        title, _sep, body = text.partition("\n")
-        minutes.append({"title": title, "lines": [line for line in body.split("\n")]})
+    minutes = [
+        _minutes(collect(services, assembly.id, voice).blocks)
+        for assembly in _assemblies(services, association_id, closed, public)
+    ]
     return ArchiveSection(
         title=voice.t("Register of decisions"),
         template="archive_register.html",
