@@ -22,6 +22,7 @@ from handlers.polls.render import label, poll_title, rules_text
 from handlers.polls.results import assembly_voices, load_tally, voices_of
 from handlers.polls.vote import cast_vote
 from handlers.polls.webform import groups, how_to_choose, read_form
+from storage.assembly import roll_entry_id
 from storage.polls import MAYBE, PollKind, PollRecord, Privacy
 from storage.rooms import RoomRecord
 from storage.web import WebTokenRecord
@@ -29,6 +30,10 @@ from storage.web import WebTokenRecord
 router = Router("polls")
 
 TEMPLATE = "vote.html"
+GONE = _(
+    "This link does not work (any more): it may have been mistyped, replaced or revoked. Ask "
+    "the association's organizers for a new one."
+)
 PRIVACY = {
     Privacy.PUBLIC: _("Public vote: your name will be shown with your vote, as in the chat."),
     Privacy.ANONYMOUS: _("Anonymous vote: the results never show who chose what."),
@@ -38,20 +43,22 @@ PRIVACY = {
 }
 
 
-class _Gone(Exception):
-    """The link's poll no longer exists (deleted): the page of an unknown link."""
-
-
 def _member(token: WebTokenRecord, services: Services) -> Member:
-    """The member a link stands for; the name as on the roll now (else as when issued)."""
+    """The member a link stands for, named as on the roll now. A name on the roll since tied
+    to a chat account votes as that account (one ballot, chat or page); a name taken off the
+    roll has no vote left: the link no longer works."""
     assert token.person_key is not None
-    platform, _sep, ident = token.person_key.partition(":")
+    key = token.person_key
     name = token.name
-    if platform == "roll" and ident.isdecimal():
-        entry = services.store.assembly.entry(int(ident))
-        if entry is not None and entry.name:
-            name = entry.name
-    return Member(platform, ident, name or token.person_key)
+    entry_id = roll_entry_id(key)
+    if entry_id is not None:
+        entry = services.store.assembly.entry(entry_id)
+        if entry is None or entry.name == "":
+            raise Refusal(GONE)
+        name = entry.name
+        key = entry.member_key or key
+    platform, _sep, ident = key.partition(":")
+    return Member(platform, ident, name or key)
 
 
 def _context(services: Services, room: RoomRecord, member: Member) -> Context:
@@ -71,10 +78,7 @@ def _load(services: Services, request: WebRequest) -> tuple[PollRecord, RoomReco
     poll = services.store.polls.get(token.poll_id)
     room = services.store.rooms.get(poll.room_key) if poll is not None else None
     if poll is None or room is None or poll.association_id != token.association_id:
-        raise Refusal(
-            "This link does not work (any more): it may have been mistyped, replaced or "
-            "revoked. Ask the association's organizers for a new one."
-        )
+        raise Refusal(GONE)
     language = request.language or room.language
     voice = RoomVoice(services.translator, language, room.timezone, services.commands)
     return poll, room, voice
@@ -118,11 +122,11 @@ def _page(
 ) -> WebResponse:
     poll, room, voice = _load(services, request)
     token = request.token
-    assert token is not None and token.person_key is not None
-    key = token.person_key
+    assert token is not None
+    member = _member(token, services)
+    key = member.key
     store = services.store.polls
     options = store.options(poll.id)
-    member = _member(token, services)
     rules = [how_to_choose(voice, poll), voice.t(PRIVACY[poll.privacy])]
     if poll.kind == PollKind.MOTION:
         rules.append(rules_text(voice, poll))

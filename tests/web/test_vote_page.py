@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from storage.polls import YES
+from storage.polls import MAYBE, YES
 from tests.harness import Harness
 from tests.polls.helpers import poll_line
 from tests.web.test_vote_links import Ballot, links, roll, web
@@ -206,3 +206,44 @@ async def test_proxies_held_are_said(web: Harness) -> None:
     _status, page = await Ballot(web, link).get()
 
     assert "Vous votez aussi pour : Carol." in page
+
+
+async def test_a_date_poll_slot_by_slot(web: Harness) -> None:
+    ballot = await odile(web, "/quand Réunion ? | lun 7/12 18h | mar 8/12 18h | jeu 10/12 19h")
+
+    status, page = await ballot.get()
+    assert "Pour chaque date, dites si elle vous convient." in page
+    assert '<label for="slot2-maybe">Peut-être</label>' in page
+
+    status, page = await ballot.post([("slot1", "yes"), ("slot2", "maybe")])
+    assert 200 == status
+    assert {1: YES, 2: MAYBE} == web.app.store.polls.ballot_of(1, "roll:1")
+    assert ["yes", "maybe", "no"] == checked(page)
+    status, page = await ballot.post([("slot1", "yes"), ("slot1", "no")])
+    assert 400 == status and "Donnez une réponse par date." in page
+    status, page = await ballot.post([("slot3", "sometimes")])
+    assert 400 == status and "« sometimes » n'est pas une réponse pour une date." in page
+
+
+async def test_a_name_taken_off_the_roll_has_no_vote_left(web: Harness) -> None:
+    ballot = await odile(web, "/sondage Pizza ? | Reine | Calzone")
+    await web.say("/membres retirer Odile Martin", member="alice", room="asso")
+
+    status, page = await ballot.get()
+
+    assert status >= 400
+    assert "Ce lien ne fonctionne pas (ou plus)" in page
+
+
+async def test_a_name_tied_to_a_chat_account_votes_as_that_account(web: Harness) -> None:
+    ballot = await odile(web, "/sondage Pizza ? | Reine | Calzone")
+    await web.say("bonjour", member="odile", room="asso")
+    assert web.app.store.assembly.tie(1, 1, "console:odile")
+
+    await ballot.vote("1")
+    await web.say("/vote 1 2", member="odile", room="asso")
+
+    assert 1 == web.app.store.polls.voter_count(1)
+    assert {2: YES} == web.app.store.polls.ballot_of(1, "console:odile")
+    _status, page = await ballot.get()
+    assert "Votre vote actuel : Calzone." in page
