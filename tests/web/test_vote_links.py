@@ -140,8 +140,7 @@ async def test_again_only_new_members_get_a_link_and_revoked_links_stop(web: Har
 
     replies = await web.say("/liens-vote 1 revoquer odile  MARTIN", member="alice", room="asso")
     assert [
-        "Le lien de vote de Odile Martin pour le n°1 est révoqué ; /liens_vote 1 en crée un "
-        "nouveau."
+        "Lien de vote pour le n°1 révoqué (Odile Martin) ; /liens_vote 1 en crée un nouveau."
     ] == replies
     status, page = await Ballot(web, first["Odile Martin"]).get()
     assert 404 == status

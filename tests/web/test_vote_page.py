@@ -33,7 +33,7 @@ async def test_vote_in_a_poll_then_change_it(web: Harness) -> None:
     status, page = await ballot.get()
     assert 200 == status
     assert "Sondage n°1 : Pizza ?" in page
-    assert "Bulletin de Odile Martin" in page
+    assert "Bulletin : Odile Martin" in page
     assert "Choisissez une option." in page
     assert "Vote public : votre nom sera affiché avec votre vote" in page
     assert '<input type="radio" id="choice-2" name="choice" value="2">' in page
