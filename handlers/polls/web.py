@@ -127,7 +127,7 @@ def _page(
     key = member.key
     store = services.store.polls
     options = store.options(poll.id)
-    rules = [how_to_choose(voice, poll), voice.t(PRIVACY[poll.privacy])]
+    rules = [how_to_choose(voice, poll, options), voice.t(PRIVACY[poll.privacy])]
     if poll.kind == PollKind.MOTION:
         rules.append(rules_text(voice, poll))
     if poll.hide_results and poll.is_open and not poll.secret:

@@ -100,12 +100,14 @@ def groups(
     return [Group(legend, inputs)]
 
 
-def how_to_choose(voice: RoomVoice, poll: PollRecord) -> str:
+def how_to_choose(voice: RoomVoice, poll: PollRecord, options: Sequence[OptionRecord]) -> str:
     """How many choices a ballot takes, in one sentence."""
     if poll.kind == PollKind.WHEN:
         return voice.t("For each date, say whether it suits you.")
     if poll.kind == PollKind.MOTION:
-        return voice.t("Answer for, against or abstain (or blank where offered).")
+        if any(o.position == BLANK for o in options):
+            return voice.t("Answer for, against, abstain or blank.")
+        return voice.t("Answer for, against or abstain.")
     if poll.seats is not None:
         return voice.tn(
             "Choose {n} candidate, or the blank vote.",

@@ -73,6 +73,7 @@ async def test_vote_on_a_motion(web: Harness) -> None:
     assert "Motion n°1 : Budget 2027" in page
     assert '<label for="choice-for">Pour</label>' in page
     assert 'value="blank"' in page
+    assert "Répondez pour, contre, abstention ou blanc." in page
     assert "Règles :" in page
 
     status, page = await ballot.vote("against")
@@ -247,3 +248,27 @@ async def test_a_name_tied_to_a_chat_account_votes_as_that_account(web: Harness)
     assert {2: YES} == web.app.store.polls.ballot_of(1, "console:odile")
     _status, page = await ballot.get()
     assert "Votre vote actuel : Calzone." in page
+
+
+async def test_at_an_assembly_only_a_voice_votes_by_link(web: Harness) -> None:
+    web.organizer("alice")
+    await web.say(
+        "/ag convoquer 12 janvier 19h | Salle | ordre du jour: Rapport moral",
+        member="alice",
+        room="asso",
+    )
+    await web.say("/ag ouvrir", member="alice", room="asso")
+    await roll(web, "Odile Martin", "Paul Durand")
+    await web.say("/present Odile Martin", member="alice", room="asso")
+    await web.say("/ag suivant", member="alice", room="asso")
+    found = await links(web, "/liens-vote 1")
+
+    status, page = await Ballot(web, found["Odile Martin"]).vote("for")
+    assert 200 == status
+    assert "Votre vote actuel : Pour." in page
+    status, page = await Ballot(web, found["Paul Durand"]).vote("for")
+    assert 409 == status
+    assert "Seuls les membres présents ou représentés à l'assemblée votent" in page
+    await web.advance(timedelta(seconds=2))
+    assert 1 == web.app.store.polls.voter_count(1)
+    assert "1. Pour\n   ▓▓▓▓▓▓▓▓▓▓ 1 (100 %) — Odile Martin" in poll_line(web).text
