@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 import aiohttp
 import pytest
 
-from bot.message import Attachment
+from bot.message import Attachment, Delivery, Outgoing
 from tests.harness import Harness, make_config
 from tests.webkit import local, web_config
 
@@ -50,6 +50,11 @@ async def links(bot: Harness, command: str, member: str = "alice") -> dict[str, 
     await bot.say(command, member=member, room="asso")
     assert any(s.out.attachment is not None for s in bot.sent[before:]), "no file sent"
     _room, attachment = last_file(bot)
+    return links_in(attachment)
+
+
+def links_in(attachment: Attachment) -> dict[str, str]:
+    """The new links of a links file, by name."""
     return {row[0]: row[1] for row in rows_of(attachment)[1:] if row[1]}
 
 
@@ -281,3 +286,34 @@ async def test_oubliemoi_removes_the_members_links(web: Harness) -> None:
 
     assert 404 == (await Ballot(web, link).get())[0]
     assert ["console:alice"] == [t.person_key for t in web.app.store.web.active("vote", 1, 1)]
+
+
+async def test_a_private_message_that_fails_leaves_no_live_link(web: Harness) -> None:
+    await web.say("/sondage Pizza ? | Oui | Non", member="alice", room="asso")
+    await roll(web, "Odile Martin")
+    original = web.app.services.send
+
+    async def blocked(room_key: str, out: Outgoing) -> Delivery:
+        if room_key.endswith("dm-alice"):
+            return Delivery(room_key, error="blocked")
+        return await original(room_key, out)
+
+    web.app.services.send = blocked
+    replies = await web.say("/liens-vote 1", member="alice", room="asso")
+
+    assert replies[0].startswith("Je n'ai pas pu vous envoyer les liens en privé"), replies
+    assert not web.app.store.web.active("vote", 1, 1)
+
+
+async def test_asked_in_the_private_chat_by_the_polls_creator(web: Harness) -> None:
+    await web.say("/sondage Pizza ? | Oui | Non", member="alice", room="asso")
+    await roll(web, "Odile Martin")
+
+    lines = await web.say_lines("/liens-vote 1", member="alice", room="dm-alice")
+
+    assert ["dm-alice"] == [line.room for line in lines]
+    assert "liens-vote-1.csv" in lines[0].text
+    assert "Odile Martin" in links_in(last_file(web)[1])
+    await web.say("bonjour", member="bob", room="asso")
+    refused = await web.say("/liens-vote 1", member="bob", room="dm-bob")
+    assert refused[0].startswith("Seul son auteur ou un organisateur"), refused
