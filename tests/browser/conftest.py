@@ -118,8 +118,9 @@ class LiveBot:
 
         return self.run(call())
 
-    def say(self, text: str, *, member: str | None = None, room: str | None = None) -> list[str]:
-        """Type a line in the console as ``member`` (default alice) in ``room`` (default asso)."""
+    def say(self, text: str, *, member: str = "alice", room: str = "asso") -> list[str]:
+        """Type a line in the console as ``member`` in ``room`` (the console otherwise keeps the
+        last ones); the texts shown, private answers included."""
         return self.run(self.harness.say(text, member=member, room=room))
 
     def organizer(self, member: str, room: str | None = None) -> None:

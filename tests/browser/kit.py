@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 
 from axe_core_python.selenium import Axe
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -80,9 +82,24 @@ def choose(driver: WebDriver, label: str) -> None:
 def submit(driver: WebDriver) -> None:
     """Press the form's submit button and wait for the page that answers."""
     button = driver.find_element(By.CSS_SELECTOR, "form button[type=submit]")
-    old = driver.find_element(By.TAG_NAME, "html")
-    button.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    press_and_wait(driver, button.click)
+
+
+def press_and_wait(driver: WebDriver, press: Callable[[], object]) -> None:
+    """Do ``press`` (a click, a key) and wait until another page is loaded. The old page is
+    marked, not watched: asking chromedriver about an element of a page being replaced fails
+    now and then with an inspector error instead of "stale element"."""
+    driver.execute_script("window.assobotOldPage = true;")
+    press()
+
+    def replaced(driver: WebDriver) -> bool:
+        return bool(
+            driver.execute_script(
+                "return !window.assobotOldPage && document.readyState === 'complete';"
+            )
+        )
+
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(replaced)
 
 
 def checked(driver: WebDriver) -> list[str]:

@@ -23,6 +23,7 @@ from tests.browser.kit import (
     checked,
     choose,
     fetch,
+    press_and_wait,
     submit,
     tab_through,
     text_of,
@@ -300,7 +301,7 @@ def test_voting_with_the_keyboard_alone(live: LiveBot, browser: WebDriver) -> No
     ticked = checked(browser)
     button_reached = browser.find_element(By.CSS_SELECTOR, "form button[type=submit]") in reached
     ActionChains(browser).send_keys(Keys.TAB).perform()
-    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    press_and_wait(browser, lambda: browser.switch_to.active_element.send_keys(Keys.ENTER))
     wait_for(browser, ".confirmation")
     confirmation_problems = accessibility_problems(browser)
     live.settle()
