@@ -245,6 +245,17 @@ def chrome() -> Iterator[WebDriver]:
         driver.quit()
 
 
+def as_phone(driver: WebDriver) -> None:
+    """Show pages as a phone does: a 390×844 screen (CSS pixels), touch-sized, the page's
+    viewport meta obeyed. (A headless window alone is never narrower than 500 pixels.)"""
+    width, height = PHONE
+    driver.set_window_size(width, height)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True},
+    )
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Keep each phase's report on the test, for ``browser`` to see whether the test failed."""
@@ -259,6 +270,7 @@ def browser(
 ) -> Iterator[WebDriver]:
     """The module's Chromium, for one test: a fresh window size, and on failure a screenshot and
     the page's HTML in the test's tmp dir (their paths are printed in the report)."""
+    chrome.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     chrome.set_window_size(*DESKTOP)
     yield chrome
     report = getattr(request.node, "report_call", None)

@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.browser.conftest import PHONE, LiveBot
+from tests.browser.conftest import PHONE, LiveBot, as_phone
 from tests.browser.kit import (
     accessibility_problems,
     checked,
@@ -338,12 +338,13 @@ def test_the_ballot_on_a_phone(live: LiveBot, browser: WebDriver, tmp_path: Path
         "/sondage Quel jour pour la fête de fin d'année de l'association ? "
         "| Vendredi 18 décembre au soir | Samedi 19 décembre après-midi | Dimanche 20 décembre",
     )
-    browser.set_window_size(*PHONE)
+    as_phone(browser)
 
     browser.get(link)
     shot = tmp_path / "ballot-390x844.png"
     browser.save_screenshot(str(shot))
     print(f"\nthe ballot on a phone: {shot}")
+    width = browser.execute_script("return window.innerWidth")
     overflow = browser.execute_script(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
@@ -356,6 +357,7 @@ def test_the_ballot_on_a_phone(live: LiveBot, browser: WebDriver, tmp_path: Path
     submit(browser)
     confirmation = text_of(browser, ".confirmation")
 
+    assert PHONE[0] == width
     assert 0 >= overflow  # nothing wider than the screen: no sideways scrolling
     assert size["height"] >= 24 and size["width"] >= 44  # a button a thumb can press
     assert font >= 14
