@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import icalendar
+import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -81,7 +82,7 @@ def test_a_member_votes_by_link_then_changes_the_vote(live: LiveBot, browser: We
 def test_the_page_speaks_french_or_english(live: LiveBot, browser: WebDriver) -> None:
     link = odile_link(live)
 
-    browser.get(link)
+    browser.get(link)  # the browser asks for French (Accept-Language)
     french_button = browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").text
     browser.find_element(By.CSS_SELECTOR, "a[hreflang=en]").click()  # the language link
     english_lang = wait_for(browser, "html[lang=en]").get_attribute("lang")
@@ -94,11 +95,42 @@ def test_the_page_speaks_french_or_english(live: LiveBot, browser: WebDriver) ->
     french = text_of(browser, ".confirmation")
 
     assert "en" == english_lang == english_page_lang
-    assert french_button != english_button
-    assert english != french
-    assert re.search(r"\b(vote|ballot)\b", english, re.IGNORECASE), english
-    assert re.search(r"\bvote\b|\benregistr", french, re.IGNORECASE), french
-    assert not re.search(r"[éèàù«»]", english), english
+    assert ("Voter", "Vote") == (french_button, english_button)
+    assert "Your vote is recorded. Thank you." == english
+    assert "Votre vote est enregistré. Merci." == french
+
+
+def page_words(browser: WebDriver) -> list[str]:
+    """The page's own words around the feature's: title, heading, footer, the language menu's
+    name for screen readers."""
+    return [
+        browser.title,
+        browser.find_element(By.TAG_NAME, "h1").text,
+        browser.find_element(By.TAG_NAME, "footer").text,
+        browser.find_element(By.CSS_SELECTOR, "nav.languages").get_attribute("aria-label") or "",
+    ]
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="waiting for bot/web/server.py: the footer, the language menu's label and the error "
+    "pages' title are passed to t.t() without _(), so no catalog holds them (English on a French "
+    "page)",
+)
+def test_every_word_of_a_page_follows_its_language(live: LiveBot, browser: WebDriver) -> None:
+    link = odile_link(live)
+    unknown = re.sub(r"/v/[^/?]+", "/v/" + "A" * 22, link)
+
+    shown = {}
+    for name, address in (("ballot", link), ("not found", unknown)):
+        for language in ("fr", "en"):
+            browser.get(f"{address}?lang={language}")
+            shown[name, language] = page_words(browser)
+
+    for name in ("ballot", "not found"):
+        french, english = shown[name, "fr"], shown[name, "en"]
+        same = [word for word, other in zip(french, english, strict=True) if word == other]
+        assert [] == same, f"the {name} page says these in English and French alike: {same}"
 
 
 # Secret ballots, motions, elections ----------------------------------------------------------
@@ -130,7 +162,7 @@ def test_a_second_secret_ballot_is_refused_with_a_clear_message(
     room = live.poll_text()
     closed = live.say("/cloturer", member="alice")
 
-    assert counted
+    assert "Votre bulletin secret est compté. Merci." == counted
     assert [] == shown_after  # the page keeps no trace of the secret choice
     assert "déjà voté" in refused
     assert "alert" == refused_role
