@@ -273,6 +273,20 @@ async def test_hostile_names_are_inert_in_the_csv_and_on_the_page(web: Harness) 
     assert 200 == status
     assert "&lt;b&gt;Zoé&lt;/b&gt; &amp; co" in ballot.raw
     assert "<b>Zoé" not in ballot.raw
+    rtl = next(name for name in found if name.startswith("Ali"))
+    assert "\u202e" not in rtl  # the bidi override is dropped from the name
+
+
+async def test_a_chat_members_hostile_display_name_is_inert(web: Harness) -> None:
+    await web.say("bonjour", member="=cmd|' /C calc'!A0", room="asso")
+    await web.say("/sondage Pizza ? | Oui | Non", member="alice", room="asso")
+
+    found = await links(web, "/liens-vote 1 tous")
+
+    cells = [row[0] for row in rows_of(last_file(web)[1])[1:]]
+    assert any(c.startswith("'=") for c in cells), cells
+    assert not any(c.startswith("=") for c in cells)
+    assert 2 == len(found)
 
 
 async def test_oubliemoi_removes_the_members_links(web: Harness) -> None:
