@@ -291,3 +291,24 @@ async def test_a_link_vote_before_the_tie_and_a_chat_vote_after_count_once(web: 
     await web.say("/vote 1 2", member="odile", room="asso")
 
     assert 1 == web.app.store.polls.voter_count(1)
+
+
+async def test_a_proxy_holder_casts_each_voice_of_a_secret_election(web: Harness) -> None:
+    await web.say("bonjour", member="bob", room="asso")
+    await web.say("bonjour", member="carol", room="asso")
+    await web.say("/procuration @bob", member="carol", room="asso")
+    await web.say("/election Trésorerie | Martine | Yannick", member="alice", room="asso")
+    ballot = Ballot(web, (await links(web, "/liens-vote 1 tous"))["Bob"])
+
+    status, page = await ballot.get()
+    assert "Vous votez aussi pour : Carol." in page
+    assert '<input type="radio" id="choice-1" name="choice" value="1">' in ballot.raw
+    status, page = await ballot.vote("1")
+    assert "Votre bulletin secret est compté." in page
+    assert "Il vous reste 1 voix à donner : votez encore, une fois par voix." in page
+    assert "<form" in page
+    _status, page = await ballot.vote("2")
+    assert "Vous avez voté à ce scrutin secret" in page
+    assert "<form" not in page
+    assert 2 == web.app.store.polls.voter_count(1)
+    assert {(1, YES): 1, (2, YES): 1} == web.app.store.polls.counts(1)
