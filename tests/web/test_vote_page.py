@@ -301,9 +301,11 @@ async def test_a_proxy_holder_casts_each_voice_of_a_secret_election(web: Harness
     ballot = Ballot(web, (await links(web, "/liens-vote 1 tous"))["Bob"])
 
     status, page = await ballot.get()
+    assert 200 == status
     assert "Vous votez aussi pour : Carol." in page
     assert '<input type="radio" id="choice-1" name="choice" value="1">' in ballot.raw
     status, page = await ballot.vote("1")
+    assert 200 == status
     assert "Votre bulletin secret est compté." in page
     assert "Il vous reste 1 voix à donner : votez encore, une fois par voix." in page
     assert "<form" in page
