@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.router import Router
-from handlers import data, digest, feeds, help, links, polls, reminders, rooms
+from handlers import data, digest, feeds, help, links, polls, reminders, rooms, web
 
 ROUTERS: list[Router] = [
     help.router,
@@ -14,4 +14,5 @@ ROUTERS: list[Router] = [
     feeds.router,
     digest.router,
     data.router,
+    web.router,
 ]

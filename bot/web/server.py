@@ -337,8 +337,8 @@ class WebServer:
             "static": self.root + "/static",
             "csrf": self.csrf(path),
             "language_links": links,
-            "languages_label": t.t(language, "Language"),
-            "footer": t.t(language, "A page of the association's chat bot (assobot)."),
+            "languages_label": t.t(language, _("Language")),
+            "footer": t.t(language, _("A page of the association's chat bot (assobot).")),
             "title": "",
         }
         values.update(context)
@@ -348,7 +348,7 @@ class WebServer:
         """A page with one sentence (an error, a refusal)."""
         t = self.services.translator
         shown = t.t(language, text) if text in (NOT_FOUND, TOO_MANY, EXPIRED, TOO_LARGE) else text
-        title = t.t(language, "This page cannot be shown") if status >= 400 else ""
+        title = t.t(language, _("This page cannot be shown")) if status >= 400 else ""
         html = self.render("message.html", language, "", {"title": title, "message": shown})
         return web.Response(status=status, text=html, content_type="text/html", charset="utf-8")
 
@@ -387,8 +387,8 @@ class WebServer:
         return WebResponse.page(
             "archive.html",
             language,
-            title=voice.t("Archive of {name}", name=name),
-            heading=voice.t("Archive of {name}", name=name),
+            title=voice.t("Archive: {name}", name=name),
+            heading=voice.t("Archive: {name}", name=name),
             intro=voice.t(
                 "What the association decided and shared in its chat rooms, read-only. "
                 "Nothing from private conversations is shown here."
