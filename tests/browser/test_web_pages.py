@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import icalendar
-import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -111,12 +110,6 @@ def page_words(browser: WebDriver) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="waiting for bot/web/server.py: the footer, the language menu's label and the error "
-    "pages' title are passed to t.t() without _(), so no catalog holds them (English on a French "
-    "page)",
-)
 def test_every_word_of_a_page_follows_its_language(live: LiveBot, browser: WebDriver) -> None:
     link = odile_link(live)
     unknown = re.sub(r"/v/[^/?]+", "/v/" + "A" * 22, link)
