@@ -49,7 +49,7 @@ def webcal(address: str) -> str:
         "Give the addresses of the association's read-only archive page and of its agenda "
         "for calendar apps; “new” replaces them, “revoke” turns them off (organizers)."
     ),
-    examples=(_("/archive"), _("/archive new"), _("/archive revoke")),
+    examples=(_("/archive new"), _("/archive revoke")),
     organizer=True,
 )
 async def archive_command(ctx: Context) -> None:
