@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 # Telegram puts the token in every request URL (".../bot123:ABC.../getUpdates").
 _TOKEN_IN_URL = re.compile(r"bot\d{3,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "[REDACTED]"
+# The web page's personal links, archive and agenda addresses carry their token in the path.
+WEB_TOKEN_IN_PATH = re.compile(r"(/(?:v|archive|agenda)/)[A-Za-z0-9_-]{8,}")
 
 
 class RedactingFormatter(logging.Formatter):
@@ -23,6 +25,7 @@ class RedactingFormatter(logging.Formatter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
+        text = WEB_TOKEN_IN_PATH.sub(r"\1" + REDACTED, text)
         return _TOKEN_IN_URL.sub("bot" + REDACTED, text)
 
     def format(self, record: logging.LogRecord) -> str:

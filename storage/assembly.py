@@ -1012,6 +1012,13 @@ def _rekey(db: Database, old: str, new: str, *, live_of: int | None) -> None:
         f"UPDATE OR IGNORE secret_voters SET voter_key = ? WHERE voter_key = ? AND {open_polls}",
         [new, old, *params],
     )
+    # A ballot cast for the name in an open poll (by its personal link) becomes the member's:
+    # one ballot per person, chat or page; where the member has voted too, theirs is kept.
+    db.execute(
+        f"UPDATE OR IGNORE ballots SET voter_key = ? WHERE voter_key = ? AND {open_polls}",
+        [new, old, *params],
+    )
+    db.execute(f"DELETE FROM ballots WHERE voter_key = ? AND {open_polls}", [old, *params])
     for column in ("chair_key", "secretary_key"):
         db.execute(
             f"UPDATE assemblies SET {column} = ? WHERE {column} = ? {status}",

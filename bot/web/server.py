@@ -32,6 +32,7 @@ from bot.config import ConfigError, WebConfig
 from bot.context import RoomVoice, Services
 from bot.errors import Refusal, UsageError
 from bot.i18n import LANGUAGES, _
+from bot.logs import REDACTED, WEB_TOKEN_IN_PATH
 from bot.router import Router
 from bot.web import ArchiveSection, ArchiveSpec, PageSpec, WebRequest, WebResponse
 
@@ -60,6 +61,24 @@ TOO_MANY = _("Too many requests: wait a minute, then try again.")
 EXPIRED = _("This form has expired or did not come from this page: open the page again.")
 FAILED = _("Something went wrong on our side. Try again in a moment.")
 TOO_LARGE = _("This request is too large.")
+
+
+class TokenRedactor(logging.Filter):
+    """aiohttp's own lines (a malformed or too long request line is logged at ERROR with the
+    line itself) never carry a link's token, whatever handler prints them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = WEB_TOKEN_IN_PATH.sub(r"\1" + REDACTED, text)
+            record.exc_info = None
+        record.msg = WEB_TOKEN_IN_PATH.sub(r"\1" + REDACTED, message)
+        record.args = ()
+        return True
+
+
+AIOHTTP_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.access", "aiohttp.internal")
 
 
 class RateLimiter:
@@ -152,6 +171,10 @@ class WebServer:
         self.stylesheet = (HERE / "static" / "style.css").read_bytes()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        for name in AIOHTTP_LOGGERS:
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, TokenRedactor) for f in logger.filters):
+                logger.addFilter(TokenRedactor())
 
     # Addresses ------------------------------------------------------------------------------
 
@@ -177,7 +200,11 @@ class WebServer:
         return app
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.application(), access_log=None, handle_signals=False)
+        # A request line up to 64 KiB reaches the pages (a long search is answered, not cut
+        # off by aiohttp's bare 400, which would echo the line, token included).
+        self._runner = web.AppRunner(
+            self.application(), access_log=None, handle_signals=False, max_line_size=65536
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.listen, self.config.port)
         try:

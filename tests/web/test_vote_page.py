@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-
 from storage.polls import MAYBE, YES
 from tests.harness import Harness
 from tests.polls.helpers import poll_line
@@ -276,12 +274,6 @@ async def test_at_an_assembly_only_a_voice_votes_by_link(web: Harness) -> None:
     assert "1. Pour\n   ▓▓▓▓▓▓▓▓▓▓ 1 (100 %) — Odile Martin" in poll_line(web).text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="storage (lead): AssemblyRepo.tie moves attendance, proxies and secret voices from "
-    "roll:<id> to the member, not a public ballot cast under roll:<id> in an open poll, so a "
-    "link vote before the tie and a chat vote after it are two ballots",
-)
 async def test_a_link_vote_before_the_tie_and_a_chat_vote_after_count_once(web: Harness) -> None:
     ballot = await odile(web, "/sondage Pizza ? | Reine | Calzone")
     await ballot.vote("1")
