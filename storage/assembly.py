@@ -535,6 +535,15 @@ class AssemblyRepo:
         """The newest assembly of the association, whatever its status."""
         return self._newest(association_id, "1", [])
 
+    def closed(self, association_id: int, limit: int = 20) -> list[AssemblyRecord]:
+        """The association's closed assemblies, newest first (for the archive's minutes)."""
+        rows = self.db.query(
+            """SELECT * FROM assemblies WHERE association_id = ? AND status = ?
+               ORDER BY starts_at DESC, id DESC LIMIT ?""",
+            [association_id, AssemblyStatus.CLOSED, limit],
+        )
+        return [_assembly(row) for row in rows]
+
     def _newest(
         self, association_id: int, condition: str, params: list[object]
     ) -> AssemblyRecord | None:

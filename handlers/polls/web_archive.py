@@ -17,7 +17,7 @@ from bot.web import ArchiveSection
 from handlers.polls.assembly.minutes import collect
 from handlers.polls.register import decision_sentence
 from handlers.polls.results import load_tally
-from storage.assembly import AssemblyRecord, AssemblyStatus
+from storage.assembly import AssemblyRecord
 from storage.polls import PollKind, PollRecord
 
 router = Router("polls")
@@ -62,27 +62,14 @@ def _decisions(
     return rows
 
 
-def _assemblies(
-    services: Services, association_id: int, polls: list[PollRecord], public: set[str]
-) -> list[AssemblyRecord]:
-    """The association's closed assemblies held in a room that is not private, newest
-    first (those that voted, and the latest one)."""
-    store = services.store.assembly
-    ids = {poll.assembly_id for poll in polls if poll.assembly_id is not None}
-    latest = store.latest(association_id)
-    if latest is not None:
-        ids.add(latest.id)
-    found = []
-    for assembly_id in sorted(ids, reverse=True):
-        record = store.get(assembly_id)
-        if (
-            record is not None
-            and record.association_id == association_id
-            and record.status == AssemblyStatus.CLOSED
-            and record.room_key in public
-        ):
-            found.append(record)
-    return found[:MINUTES_LIMIT]
+def _assemblies(services: Services, association_id: int, public: set[str]) -> list[AssemblyRecord]:
+    """The association's closed assemblies held in a room that is not private, newest first
+    (an assembly closed without a vote too)."""
+    return [
+        record
+        for record in services.store.assembly.closed(association_id, MINUTES_LIMIT * 4)
+        if record.room_key in public
+    ][:MINUTES_LIMIT]
 
 
 def _minutes(blocks: tuple[odt.Block, ...]) -> dict[str, object]:
@@ -117,7 +104,7 @@ async def register_section(
     polls = [poll for poll in closed if poll.room_key in public]
     minutes = [
         _minutes(collect(services, assembly.id, voice).blocks)
-        for assembly in _assemblies(services, association_id, closed, public)
+        for assembly in _assemblies(services, association_id, public)
     ]
     return ArchiveSection(
         title=voice.t("Register of decisions"),

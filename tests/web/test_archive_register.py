@@ -116,3 +116,22 @@ async def test_minutes_of_a_closed_assembly(bot: Harness) -> None:
     assert "Procès-verbaux des assemblées générales" in french
     assert "Rapport moral" in french
     assert "Résolution n°1 adoptée" in french
+
+
+async def test_minutes_of_every_closed_assembly_even_one_without_a_vote(bot: Harness) -> None:
+    bot.organizer("alice")
+    for agenda in ("Rapport moral", "Projet de jardin partagé"):
+        await bot.say(
+            f"/ag convoquer 12 janvier 19h | Salle | ordre du jour: {agenda}",
+            member="alice",
+            room="asso",
+        )
+        await bot.say("/ag ouvrir", member="alice", room="asso")
+        await bot.say("/present", member="bob", room="asso")
+        await bot.say("/ag clore", member="alice", room="asso")
+    given = await archive(bot)
+
+    french = register((await get(bot, given.archive)).text)
+
+    assert "Rapport moral" in french
+    assert "Projet de jardin partagé" in french
