@@ -41,6 +41,8 @@ async def coming_events(
     services: Services, association_id: int, voice: RoomVoice, query: Mapping[str, str]
 ) -> ArchiveSection | None:
     events = coming(services, association_id, services.clock.now(), SHOWN)
+    rooms = {r.key: r.title for r in services.store.rooms.in_association(association_id)}
+    several = len({event.room_key for event in events}) > 1
     return ArchiveSection(
         title=voice.t("Coming events"),
         template="archive_events.html",
@@ -50,6 +52,9 @@ async def coming_events(
             "events": [
                 {
                     "title": clip(event.title, TITLE_LIMIT),
+                    "room": voice.t("(in {room})", room=clip(rooms.get(event.room_key) or "?", 60))
+                    if several
+                    else "",
                     "when": voice.when(event.starts_at),
                     "datetime": event.starts_at.isoformat(),
                     "place": bool(event.place),

@@ -122,11 +122,6 @@ async def test_hostile_searches_are_harmless(bot: Harness) -> None:
     assert bot.app.store.links.get(1) is not None  # nothing dropped
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: aiohttp's request-line limit (8190 bytes) answers a bare 400 and logs the "
-    "request line, token included, at ERROR (aiohttp.server); for the lead to fix in the core",
-)
 async def test_a_10000_character_search_is_harmless(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -181,3 +176,28 @@ async def test_no_digest_yet(bot: Harness) -> None:
     given = await archive(bot)
     digests = section((await get(bot, given.archive)).text, "digests")
     assert "Aucun résumé n'a encore été envoyé aux salons de l'association." in digests
+
+
+async def test_links_are_bounded_to_the_newest_fifty(bot: Harness) -> None:
+    for number in range(60):
+        await bot.say(f"https://site{number}.example.org/", member="bob", room="asso")
+    given = await archive(bot)
+
+    shown = hrefs(section((await get(bot, given.archive)).text, "links"))
+
+    assert [f"https://site{n}.example.org/" for n in range(59, 9, -1)] == shown
+
+
+async def test_events_of_linked_rooms_say_their_room(bot: Harness) -> None:
+    await bot.say("bonjour", member="alice", room="asso")
+    await bot.say("bonjour", member="alice", room="bureau")
+    assert bot.app.store.rooms.link("console:asso", "console:bureau")
+    bot.organizer("alice", "bureau")
+    await bot.say("/evenement CA le 9 janvier à 18h", member="alice", room="bureau")
+    await bot.say("/evenement Galette le 10 janvier à 16h", member="alice", room="asso")
+    given = await archive(bot)
+
+    events = section((await get(bot, given.archive)).text, "events")
+
+    assert 'CA</strong> <span class="note">(dans bureau)</span>' in events
+    assert 'Galette</strong> <span class="note">(dans asso)</span>' in events
