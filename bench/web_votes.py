@@ -152,8 +152,9 @@ async def run(members: int, seconds: float) -> None:
         await app.receive(Incoming(room, secretary, text, app.clock.now(), sender_is_admin=True))
 
     await say("/sondage Local de l'association : on déménage ? | Oui | Non")
-    names = "\n".join(f"Adhérent·e {i:04d}" for i in range(members))
-    await say(f"/membres ajouter {names}")
+    for first in range(0, members, 100):  # /membres ajouter takes 100 names a message
+        names = "\n".join(f"Adhérent·e {i:04d}" for i in range(first, min(members, first + 100)))
+        await say(f"/membres ajouter {names}")
     poll = app.store.polls.latest_open_in_room("console:asso")
     assert poll is not None
     started = time.perf_counter()

@@ -164,12 +164,14 @@ class WebServer:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # templates ship with the code: no stat() per page
         )
         self.by_address = RateLimiter(config.requests_per_minute)
         self.by_token = RateLimiter(config.token_requests_per_minute)
         self.root = urlsplit(config.public_url).path.rstrip("/")
         self.stylesheet = (HERE / "static" / "style.css").read_bytes()
         self._runner: web.AppRunner | None = None
+        self._csrf_key: bytes | None = None
         self.port = 0
         for name in AIOHTTP_LOGGERS:
             logger = logging.getLogger(name)
@@ -228,7 +230,9 @@ class WebServer:
     # Security -------------------------------------------------------------------------------
 
     def _key(self) -> bytes:
-        return self.services.store.web.key("csrf")
+        if self._csrf_key is None:  # read once: kept in the database across restarts
+            self._csrf_key = self.services.store.web.key("csrf")
+        return self._csrf_key
 
     def csrf(self, path: str) -> str:
         """The form token of a page: an HMAC of its path (which holds the link's token)."""
