@@ -221,6 +221,20 @@ async def _revoke(ctx: Context, poll: PollRecord, words: list[str]) -> None:
         return
     wanted = _comparable(name)
     found = [record for record in live if _comparable(record.name) == wanted]
+    if not found:  # a first name alone ("Odile"), or any part of the name, when it is unique
+        parts = wanted.split()
+        found = [
+            record
+            for record in live
+            if all(part in _comparable(record.name).split() for part in parts)
+        ]
+        if len(found) > 1:
+            raise Refusal(
+                "Several voting links of poll #{id} match {name}: {names}. Write the whole name.",
+                id=poll.id,
+                name=clip(name, 80),
+                names=", ".join(clip(record.name, 60) for record in found[:10]),
+            )
     if not found:
         raise Refusal(
             "No live voting link of poll #{id} is in the name of {name}.",

@@ -331,3 +331,23 @@ async def test_asked_in_the_private_chat_by_the_polls_creator(web: Harness) -> N
     await web.say("bonjour", member="bob", room="asso")
     refused = await web.say("/liens-vote 1", member="bob", room="dm-bob")
     assert refused[0].startswith("Seul son auteur ou un organisateur"), refused
+
+
+async def test_revoke_by_first_name_when_it_is_unique(web: Harness) -> None:
+    await web.say("/sondage Pizza ? | Oui | Non", member="alice", room="asso")
+    await roll(web, "Odile Martin", "Paul Durand", "Paul Morel")
+    given = await links(web, "/liens-vote 1")
+
+    replies = await web.say("/liens-vote 1 revoquer Odile", member="alice", room="asso")
+    ambiguous = await web.say("/liens-vote 1 revoquer paul", member="alice", room="asso")
+
+    assert [
+        "Lien de vote pour le n°1 révoqué (Odile Martin) ; /liens_vote 1 en crée un nouveau."
+    ] == replies
+    assert [
+        "Plusieurs liens de vote du n°1 correspondent à « paul » : Paul Durand, Paul Morel. "
+        "Écrivez le nom en entier."
+    ] == ambiguous
+    assert 404 == (await Ballot(web, given["Odile Martin"]).get())[0]
+    assert 200 == (await Ballot(web, given["Paul Durand"]).get())[0]
+    assert 200 == (await Ballot(web, given["Paul Morel"]).get())[0]
