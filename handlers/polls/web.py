@@ -21,7 +21,7 @@ from handlers.polls.register import decision_sentence
 from handlers.polls.render import label, poll_title, rules_text
 from handlers.polls.results import assembly_voices, load_tally, voices_of
 from handlers.polls.vote import cast_vote
-from handlers.polls.webform import groups, how_to_choose, read_form
+from handlers.polls.webform import groups, how_to_choose, read_form, ticked
 from storage.assembly import roll_entry_id
 from storage.polls import MAYBE, PollKind, PollRecord, Privacy
 from storage.rooms import RoomRecord
@@ -217,7 +217,8 @@ async def vote_post(services: Services, request: WebRequest) -> WebResponse:
         choices = read_form(poll, options, request.form)
     except UsageError as error:
         text = voice.t(error.msgid, **error.params)
-        return _page(services, request, error=text, status=400)
+        shown = ticked(poll, request.form)
+        return _page(services, request, error=text, status=400, submitted=shown or None)
     member = _member(token, services)
     ctx = _context(services, room, member)
     try:

@@ -158,6 +158,8 @@ def read_form(
     if poll.max_choices == 1 and len(positions) > 1:
         raise UsageError("Choose only one option.")
     if poll.max_choices and len(positions) > poll.max_choices:
+        if poll.seats is not None:
+            raise UsageError("Choose at most {n} candidates.", n=poll.max_choices)
         raise UsageError("Choose at most {n} options.", n=poll.max_choices)
     return {position: YES for position in positions}
 
@@ -179,3 +181,16 @@ def _read_slots(
         if SLOT_VALUES[value]:
             choices[option.position] = SLOT_VALUES[value]
     return choices
+
+
+def ticked(poll: PollRecord, form: Mapping[str, tuple[str, ...]]) -> dict[int, int]:
+    """The options a refused ballot had ticked, to show them ticked again (never trusted:
+    only numbers within the poll's options, only for display)."""
+    if poll.kind in (PollKind.WHEN, PollKind.MOTION):
+        return {}
+    shown: dict[int, int] = {}
+    for value in form.get("choice", ())[:MAX_VALUES]:
+        value = value.strip()
+        if value.isascii() and value.isdecimal() and len(value) <= 3:
+            shown[int(value)] = YES
+    return shown

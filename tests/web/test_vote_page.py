@@ -100,7 +100,8 @@ async def test_vote_in_a_secret_election_with_two_seats(web: Harness) -> None:
 
     status, page = await ballot.vote("1", "2", "3")
     assert 400 == status
-    assert "Choisissez au plus 2 options." in page
+    assert "Choisissez au plus 2 candidats." in page
+    assert ["1", "2", "3"] == checked(page)  # the ticks stay, to untick one
     status, page = await ballot.vote("1", "4")
     assert 409 == status
     assert "Un vote blanc se donne seul" in page
