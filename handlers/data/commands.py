@@ -337,6 +337,16 @@ def privacy_text(ctx: Context) -> str:
             ),
             ctx.t("• the links you share: {links};", links=links),
             ctx.t("• reminders and events, until they end or are cancelled;"),
+            *(
+                [
+                    ctx.t(
+                        "• on the web page: your personal voting links, as a fingerprint only "
+                        "(the page keeps no log of visits);"
+                    )
+                ]
+                if ctx.config.web.enabled
+                else []
+            ),
             ctx.tn(
                 "• general assemblies (attendance, proxies, minutes): at least {n} year.",
                 "• general assemblies (attendance, proxies, minutes): at least {n} years.",

@@ -181,3 +181,9 @@ async def test_a_port_already_taken_stops_the_start_with_one_line(tmp_path: Path
             await harness.stop()
     finally:
         taken.close()
+
+
+async def test_confidentialite_mentions_the_web_page_when_it_is_on(bot: Harness) -> None:
+    replies = await bot.say("/confidentialite", member="bob")
+
+    assert "sur la page web : vos liens de vote personnels, sous forme d’empreinte" in replies[0]
