@@ -97,6 +97,26 @@ async def test_a_plain_member_cannot_get_other_members_voting_links(web: Harness
 
 @pytest.mark.xfail(
     strict=True,
+    reason="hostile review: /liens-vote N tous gives the organizer a link in a chat member's "
+    "name, and its page shows the choice that member made in the chat in an anonymous poll",
+)
+async def test_an_organizer_cannot_read_a_chat_members_anonymous_vote_through_a_link(
+    web: Harness,
+) -> None:
+    await web.say("/sondage Pizza ? | Reine | Calzone | anonyme", member="alice", room="asso")
+    await web.say("/vote 1 2", member="bob", room="asso")  # Bob votes in the chat, anonymously
+    await web.advance(timedelta(seconds=2))
+    assert "Bob" not in poll_line(web).text  # the chat keeps his choice hidden
+
+    found = await links(web, "/liens-vote 1 tous")  # Alice, an organizer
+    if "Bob" in found:
+        _status, page = await Ballot(web, found["Bob"]).get()
+        assert "Calzone" not in page.split("Votre choix")[0], "Bob's anonymous choice is shown"
+        assert "Votre vote actuel : Calzone." not in page
+
+
+@pytest.mark.xfail(
+    strict=True,
     reason="hostile review: the per-token limit (30/min) is shared by every holder of the "
     "archive address: one client locks every member out of the archive",
 )
@@ -207,6 +227,30 @@ async def test_the_address_limit_holds_for_one_ipv6_host_rotating_its_addresses(
 
 
 # Checks that held ----------------------------------------------------------------------------
+
+
+async def test_a_line_break_in_an_event_or_reminder_opens_no_calendar_entry(bot: Harness) -> None:
+    from icalendar import Calendar
+
+    await bot.say(
+        "/evenement Fête\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:pwn le 9 janvier à 19h"
+        " | Salle\r\nATTACH:http://evil.example",
+        member="alice",
+        room="asso",
+    )
+    await bot.say("/rappel chaque jour à 9h Café\r\nEND:VEVENT", member="alice", room="asso")
+    given = await archive(bot)
+    assert bot.app.web is not None
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(bot.app.web.base_url + given.agenda[len(PUBLIC) :]) as answer,
+    ):
+        text = await answer.text()
+
+    entries = Calendar.from_ical(text).walk("VEVENT")
+    assert 2 == len(entries)
+    assert "ATTACH" not in [key for entry in entries for key in entry]
+    assert 2 == text.split("\r\n").count("BEGIN:VEVENT")
 
 
 async def test_forged_choices_are_refused_and_the_vote_stays(web: Harness) -> None:
