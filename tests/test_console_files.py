@@ -17,3 +17,15 @@ async def test_attachment_is_saved_and_its_path_shown(bot: Harness) -> None:
     assert "agenda_de_l_asso.ics" == path.name
     assert bot.app.config.data_dir / "files" == path.parent
     assert f"Agenda\n📎 agenda de l'asso.ics → {path}" == bot.replies[-1].text
+
+
+async def test_a_file_sent_again_never_replaces_the_first(bot: Harness) -> None:
+    for content in (b"first links", b"second links"):
+        await bot.app.send(
+            "console:asso",
+            Outgoing("Liens", attachment=Attachment("liens-vote-2.csv", content, "text/csv")),
+        )
+
+    first, second = bot.console.files
+    assert (b"first links", b"second links") == (first.read_bytes(), second.read_bytes())
+    assert ("liens-vote-2.csv", "liens-vote-2-2.csv") == (first.name, second.name)

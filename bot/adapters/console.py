@@ -160,6 +160,11 @@ class ConsoleAdapter:
         folder.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^\w.-]", "_", attachment.filename) or "file"
         path = folder / safe
+        stem, suffix = path.stem, path.suffix
+        number = 2
+        while path.exists():  # a file sent again never replaces the first (a list of links)
+            path = folder / f"{stem}-{number}{suffix}"
+            number += 1
         path.write_bytes(attachment.content)
         return path
 

@@ -60,15 +60,17 @@ def _outcome_word(voice: RoomVoice, tally: Tally) -> str:
     return ""  # a poll decides nothing by itself: its result says what won
 
 
-def decision_sentence(services: Services, voice: RoomVoice, tally: Tally) -> str:
-    """What was decided, in sentences: a motion's result sentence, an election's elected,
-    a poll's winner."""
+def decision_sentence(
+    services: Services, voice: RoomVoice, tally: Tally, *, separator: str = " "
+) -> str:
+    """What was decided, in sentences: a motion's result sentence, an election's elected
+    (its lines joined by ``separator``), a poll's winner."""
     poll = tally.poll
     if poll.kind == PollKind.MOTION:
         return result_sentence(voice, tally, resolution_number(services, poll))
     if poll.seats is not None:
         result = count_election(tally, election_majority(services, poll))
-        return " ".join(election_sentences(voice, poll, result, hint=False))
+        return separator.join(election_sentences(voice, poll, result, hint=False))
     return summary(voice, tally)
 
 

@@ -60,12 +60,16 @@ def voices_of(voices: AssemblyVoices, person_key: str) -> list[str]:
 
 
 def electorate(services: Services, poll: PollRecord) -> int:
-    """A motion's electorate when it states none: the assembly's roll (or the count the
-    statutes set), else the members seen in the association's rooms."""
-    if poll.assembly_id is not None:
-        assembly = getattr(services.store, "assembly", None)
-        if assembly is not None:
-            return int(assembly.roll_size(poll.association_id))
+    """A motion's electorate when it states none: the roll (or the count the statutes set)
+    for an assembly's motion or once names were added to the roll, else the members seen in
+    the association's rooms."""
+    assembly = getattr(services.store, "assembly", None)
+    # Names added to the roll (members outside the chats, who vote by personal link) belong
+    # to the electorate of every motion, not only an assembly's.
+    if assembly is not None and (
+        poll.assembly_id is not None or assembly.roll_names(poll.association_id)
+    ):
+        return int(assembly.roll_size(poll.association_id))
     count = services.store.statutes.get(poll.association_id).members_count
     if count:
         return count

@@ -56,7 +56,9 @@ def _decisions(
                 "date": voice.day(poll.closed_at),
                 "kind": _kind(voice, poll),
                 "question": poll.question,
-                "outcome": decision_sentence(services, voice, load_tally(services, poll)),
+                "outcome": decision_sentence(
+                    services, voice, load_tally(services, poll), separator="\n"
+                ),
             }
         )
     return rows

@@ -135,3 +135,16 @@ async def test_minutes_of_every_closed_assembly_even_one_without_a_vote(bot: Har
 
     assert "Rapport moral" in french
     assert "Projet de jardin partagé" in french
+
+
+async def test_an_election_result_keeps_one_line_per_candidate(bot: Harness) -> None:
+    bot.organizer("alice")
+    await bot.say("/election Bureau | 1 poste | Martine | Paul", member="alice", room="asso")
+    await bot.say("/cloturer 1", member="alice", room="asso")
+    given = await archive(bot)
+
+    html = (await get(bot, given.archive)).text
+
+    cell = re.search(r'<td class="outcome">(.*?)</td>', html, re.DOTALL)
+    assert cell is not None
+    assert "\nMartine : 0 voix\nPaul : 0 voix\n" in unescape(cell.group(1))

@@ -351,3 +351,17 @@ async def test_revoke_by_first_name_when_it_is_unique(web: Harness) -> None:
     assert 404 == (await Ballot(web, given["Odile Martin"]).get())[0]
     assert 200 == (await Ballot(web, given["Paul Durand"]).get())[0]
     assert 200 == (await Ballot(web, given["Paul Morel"]).get())[0]
+
+
+async def test_a_motion_voted_by_link_counts_the_roll_in_its_quorum(web: Harness) -> None:
+    await web.say("bonjour", member="bob", room="asso")
+    await web.say("/motion Adhésion à la fédération | quorum 50%", member="alice", room="asso")
+    await roll(web, "Odile Martin", "Paul Durand", "Jeanne Roux")  # 5 on the roll
+    given = await links(web, "/liens-vote 1")
+    await Ballot(web, given["Odile Martin"]).vote("for")
+
+    replies = await web.say("/cloturer 1", member="alice", room="asso")
+
+    text = "\n".join(replies)
+    assert "1 sur 5 membres" in text, text
+    assert "Adoptée" not in text
