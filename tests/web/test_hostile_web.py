@@ -60,6 +60,13 @@ def peer(address: str) -> mock.Mock:
     return transport
 
 
+def pin_the_minute(bot: Harness) -> None:
+    """Every request of the test in one rate-limit window (no minute boundary mid-test)."""
+    assert bot.app.web is not None
+    bot.app.web.by_address.clock = lambda: 0.0
+    bot.app.web.by_token.clock = lambda: 0.0
+
+
 @pytest.fixture
 async def bot(tmp_path: Path):  # type: ignore[no-untyped-def]
     harness = await start(tmp_path)
@@ -125,9 +132,10 @@ async def test_one_client_hammering_the_archive_does_not_lock_out_the_other_memb
 ) -> None:
     given = await archive(bot)
     path = given.archive[len(PUBLIC) :]
+    pin_the_minute(bot)
     statuses = [
         (await request(bot, "GET", path, headers={"X-Forwarded-For": "203.0.113.7"}))[0]
-        for _ in range(35)
+        for _ in range(130)
     ]
     assert 429 in statuses  # the hammering client is slowed down: fine
 
@@ -195,6 +203,33 @@ async def test_a_link_of_a_name_taken_off_the_roll_answers_as_a_revoked_one(
 
 @pytest.mark.xfail(
     strict=True,
+    reason="hostile review: every request counts against the 120/min of its address, so "
+    "members voting from one hall's Wi-Fi (one public address) at an assembly get 429",
+)
+async def test_members_voting_from_one_address_at_an_assembly_are_not_refused(
+    web: Harness,
+) -> None:
+    await web.say("/sondage Budget ? | Oui | Non", member="alice", room="asso")
+    await roll(web, *[f"Membre {n}" for n in range(60)])
+    found = await links(web, "/liens-vote 1")
+    pin_the_minute(web)
+
+    statuses: list[int] = []
+    for link in found.values():  # each opens the page, votes, reads the confirmation
+        ballot = Ballot(web, link)
+        statuses.append((await ballot.get())[0])
+        path = path_of(web, ballot)
+        data = {"choice": "1", "csrf": ballot.csrf}
+        statuses.append((await request(web, "POST", path, data=data))[0])
+        statuses.append((await request(web, "GET", path + "?done=1"))[0])
+
+    assert 180 == len(statuses)
+    assert [] == [s for s in statuses if s == 429], "members refused with 429"
+    assert 60 == web.app.store.polls.voter_count(1)
+
+
+@pytest.mark.xfail(
+    strict=True,
     reason="hostile review: once the limiter holds MAX_KEYS addresses in a minute, every new "
     "address is refused: a flood of distinct (IPv6) addresses locks everyone out",
 )
@@ -215,6 +250,7 @@ def test_a_flood_of_addresses_does_not_refuse_a_new_members_first_request() -> N
 async def test_the_address_limit_holds_for_one_ipv6_host_rotating_its_addresses(
     web: Harness,
 ) -> None:
+    pin_the_minute(web)
     statuses = [
         (
             await request(
