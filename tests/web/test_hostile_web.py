@@ -230,6 +230,33 @@ async def test_members_voting_from_one_address_at_an_assembly_are_not_refused(
 
 @pytest.mark.xfail(
     strict=True,
+    reason="hostile review: a form body that is not UTF-8 makes request.post() raise outside "
+    "the page's try: aiohttp's bare 500, without CSP/X-Frame-Options/no-store, an ERROR logged",
+)
+async def test_a_form_that_is_not_utf8_gets_a_clear_page_not_a_500(
+    web: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    ballot = await odile(web, "/sondage Pizza ? | Reine | Calzone")
+    await ballot.get()
+    caplog.set_level(logging.DEBUG)
+    assert web.app.web is not None
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            web.app.web.base_url + path_of(web, ballot),
+            data=b"\xff\xfe=1&csrf=" + ballot.csrf.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ) as answer,
+    ):
+        status, headers = answer.status, answer.headers
+
+    assert [] == [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "default-src 'none'" in headers.get("Content-Security-Policy", "")
+    assert status in (400, 403)
+
+
+@pytest.mark.xfail(
+    strict=True,
     reason="hostile review: once the limiter holds MAX_KEYS addresses in a minute, every new "
     "address is refused: a flood of distinct (IPv6) addresses locks everyone out",
 )
@@ -340,6 +367,29 @@ async def test_odd_paths_and_methods_get_the_not_found_page_never_a_500(web: Har
         assert "Traceback" not in page
     status, page = await request(web, "GET", path + "?lang=xx&lang=en&lang[]=en")
     assert 200 == status
+
+
+async def test_a_link_of_a_deleted_poll_opens_no_later_poll(web: Harness) -> None:
+    ballot = await odile(web, "/sondage Pizza ? | Reine | Calzone")
+    await web.say("/sondage supprimer 1", member="alice", room="asso")
+    await web.say("/sondage Exclure Paul ? | Oui | Non", member="alice", room="asso")
+
+    status, page = await ballot.get()
+
+    assert 404 == status
+    assert "Exclure Paul" not in page
+
+
+async def test_a_removed_names_link_never_votes_as_the_next_name_added(web: Harness) -> None:
+    ballot = await odile(web, "/sondage Pizza ? | Reine | Calzone")
+    await web.say("/membres retirer Odile Martin", member="alice", room="asso")
+    await roll(web, "Paul Durand")
+
+    status, page = await ballot.get()
+
+    assert status in (404, 409)
+    assert "Paul Durand" not in page
+    assert "<form" not in page
 
 
 def test_x_forwarded_for_is_ignored_from_a_peer_that_is_not_the_proxy() -> None:
