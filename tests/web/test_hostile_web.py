@@ -167,6 +167,43 @@ async def test_archive_never_posts_the_addresses_in_the_group(bot: Harness) -> N
 
 @pytest.mark.xfail(
     strict=True,
+    reason="hostile review: linking the room to another association (/lier) moves the polls and "
+    "the roll but not web_tokens: every live voting link of the moving association dies silently",
+)
+async def test_a_voting_link_survives_linking_the_room_to_another_association(
+    web: Harness,
+) -> None:
+    ballot = await odile(web, "/sondage Pizza ? | Reine | Calzone")
+    await web.say("bonjour", member="alice", room="bureau")
+    assert web.app.store.rooms.link("console:bureau", "console:asso")  # as /lier does
+
+    status, _page = await ballot.get()
+    assert 200 == status, "Odile's link stopped working while poll 1 is still open"
+    status, page = await ballot.vote("2")
+    assert 200 == status
+    assert "Votre vote actuel : Calzone." in page
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hostile review: linking the room to another association (/lier) silently deletes the "
+    "archive and agenda addresses already given to members",
+)
+async def test_the_archive_address_survives_linking_the_room_to_another_association(
+    bot: Harness,
+) -> None:
+    given = await archive(bot)
+    await bot.say("bonjour", member="alice", room="bureau")
+    assert bot.app.store.rooms.link("console:bureau", "console:asso")
+
+    status, _page = await request(bot, "GET", given.archive[len(PUBLIC) :])
+    feed, _text = await request(bot, "GET", given.agenda[len(PUBLIC) :])
+
+    assert (200, 200) == (status, feed)
+
+
+@pytest.mark.xfail(
+    strict=True,
     reason="hostile review: /oubliemoi of a member tied to a roll name deletes the roll entry "
     "but leaves their voting link live, with their name (person_key is roll:N, not theirs)",
 )
