@@ -5,7 +5,8 @@ The bot runs here (console adapter, real clock, web page on 127.0.0.1); the memb
 are a separate process (aiohttp client) so the load does not share the bot's CPU time slice
 more than a real one would. Each member opens their link (GET), votes (POST, 303) and reads the
 confirmation (GET): three pages per vote. Behind a reverse proxy each member is their own
-address, so the client sends ``X-Forwarded-For`` from the 2001:db8::/32 documentation prefix
+address (its own /64), so the client sends ``X-Forwarded-For`` from the 2001:db8::/32
+documentation prefix
 (a header only: every request goes to 127.0.0.1).
 
 Prints: votes/s sustained, page latency p50/p99 (target p99 <= 50 ms), the chat's command
@@ -62,7 +63,7 @@ async def _client(base: str, links: list[str], seconds: float) -> dict[str, obje
 
         async def member(index: int, link: str) -> None:
             nonlocal votes
-            headers = {"X-Forwarded-For": f"2001:db8::{index:x}", "Accept-Language": "fr"}
+            headers = {"X-Forwarded-For": f"2001:db8:{index:x}::1", "Accept-Language": "fr"}
             url = base + link
             status, page = await timed("GET", url, headers=headers)
             field = csrf_field.search(page)

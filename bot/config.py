@@ -194,7 +194,8 @@ class WebConfig:
     port: int = setting(8080, low=0, high=65535)  # 0: any free port (tests)
     # The address members open (the reverse proxy's), without a trailing slash.
     public_url: str = setting("", check=_check_public_url)
-    requests_per_minute: int = setting(120, low=1, high=100_000)  # per client address
+    # Per client address: members voting from one hall's Wi-Fi share theirs.
+    requests_per_minute: int = setting(600, low=1, high=100_000)
     token_requests_per_minute: int = setting(30, low=1, high=10_000)  # per link
 
 

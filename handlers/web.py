@@ -4,7 +4,7 @@ Both addresses hold a secret token (128 random bits) stored only hashed: the bot
 address once, when it makes it, never again. ``/archive`` makes them the first time and later
 says when they were made; ``/archive nouvelle`` replaces both (the old ones stop working at
 once), ``/archive revoquer`` turns them off. The addresses go to the organizer in a private chat
-when the platform opens one (the group is told), else in the room.
+(the group is told); never in the group: without a private chat the bot asks for one.
 """
 
 from __future__ import annotations
@@ -177,4 +177,15 @@ async def _deliver(ctx: Context, archive_token: str, agenda_token: str, replaced
         )
         await ctx.reply(said)
         return
-    await ctx.reply(text)
+    # Never in the group: whoever reads an address reads the archive. The new addresses are
+    # withdrawn at once; the organizer opens a private chat with the bot and asks again.
+    for token in (archive_token, agenda_token):
+        record = ctx.store.web.find(token)
+        if record is not None:
+            ctx.store.web.revoke(record.id, ctx.now())
+    raise Refusal(
+        "I cannot write to you in private, and the addresses must not be posted here: open a "
+        "private chat with the bot (on Telegram, press Start in its chat), then type /{name} "
+        "again.",
+        name=ctx.command_name("archive") + (" " + ctx.t("new") if replaced else ""),
+    )

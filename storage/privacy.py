@@ -228,6 +228,12 @@ class PrivacyRepo:
     def _forget_roll(self, key: str, report: ForgetReport) -> None:
         """The member's own entry on a roll goes; the names they added (other members, put
         on the roll by an organizer) stay, no longer linked to them."""
+        # The web page's links issued to the member's roll name (roll:<id>) go with it.
+        report.deleted["web_tokens"] += self.db.execute(
+            """DELETE FROM web_tokens WHERE person_key IN
+               (SELECT 'roll:' || id FROM roll_entries WHERE member_key = ?)""",
+            [key],
+        ).rowcount
         report.deleted["roll_entries"] += self.db.execute(
             "DELETE FROM roll_entries WHERE member_key = ?", [key]
         ).rowcount

@@ -267,6 +267,11 @@ class RoomRepo:
         )
         self.db.execute("DELETE FROM digest_edits WHERE association_id = ?", [moving])
         merge_associations(self.db, into, moving)  # shared links too, a page kept once
+        # The web page's voting links follow their polls, the archive and agenda addresses
+        # their association (where both had one, the survivor's is kept).
+        self.db.execute(
+            "UPDATE OR IGNORE web_tokens SET association_id = ? WHERE association_id = ?", pair
+        )
         self.db.execute("DELETE FROM associations WHERE id = ?", [moving])
 
     def migrate(self, old_key: str, new_key: str) -> bool:
@@ -341,6 +346,11 @@ class RoomRepo:
                 [new, old, key],
             )
             move_room_links(self.db, key, old, int(new or 0))
+            self.db.execute(
+                """UPDATE web_tokens SET association_id = ? WHERE kind = 'vote'
+                   AND poll_id IN (SELECT id FROM polls WHERE room_key = ?)""",
+                [new, key],
+            )
             # A general proxy belongs to the giver's membership: it stays valid on both sides
             # for a giver seen in the leaving room (and only there: no vote for a stranger).
             self.db.execute(

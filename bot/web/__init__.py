@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from storage.web import WebTokenRecord
 
 
+class NotFound(Exception):
+    """Raised by a page handler: the link does not work (any more); the server answers the
+    same page as for an unknown or revoked token."""
+
+
 @dataclass(frozen=True, slots=True)
 class WebRequest:
     """One request as a page handler sees it."""

@@ -34,7 +34,14 @@ from bot.errors import Refusal, UsageError
 from bot.i18n import LANGUAGES, _
 from bot.logs import REDACTED, WEB_TOKEN_IN_PATH
 from bot.router import Router
-from bot.web import ArchiveSection, ArchiveSpec, PageSpec, WebRequest, WebResponse
+from bot.web import (
+    ArchiveSection,
+    ArchiveSpec,
+    NotFound,
+    PageSpec,
+    WebRequest,
+    WebResponse,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +108,9 @@ class RateLimiter:
         if len(self.counts) >= self.MAX_KEYS and key not in self.counts:
             self.counts = {k: v for k, v in self.counts.items() if v[0] == window}
             if len(self.counts) >= self.MAX_KEYS:
-                return False
+                # A flood of addresses: a new one is let through uncounted rather than a
+                # member refused (memory stays bounded; the per-link limit still holds).
+                return True
         self.counts[key] = (window, count + 1)
         return True
 
@@ -122,6 +131,20 @@ def client_address(request: web.Request) -> str:
         except ValueError:
             return peer
     return peer
+
+
+def limit_key(address: str) -> str:
+    """What the per-address limit counts: an IPv4 address, or an IPv6 address's /64 (one
+    host may hold a whole /64 and rotate through it)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def browser_language(header: str) -> str | None:
@@ -198,7 +221,10 @@ class WebServer:
         app.router.add_get("/static/style.css", self._stylesheet)
         app.router.add_get("/archive/{token}", self._route(self._archive_spec()))
         for page in self.pages:
-            app.router.add_route(page.method, page.path, self._route(page))
+            if page.method == "GET":  # HEAD too, as browsers and link checkers send it
+                app.router.add_get(page.path, self._route(page))
+            else:
+                app.router.add_route(page.method, page.path, self._route(page))
         return app
 
     async def start(self) -> None:
@@ -221,6 +247,12 @@ class WebServer:
         sockets = getattr(server, "sockets", None) or ()
         self.port = sockets[0].getsockname()[1] if sockets else self.config.port
         log.info("web page listening on %s (public address %s)", self.base_url, self.public(""))
+        public = urlsplit(self.config.public_url)
+        if public.scheme == "http" and public.hostname not in ("127.0.0.1", "localhost", "::1"):
+            log.warning(
+                "[web] public_url is http://: personal voting links would travel unencrypted; "
+                "put the page behind an https:// reverse proxy"
+            )
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -256,7 +288,7 @@ class WebServer:
     ) -> web.StreamResponse:
         language = self._language_of(request)
         response: web.StreamResponse
-        if not self.by_address.allow(client_address(request)):
+        if not self.by_address.allow(limit_key(client_address(request))):
             response = self._message(language, TOO_MANY, status=429)
             response.headers["Retry-After"] = "60"
         else:
@@ -268,7 +300,13 @@ class WebServer:
                 response = self._message(language, NOT_FOUND, status=404)
             except web.HTTPException as error:
                 response = self._message(language, FAILED, status=error.status)
+        cached = (
+            response.headers.get("Cache-Control") if request.path.startswith("/static/") else None
+        )
         response.headers.update(HEADERS)
+        if cached:  # the stylesheet: cached by the browser, not fetched with every page
+            response.headers["Cache-Control"] = cached
+        response.headers["Server"] = "assobot"  # no software versions for a scanner
         return response
 
     # Pages ----------------------------------------------------------------------------------
@@ -295,7 +333,9 @@ class WebServer:
             token = self.services.store.web.find(plain)
             if token is None or token.kind != spec.token:
                 return self._message(language, NOT_FOUND, status=404)
-            if not self.by_token.allow(f"{token.id}"):
+            # A personal link is one member's: limited on its own. The archive's and the
+            # agenda's addresses are shared by many, limited per address only.
+            if token.kind == "vote" and not self.by_token.allow(f"{token.id}"):
                 response = self._message(language, TOO_MANY, status=429)
                 response.headers["Retry-After"] = "60"
                 return response
@@ -303,7 +343,10 @@ class WebServer:
         if request.method == "POST":
             if not self._same_origin(request):
                 return self._message(language, EXPIRED, status=403)
-            data = await request.post()
+            try:
+                data = await request.post()
+            except (UnicodeDecodeError, ValueError):
+                return self._message(language, EXPIRED, status=400)
             for name in data:
                 form[name] = tuple(v for v in data.getall(name) if isinstance(v, str))
             sent = form.get("csrf", ("",))[0]
@@ -323,6 +366,8 @@ class WebServer:
         )
         try:
             answer = await spec.handler(self.services, page_request)
+        except NotFound:
+            return self._message(language, NOT_FOUND, status=404)
         except (Refusal, UsageError) as error:
             text = self.services.translator.t(language, error.msgid, **error.params)
             status = 409 if isinstance(error, Refusal) else 400

@@ -47,8 +47,16 @@ def _poll(ctx: Context) -> PollRecord:
     poll_id = read_poll_id(ctx, ctx.args[0]) if ctx.args else None
     if poll_id is None:
         raise _usage(ctx)
+    if ctx.room.private:
+        raise Refusal(
+            "Personal voting links are given by an organizer, in the association's group: "
+            "type this command there (the file comes to you in private)."
+        )
     poll = find_poll(ctx, poll_id)
-    ctx.require_may_act_on(poll.room_key, poll.creator_key)
+    # An organizer of the poll's room only, never its creator as such: the file lets whoever
+    # holds it vote in every member's name.
+    if not ctx.may_act_on(poll.room_key):
+        raise Refusal("Only an organizer of the poll's room can give personal voting links.")
     return poll
 
 

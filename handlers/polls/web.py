@@ -8,14 +8,15 @@ the poll message in the chat all apply. The page never records the member as see
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 
 from bot.context import Context, RoomVoice, Services
 from bot.errors import Refusal, UsageError
 from bot.i18n import _
-from bot.message import Incoming, Member, Room
+from bot.message import Incoming, Member, Outgoing, Room
 from bot.router import Router
-from bot.web import WebRequest, WebResponse
+from bot.web import NotFound, WebRequest, WebResponse
 from handlers.polls.lookup import may_see
 from handlers.polls.register import decision_sentence
 from handlers.polls.render import label, poll_title, rules_text
@@ -27,13 +28,10 @@ from storage.polls import MAYBE, PollKind, PollRecord, Privacy
 from storage.rooms import RoomRecord
 from storage.web import WebTokenRecord
 
+log = logging.getLogger(__name__)
 router = Router("polls")
 
 TEMPLATE = "vote.html"
-GONE = _(
-    "This link does not work (any more): it may have been mistyped, replaced or revoked. Ask "
-    "the association's organizers for a new one."
-)
 PRIVACY = {
     Privacy.PUBLIC: _("Public vote: your name will be shown with your vote, as in the chat."),
     Privacy.ANONYMOUS: _("Anonymous vote: the results never show who chose what."),
@@ -54,7 +52,7 @@ def _member(token: WebTokenRecord, services: Services) -> Member:
     if entry_id is not None:
         entry = services.store.assembly.entry(entry_id)
         if entry is None or entry.name == "":
-            raise Refusal(GONE)
+            raise NotFound  # as a revoked link: the same page
         name = entry.name
         key = entry.member_key or key
     platform, _sep, ident = key.partition(":")
@@ -78,7 +76,7 @@ def _load(services: Services, request: WebRequest) -> tuple[PollRecord, RoomReco
     poll = services.store.polls.get(token.poll_id)
     room = services.store.rooms.get(poll.room_key) if poll is not None else None
     if poll is None or room is None or poll.association_id != token.association_id:
-        raise Refusal(GONE)
+        raise NotFound
     language = request.language or room.language
     voice = RoomVoice(services.translator, language, room.timezone, services.commands)
     return poll, room, voice
@@ -166,6 +164,16 @@ def _page(
         current = ballot or {}
         if request.query.get("done") and ballot is not None:
             confirmation = voice.t("Your vote is recorded. Thank you.")
+        if current and poll.privacy == Privacy.ANONYMOUS:
+            # An anonymous choice is shown to nobody, not even on the member's page: whoever
+            # holds the link (an organizer who issued it) must not read it there.
+            current = {}
+            notes.append(
+                voice.t(
+                    "You have voted. The poll is anonymous, so this page does not show your "
+                    "choice; voting again replaces it."
+                )
+            )
         if current:
             by_position = {o.position: o for o in options}
             chosen = ", ".join(
@@ -235,4 +243,32 @@ async def vote_post(services: Services, request: WebRequest) -> WebResponse:
         text = voice.t(error.msgid, **error.params)
         return _page(services, request, error=text, status=409, submitted=choices)
     services.store.web.touch(token.id, services.clock.now())
+    if roll_entry_id(member.key) is None:
+        await _tell_member(services, poll, member, room)
     return WebResponse.redirect(f"?done=1&lang={voice.language}")
+
+
+async def _tell_member(
+    services: Services, poll: PollRecord, member: Member, room: RoomRecord
+) -> None:
+    """A member with a chat account is told in private when their link voted: an organizer
+    who issued the links (``tous``) cannot vote in their name unseen."""
+    try:
+        private = await services.private_room(member.key)
+        if private is None:
+            return
+        voice = services.voice(room)
+        await services.send(
+            private,
+            Outgoing(
+                voice.t(
+                    "Your vote in poll #{id} was just cast with your personal voting link, on "
+                    "the web page. If it was not you, tell the organizers: they revoke the link "
+                    "with /{command} {id} revoke.",
+                    id=poll.id,
+                    command=voice.command("vote_links"),
+                )
+            ),
+        )
+    except Exception:  # the vote stands; telling the member is a courtesy
+        log.warning("could not tell a member about a vote cast by link", exc_info=True)

@@ -131,15 +131,22 @@ async def test_only_organizers_and_only_in_the_associations_group(bot: Harness) 
     assert [] == bot.app.store.web.active("archive", 1) + bot.app.store.web.active("agenda", 1)
 
 
-async def test_without_a_private_chat_the_addresses_go_to_the_room(bot: Harness) -> None:
+async def test_without_a_private_chat_the_addresses_never_go_to_the_room(bot: Harness) -> None:
+    """Whoever reads the archive's address reads the archive: never posted in the group."""
+
     async def no_private_chat(member_key: str) -> str | None:
         return None
 
     bot.app.services.private_room = no_private_chat
     replies = await bot.say("/archive", member="alice", room="asso")
 
-    assert 1 == len(replies) and ARCHIVE.search(replies[0])
-    assert replies[0].startswith("Archives du groupe asso")
+    assert [
+        "Je ne peux pas vous écrire en privé, et les adresses ne doivent pas être publiées ici "
+        ": ouvrez une discussion privée avec le bot (sur Telegram, touchez Démarrer dans sa "
+        "discussion), puis tapez de nouveau /archive."
+    ] == replies
+    assert not ARCHIVE.search("\n".join(replies))
+    assert [] == bot.app.store.web.active("archive", 1)  # nothing live that nobody has
 
 
 async def test_the_web_page_off_says_how_to_turn_it_on(tmp_path: Path) -> None:

@@ -319,18 +319,23 @@ async def test_a_private_message_that_fails_leaves_no_live_link(web: Harness) ->
     assert not web.app.store.web.active("vote", 1, 1)
 
 
-async def test_asked_in_the_private_chat_by_the_polls_creator(web: Harness) -> None:
+async def test_asked_in_a_private_chat_is_refused_even_to_the_polls_creator(
+    web: Harness,
+) -> None:
+    """A private chat makes everyone "organizer" of their own things: the file of every
+    member's links must come from an organizer of the poll's room, asked in the group."""
     await web.say("/sondage Pizza ? | Oui | Non", member="alice", room="asso")
     await roll(web, "Odile Martin")
 
     lines = await web.say_lines("/liens-vote 1", member="alice", room="dm-alice")
 
     assert ["dm-alice"] == [line.room for line in lines]
-    assert "liens-vote-1.csv" in lines[0].text
-    assert "Odile Martin" in links_in(last_file(web)[1])
-    await web.say("bonjour", member="bob", room="asso")
-    refused = await web.say("/liens-vote 1", member="bob", room="dm-bob")
-    assert refused[0].startswith("Seul son auteur ou un organisateur"), refused
+    assert lines[0].text.startswith("Les liens de vote personnels sont donnés par un organisateur")
+    assert [] == [s for s in web.sent if s.out.attachment is not None]
+    await web.say("/sondage Frites ? | Oui | Non", member="bob", room="asso")
+    refused = await web.say("/liens-vote 2", member="bob", room="asso")
+    assert ["Seuls les organisateurs peuvent utiliser /liens_vote."] == refused
+    assert [] == [s for s in web.sent if s.out.attachment is not None]
 
 
 async def test_revoke_by_first_name_when_it_is_unique(web: Harness) -> None:
@@ -365,3 +370,19 @@ async def test_a_motion_voted_by_link_counts_the_roll_in_its_quorum(web: Harness
     text = "\n".join(replies)
     assert "1 sur 5 membres" in text, text
     assert "Adoptée" not in text
+
+
+async def test_a_chat_member_is_told_in_private_when_their_link_votes(web: Harness) -> None:
+    await web.say("bonjour", member="bob", room="asso")
+    await web.say("/sondage Pizza ? | Oui | Non", member="alice", room="asso")
+    everyone = await links(web, "/liens-vote 1 tous")
+
+    await Ballot(web, everyone["Bob"]).vote("1")
+
+    told = [line.text for line in web.console.lines if line.room == "dm-bob"]
+    assert [
+        "Votre vote au sondage n°1 vient d’être donné avec votre lien de vote personnel, sur la "
+        "page web. Si ce n’était pas vous, prévenez les organisateurs : ils révoquent le lien "
+        "avec /liens_vote 1 revoquer."
+    ] == told
+    assert "vient d’être donné" not in group_text(web)
