@@ -1,9 +1,10 @@
 """The archive page's shared links: the newest, or a search (``?q=``) through the same search
 as /liens (words, "phrases", -excluded, #tags).
 
-Only links first shared in a group room of the association that keeps its links visible to the
-whole association: never one shared only in a private chat (``/lien`` there files it under the
-member's associations) nor one of a room marked private with ``/liens prive``.
+The links the whole association sees with /liens: those shared in its group rooms, and those a
+member filed with ``/lien`` in a private chat (that command's documented purpose is to put the
+link in the association's archive, and the reply says so); never one of a room marked private
+with ``/liens prive``, and nothing else of a private chat (the capture never reads them).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ router = Router("links")
 
 SHOWN = 50  # links on the page
 BATCH = 100  # read at a time from the search
-BATCHES = 5  # links of private chats or private rooms skipped: at most this many reads
+BATCHES = 5  # links of rooms marked private skipped: at most this many reads
 URL_SHOWN = 100
 TAGS_SHOWN = 10
 
@@ -57,15 +58,19 @@ def shown_rooms(services: Services, association_id: int) -> frozenset[str]:
 def find(services: Services, association_id: int, search: LinkSearch) -> list[LinkRecord]:
     """The newest matching links of the rooms shown, at most ``SHOWN``."""
     rooms = shown_rooms(services, association_id)
-    if not rooms:
-        return []
+
+    def filed(link: LinkRecord) -> bool:
+        """Filed into the association's archive with /lien in a private chat."""
+        room = services.store.rooms.get(link.room_key)
+        return room is not None and room.private
+
     found: list[LinkRecord] = []
     for batch in range(BATCHES):
         # here="" is no room: links of rooms marked private are left out by the search itself.
         records = services.store.links.search(
             [association_id], "", search, limit=BATCH, offset=batch * BATCH
         )
-        found.extend(link for link in records if link.room_key in rooms)
+        found.extend(link for link in records if link.room_key in rooms or filed(link))
         if len(found) >= SHOWN or len(records) < BATCH:
             break
     return found[:SHOWN]

@@ -1,6 +1,8 @@
-"""The privacy scan: what was shared or sent in private chats (a link, reminders, an event, a
-digest, a poll), a room that keeps its links to itself, a personal reminder and who voted in a
-secret ballot never reach the archive page nor the agenda feed, whatever the search."""
+"""The privacy scan: what was said or sent in private chats (a message with a link, reminders,
+an event, a digest, a poll), a room that keeps its links to itself, a personal reminder and who
+voted in a secret ballot never reach the archive page nor the agenda feed, whatever the search.
+A link a member files with /lien in a private chat is the exception the README documents: that
+command puts it in the association's archive (the reply says so), so the page shows it too."""
 
 from __future__ import annotations
 
@@ -15,8 +17,7 @@ from tests.harness import Harness
 from tests.web.archive_kit import archive, get, start
 
 MARKERS = (
-    "linkmarkdm",  # a link bob saved in his private chat
-    "dmtagmark",  # its tag
+    "dm-plain",  # a link bob wrote in his private chat (never captured there)
     "remindmarkdm",  # bob's reminder in his private chat
     "eventmarkdm",  # an event announced in a private chat
     "placemarkdm",  # its place
@@ -85,8 +86,7 @@ async def set_up(bot: Harness) -> None:
     await say("/evenement Galette le 9 janvier à 16h | Salle B", member="alice", room="asso")
     await say("/rappel tous les jeudis à 18h Permanence", member="alice", room="asso")
     await bot.advance(timedelta(days=1, hours=1))
-    # Saved after the digests went out: the group's digest lists links saved in private chats
-    # (see the strict xfail below).
+    # Filed in the association's archive with /lien in a private chat, after the digests.
     await say(
         "/lien https://dm-only.example.org/linkmarkdm #dmtagmark", member="bob", room="dm-bob"
     )
@@ -116,44 +116,31 @@ async def test_nothing_private_reaches_the_archive_or_the_agenda(bot: Harness) -
     assert "Résumé envoyé le mercredi 2 décembre 2026" in page and "Local fermé lundi" in page
     assert "Galette" in page and "Galette" in feed and "Permanence" in feed
     assert "https://public.example.org/atelier" in pages["example/fr"]
+    assert "https://dm-only.example.org/linkmarkdm" in pages["#dmtagmark/fr"]  # filed: shown
     for where, text in [*pages.items(), ("agenda", feed)]:
         lowered = re.sub(r"\s+", " ", without_echo(text).lower())
         found = [marker for marker in MARKERS if marker in lowered]
         assert [] == found, where
 
 
-async def test_a_link_first_saved_in_a_private_chat_stays_out_even_when_shared_again(
+async def test_a_link_filed_with_lien_in_a_private_chat_is_in_the_archive(
     bot: Harness,
 ) -> None:
-    """The link's first share (its note, its sharer) came from a private chat: kept out."""
-    await bot.say("bonjour", member="bob", room="asso")
-    await bot.say(
-        "/lien https://x.example.org/page note privée dmnote", member="bob", room="dm-bob"
-    )
-    await bot.say("https://x.example.org/page", member="carol", room="asso")
-    given = await archive(bot)
-
-    page = (await get(bot, given.archive)).text
-
-    assert "dmnote" not in page and "x.example.org" not in page
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="digest feature: the digest sent to a group lists the links a member saved with "
-    "/lien in a private chat (filed under the member's associations); the archive shows the "
-    "group's digests as they were sent. For the lead: filter them in the digest, or accept them "
-    "as shared with the association (then the links section may show them too).",
-)
-async def test_a_link_saved_in_a_private_chat_stays_out_of_the_digests(bot: Harness) -> None:
+    """/lien in a private chat files the link in the association's archive (README, « Shared
+    links »): the page shows it as /liens does in the group, the group's digest too."""
     await bot.say("bonjour", member="bob", room="asso")
     await bot.say("/resume abonner chaque jour 8h", member="alice", room="asso")
     await bot.say("/annonce Local fermé lundi", member="alice", room="asso")
-    await bot.say("/lien https://dm-only.example.org/linkmarkdm", member="bob", room="dm-bob")
+    filed = await bot.say(
+        "/lien https://x.example.org/page note pour le bureau dmnote", member="bob", room="dm-bob"
+    )
     await bot.advance(timedelta(days=1))
     given = await archive(bot)
 
     page = (await get(bot, given.archive)).text
+    listed = "\n".join(await bot.say("/liens", member="carol", room="asso"))
 
+    assert any("asso" in reply for reply in filed), filed  # the reply names the archive
+    assert "x.example.org/page" in listed
     assert "Local fermé lundi" in page
-    assert "linkmarkdm" not in page
+    assert 'href="https://x.example.org/page"' in page
