@@ -8,7 +8,9 @@ The address comes from /archive (token kind "agenda"); a revoked token is a 404.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot import ics
@@ -101,7 +103,13 @@ async def agenda_feed(services: Services, request: WebRequest) -> WebResponse:
     events = coming(services, association_id, now, MAX_EVENTS)
     reminders = repeating(services, rooms)
     descriptions = assembly_agendas(services, association_id, voice)
-    body = ics.calendar(items(services, events, reminders, descriptions, now), "agenda")
+    # UIDs unique beyond this bot: two associations' agendas in one calendar app never clash.
+    host = urlsplit(services.config.web.public_url).hostname or "assobot"
+    found = [
+        replace(item, uid=item.uid.replace("@assobot", f"@{host}"))
+        for item in items(services, events, reminders, descriptions, now)
+    ]
+    body = ics.calendar(found, "agenda")
     titles = ", ".join(r.title for r in public if r.title)
     name = voice.t("Agenda of {name}", name=clip(titles, NAME_LIMIT)) if titles else ""
     return WebResponse.file(

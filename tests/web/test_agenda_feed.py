@@ -56,6 +56,10 @@ async def test_events_reminders_and_the_assembly_in_a_calendar(bot: Harness) -> 
     assert 1 == len(assembly), list(events)
     assert "Mairie" == str(assembly[0]["LOCATION"])
     assert (2027, 1, 20, 19) == assembly[0].decoded("DTSTART").timetuple()[:4]
+    # Unique beyond this bot: another association's agenda in the same app never clashes.
+    assert all(str(e["UID"]).endswith("@asso.example.org") for e in events.values()), [
+        str(e["UID"]) for e in events.values()
+    ]
     description = str(assembly[0]["DESCRIPTION"])
     assert "Ordre du jour de l'assemblée générale :" in description
     assert "1. Budget" in description and "2. Élection du bureau" in description
