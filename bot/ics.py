@@ -115,21 +115,29 @@ def agenda(
     and, from ``skipped`` (reminder id → occurrences), the dates skipped as EXDATE."""
     items = [event_item(record, now) for record in events]
     for reminder in reminders:
-        start = reminder_start(reminder)
-        if start is None:
-            continue
-        items.append(
-            CalendarItem(
-                uid=f"reminder-{reminder.id}@assobot",
-                summary=reminder.text,
-                start=start.astimezone(ZoneInfo(reminder.timezone)),
-                stamp=now,
-                rrule=reminder.rule,
-                alarms=(timedelta(0),),
-                exdates=tuple((skipped or {}).get(reminder.id, ())),
-            )
-        )
+        item = reminder_item(reminder, now, (skipped or {}).get(reminder.id, ()))
+        if item is not None:
+            items.append(item)
     return calendar(items, "reminders and events")
+
+
+def reminder_item(
+    reminder: ReminderRecord, now: datetime, exdates: Sequence[datetime] = ()
+) -> CalendarItem | None:
+    """A reminder as a VEVENT (its series with its RRULE and the dates skipped), or None when
+    it has no time left."""
+    start = reminder_start(reminder)
+    if start is None:
+        return None
+    return CalendarItem(
+        uid=f"reminder-{reminder.id}@assobot",
+        summary=reminder.text,
+        start=start.astimezone(ZoneInfo(reminder.timezone)),
+        stamp=now,
+        rrule=reminder.rule,
+        alarms=(timedelta(0),),
+        exdates=tuple(exdates),
+    )
 
 
 def reminder_start(reminder: ReminderRecord) -> datetime | None:

@@ -74,7 +74,8 @@ def decision_sentence(
     return summary(voice, tally)
 
 
-def _kind_name(voice: RoomVoice, poll: PollRecord) -> str:
+def kind_name(voice: RoomVoice, poll: PollRecord) -> str:
+    """« election », « motion », « poll », « date poll » in the voice's language."""
     if poll.seats is not None:
         return voice.t("election")
     return {
@@ -111,7 +112,7 @@ async def register_command(ctx: Context) -> None:
                     "No. {id} · {date} · {kind} “{question}” → {outcome}",
                     id=poll.id,
                     date=ctx.format_date(poll.closed_at),
-                    kind=_kind_name(voice, poll),
+                    kind=kind_name(voice, poll),
                     question=poll.question,
                     outcome=summary(voice, tally),
                 )
@@ -140,7 +141,7 @@ async def register_command(ctx: Context) -> None:
             [
                 str(poll.id),
                 ctx.format_date(poll.closed_at) if poll.closed_at else "",
-                _kind_name(voice, poll),
+                kind_name(voice, poll),
                 poll.question,
                 _outcome_word(voice, tally),
                 str(tally.voters),
@@ -163,7 +164,7 @@ async def register_command(ctx: Context) -> None:
                 + ctx.t(
                     "No. {id}, {kind} “{question}”, closed on {date}: {outcome}",
                     id=poll.id,
-                    kind=_kind_name(voice, poll),
+                    kind=kind_name(voice, poll),
                     question=_markdown(poll.question),
                     date=ctx.format_date(poll.closed_at),
                     outcome=_markdown(decision_sentence(ctx.services, voice, tally)),

@@ -15,25 +15,15 @@ from bot.router import Router
 from bot.text import clip
 from bot.web import ArchiveSection
 from handlers.polls.assembly.minutes import collect
-from handlers.polls.register import decision_sentence
+from handlers.polls.register import decision_sentence, kind_name
 from handlers.polls.results import load_tally
 from storage.assembly import AssemblyRecord
-from storage.polls import PollKind, PollRecord
+from storage.polls import PollRecord
 
 router = Router("polls")
 
 DECISIONS_LIMIT = 500
 MINUTES_LIMIT = 10
-
-
-def _kind(voice: RoomVoice, poll: PollRecord) -> str:
-    if poll.seats is not None:
-        return voice.t("election")
-    return {
-        PollKind.CHOICE: voice.t("poll"),
-        PollKind.WHEN: voice.t("date poll"),
-        PollKind.MOTION: voice.t("motion"),
-    }[poll.kind]
 
 
 def _public_rooms(services: Services, association_id: int) -> set[str]:
@@ -54,7 +44,7 @@ def _decisions(
             {
                 "number": voice.t("No. {id}", id=poll.id),
                 "date": voice.day(poll.closed_at),
-                "kind": _kind(voice, poll),
+                "kind": kind_name(voice, poll),
                 "question": poll.question,
                 "outcome": decision_sentence(
                     services, voice, load_tally(services, poll), separator="\n"

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from bot import ics
 from bot.context import RoomVoice, Services
@@ -63,20 +62,9 @@ def items(
     found = [ics.event_item(e, now, descriptions.get(e.id, "")) for e in events]
     skipped = services.store.reminders.skipped([r.id for r in reminders])
     for reminder in reminders:
-        start = ics.reminder_start(reminder)
-        if start is None:
-            continue
-        found.append(
-            ics.CalendarItem(
-                uid=f"reminder-{reminder.id}@assobot",
-                summary=reminder.text,
-                start=start.astimezone(ZoneInfo(reminder.timezone)),
-                stamp=now,
-                rrule=reminder.rule,
-                alarms=(timedelta(0),),
-                exdates=tuple(skipped.get(reminder.id, ())),
-            )
-        )
+        item = ics.reminder_item(reminder, now, skipped.get(reminder.id, ()))
+        if item is not None:
+            found.append(item)
     return found
 
 
