@@ -29,3 +29,19 @@ async def test_a_file_sent_again_never_replaces_the_first(bot: Harness) -> None:
     first, second = bot.console.files
     assert (b"first links", b"second links") == (first.read_bytes(), second.read_bytes())
     assert ("liens-vote-2.csv", "liens-vote-2-2.csv") == (first.name, second.name)
+
+
+async def test_an_edited_message_is_marked_in_the_rooms_language(bot: Harness) -> None:
+    import io
+
+    screen = io.StringIO()
+    bot.console.output = screen
+    await bot.say("bonjour", member="alice")
+    delivery = await bot.app.send("console:asso", Outgoing("Quorum : 3"))
+    await bot.app.edit("console:asso", delivery.message_id, Outgoing("Quorum : 4"))
+    await bot.say("/langue en", member="alice")
+    await bot.app.edit("console:asso", delivery.message_id, Outgoing("Quorum: 5"))
+
+    shown = screen.getvalue()
+    assert "assobot ▸ (modifié) Quorum : 4" in shown
+    assert "assobot ▸ (edited) Quorum: 5" in shown

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.base import Host
 from bot.config import ConsoleConfig
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, _
 from bot.message import Attachment, Button, ButtonPress, Incoming, Member, Outgoing, Room
 
 log = logging.getLogger(__name__)
@@ -224,7 +224,9 @@ class ConsoleAdapter:
             text = "  · " + line.text.replace("\n", "\n    ")
         else:
             where = "" if line.room == self.state.room else f"[{line.room}] "
-            mark = "(edited) " if edited else ""
+            mark = ""
+            if edited:
+                mark = "(" + self.host.voice(f"{PLATFORM}:{line.room}").t(_("edited")) + ") "
             text = f"{where}assobot ▸ {mark}" + line.text.replace("\n", "\n          ")
             flat = [b for row in line.buttons for b in row]
             if flat:
