@@ -22,8 +22,9 @@ from storage.polls import PollRecord
 
 router = Router("polls")
 
-DECISIONS_LIMIT = 500
-MINUTES_LIMIT = 10
+# Bounded: the page is built in the bot's loop on every visit (about 0.2 ms a decision).
+DECISIONS_LIMIT = 100
+MINUTES_LIMIT = 5
 
 
 def _public_rooms(services: Services, association_id: int) -> set[str]:
@@ -92,8 +93,19 @@ async def register_section(
     services: Services, association_id: int, voice: RoomVoice, query: Mapping[str, str]
 ) -> ArchiveSection | None:
     public = _public_rooms(services, association_id)
-    closed = services.store.polls.closed_in_association(association_id, DECISIONS_LIMIT)
+    closed = services.store.polls.closed_in_association(association_id, DECISIONS_LIMIT + 1)
     polls = [poll for poll in closed if poll.room_key in public]
+    more = (
+        voice.t(
+            "The latest {n} decisions; the whole register: /{decisions} csv in the "
+            "association's group.",
+            n=DECISIONS_LIMIT,
+            decisions=voice.command("decisions"),
+        )
+        if len(closed) > DECISIONS_LIMIT
+        else ""
+    )
+    polls = polls[:DECISIONS_LIMIT]
     minutes = [
         _minutes(collect(services, assembly.id, voice).blocks)
         for assembly in _assemblies(services, association_id, public)
@@ -105,6 +117,7 @@ async def register_section(
         context={
             "decisions": _decisions(services, voice, polls),
             "empty": voice.t("No poll or motion has been closed yet."),
+            "more": more,
             "headers": {
                 "number": voice.t("No."),
                 "date": voice.t("closed"),

@@ -148,3 +148,20 @@ async def test_an_election_result_keeps_one_line_per_candidate(bot: Harness) -> 
     cell = re.search(r'<td class="outcome">(.*?)</td>', html, re.DOTALL)
     assert cell is not None
     assert "\nMartine : 0 voix\nPaul : 0 voix\n" in unescape(cell.group(1))
+
+
+async def test_the_latest_hundred_decisions_and_where_to_find_the_rest(bot: Harness) -> None:
+    bot.organizer("alice")
+    for number in range(1, 102):
+        await bot.say(f"/sondage Q{number} ? | A | B", member="alice", room="asso")
+        await bot.say(f"/cloturer {number}", member="alice", room="asso")
+    given = await archive(bot)
+
+    french = register((await get(bot, given.archive)).text)
+
+    assert 100 == french.count("<tr><td>")
+    assert "Q101 ?" in french and "Q1 ?" not in french
+    assert (
+        "Les 100 dernières décisions ; le registre complet : /decisions csv dans le groupe de "
+        "l’association." in french
+    )
