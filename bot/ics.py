@@ -51,14 +51,26 @@ def paragraph(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     return kept if len(kept) <= limit else kept[: limit - 1].rstrip() + "…"
 
 
-def calendar(items: Iterable[CalendarItem], product: str) -> bytes:
-    """An RFC 5545 calendar file of ``items`` (with the VTIMEZONEs they need)."""
-    from icalendar import Alarm, Calendar, vRecur
+def calendar(
+    items: Iterable[CalendarItem],
+    product: str,
+    *,
+    name: str = "",
+    refresh: timedelta | None = None,
+) -> bytes:
+    """An RFC 5545 calendar file of ``items`` (with the VTIMEZONEs they need); a subscribed
+    calendar has a ``name`` and tells apps how often to ``refresh`` it."""
+    from icalendar import Alarm, Calendar, vDuration, vRecur
     from icalendar import Event as CalendarEvent
 
     document = Calendar()
     document.add("prodid", f"-//assobot//{product}//EN")
     document.add("version", "2.0")
+    if name:
+        document.add("x-wr-calname", one_line(name, SUMMARY_LIMIT))
+    if refresh is not None:
+        document.add("refresh-interval", vDuration(refresh), parameters={"VALUE": "DURATION"})
+        document.add("x-published-ttl", vDuration(refresh))
     for item in items:
         event = CalendarEvent()
         summary = one_line(item.summary, SUMMARY_LIMIT)

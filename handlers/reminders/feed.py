@@ -8,6 +8,7 @@ The address comes from /archive (token kind "agenda"); a revoked token is a 404.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -68,17 +69,6 @@ def items(
     return found
 
 
-def subscribed(body: bytes, name: str) -> bytes:
-    """The calendar with what a subscribing app reads: its name and how often to refresh."""
-    from icalendar import Calendar, vDuration
-
-    document = Calendar.from_ical(body)
-    document.add("x-wr-calname", name)
-    document.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
-    document.add("x-published-ttl", vDuration(REFRESH))
-    return bytes(document.to_ical())
-
-
 @router.page("GET", "/agenda/{token}/agenda.ics", token="agenda")
 async def agenda_feed(services: Services, request: WebRequest) -> WebResponse:
     token = request.token
@@ -97,11 +87,15 @@ async def agenda_feed(services: Services, request: WebRequest) -> WebResponse:
         replace(item, uid=item.uid.replace("@assobot", f"@{host}"))
         for item in items(services, events, reminders, descriptions, now)
     ]
-    body = ics.calendar(found, "agenda")
     titles = ", ".join(r.title for r in public if r.title)
     name = voice.t("Agenda of {name}", name=clip(titles, NAME_LIMIT)) if titles else ""
-    return WebResponse.file(
-        subscribed(body, name or voice.t("Calendar of the association")),
-        "text/calendar",
-        "agenda.ics",
+    # Writing the file is pure computation (about 1 ms an event): in a worker thread, so the
+    # chat's commands are not held while a calendar app (or anyone) fetches a long agenda.
+    body = await asyncio.to_thread(
+        ics.calendar,
+        found,
+        "agenda",
+        name=name or voice.t("Calendar of the association"),
+        refresh=REFRESH,
     )
+    return WebResponse.file(body, "text/calendar", "agenda.ics")
