@@ -281,6 +281,30 @@ async def test_a_secret_assembly_vote_by_link_then_a_tie_keeps_one_ballot(web: H
     assert "Vous avez voté à ce scrutin secret" in page
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="hostile review 2: any chat member whose display name is « Odile Martin » typing "
+    "/present ties the roll name to their account unasked: Odile's link vote becomes theirs, "
+    "they replace it in the chat, and they are told in private each time her link votes",
+)
+async def test_a_chat_member_taking_a_roll_names_display_name_does_not_take_her_vote(
+    web: Harness,
+) -> None:
+    await web.say("/sondage Pizza ? | Reine | Calzone", member="alice", room="asso")
+    await assembly(web, "Odile Martin")
+    ballot = Ballot(web, (await links(web, "/liens-vote 1"))["Odile Martin"])
+    await ballot.vote("1")
+    # Another member (console id "odile martin", shown « Odile martin ») checks in.
+    await web.say("/present", member="odile martin", room="asso")
+    await web.say("/vote 1 2", member="odile martin", room="asso")
+    await ballot.vote("1")
+
+    _status, page = await ballot.get()
+    assert "Votre vote actuel : Reine." in notes(page)
+    assert 2 == web.app.store.polls.voter_count(1)  # Odile's ballot and the other member's
+    assert [] == [line.text for line in web.console.lines if line.room == "dm-odile martin"]
+
+
 # -- (5) extending, linking and unlinking rooms -----------------------------------------------
 
 
