@@ -344,6 +344,26 @@ async def test_an_extended_poll_says_its_new_deadline_and_refuses_after_it(web: 
     assert 0 == web.app.store.polls.voter_count(1)
 
 
+async def test_a_poll_with_only_link_votes_cannot_be_deleted_nor_extended_once_closed(
+    web: Harness,
+) -> None:
+    await web.say("/sondage Pizza ? | Reine | Calzone | secret", member="alice", room="asso")
+    await roll(web, "Odile Martin")
+    ballot = Ballot(web, (await links(web, "/liens-vote 1"))["Odile Martin"])
+    await ballot.vote("1")
+
+    refused = await web.say("/sondage supprimer 1", member="alice", room="asso")
+    await web.say("/cloturer 1", member="alice", room="asso")
+    again = await web.say("/prolonger 1 jusqu'à dimanche 20h", member="alice", room="asso")
+
+    assert refused[0].startswith("Le sondage n°1 a déjà des votes")
+    assert again[0].startswith("Le sondage n°1 est déjà clôturé")
+    status, page = await ballot.get()
+    assert 200 == status
+    assert "Résultat : Reine (1 voix)." in notes(page)
+    assert "<form" not in page
+
+
 async def test_a_link_survives_a_merge_with_a_twin_roll_name_and_counts_once(
     web: Harness,
 ) -> None:
