@@ -359,6 +359,13 @@ class AssemblyRepo:
             platforms=(),
         )
 
+    def entry_association(self, entry_id: int) -> int | None:
+        """The association whose roll holds an entry, or None."""
+        row = fetch_one(
+            self.db, "SELECT association_id FROM roll_entries WHERE id = ?", [entry_id]
+        )
+        return int(row["association_id"]) if row else None
+
     def add_names(
         self,
         association_id: int,
@@ -415,6 +422,17 @@ class AssemblyRepo:
         proxies, chair, secretary) moves to the member, in one transaction. Where both keys
         hold a row that allows one, the member's own is kept. Whether it was tied now."""
         old = roll_key(entry_id)
+        # Both the name (by its link) and the member cast a ballot in the same open secret
+        # vote: the two ballots cannot be told apart any more, so the two stay two people.
+        both = fetch_one(
+            self.db,
+            """SELECT 1 AS found FROM secret_voters a JOIN secret_voters b
+               ON a.poll_id = b.poll_id JOIN polls p ON p.id = a.poll_id
+               WHERE a.voter_key = ? AND b.voter_key = ? AND p.closed_at IS NULL LIMIT 1""",
+            [old, member_key],
+        )
+        if both:
+            return False
         with self.db.atomic():
             cursor = self.db.execute(
                 """UPDATE roll_entries SET member_key = ? WHERE id = ? AND association_id = ?

@@ -131,6 +131,17 @@ class WebTokenRepo:
         )
         return [_record(row) for row in rows]
 
+    def has_live_link(self, person_key: str) -> bool:
+        """Whether a person (``roll:<id>``) holds a live personal voting link."""
+        rows = list(
+            self.db.query(
+                """SELECT 1 FROM web_tokens WHERE person_key = ? AND kind = 'vote'
+                   AND revoked_at IS NULL LIMIT 1""",
+                [person_key],
+            )
+        )
+        return bool(rows)
+
     def touch(self, token_id: int, now: datetime) -> None:
         """Record a use (a vote cast through the link)."""
         self.db.execute("UPDATE web_tokens SET used_at = ? WHERE id = ?", [to_db(now), token_id])

@@ -41,7 +41,7 @@ PRIVACY = {
 }
 
 
-def _member(token: WebTokenRecord, services: Services) -> Member:
+def _member(token: WebTokenRecord, services: Services, poll: PollRecord) -> Member:
     """The member a link stands for, named as on the roll now. A name on the roll since tied
     to a chat account votes as that account (one ballot, chat or page); a name taken off the
     roll has no vote left: the link no longer works."""
@@ -53,8 +53,12 @@ def _member(token: WebTokenRecord, services: Services) -> Member:
         entry = services.store.assembly.entry(entry_id)
         if entry is None or entry.name == "":
             raise NotFound  # as a revoked link: the same page
+        if services.store.assembly.entry_association(entry_id) != poll.association_id:
+            raise NotFound  # the poll's room left the name's association (/delier)
         name = entry.name
         key = entry.member_key or key
+    elif not services.store.polls.member_in_association(poll.association_id, key):
+        raise NotFound  # a chat member of another association now (/delier)
     platform, _sep, ident = key.partition(":")
     return Member(platform, ident, name or key)
 
@@ -102,11 +106,19 @@ def _proxies_held(services: Services, poll: PollRecord, key: str) -> list[str]:
     if voices is not None and poll.assembly_id is not None:
         givers = {giver for giver, holder in voices.proxies if holder == key}
         proxies = services.store.assembly.proxies(poll.assembly_id)
-        return [p.giver_name for p in proxies if p.giver_key in givers]
+        held = [(p.giver_key, p.giver_name) for p in proxies if p.giver_key in givers]
+    else:
+        held = [
+            (p.giver_key, p.giver_name)
+            for p in services.store.polls.proxies(poll.association_id, poll.id)
+            if p.holder_key == key
+        ]
+    # A giver who voted herself keeps her own vote: the holder no longer votes for her.
+    voted = services.store.polls.has_voted
     return [
-        p.giver_name
-        for p in services.store.polls.proxies(poll.association_id, poll.id)
-        if p.holder_key == key
+        name
+        for giver, name in held
+        if not voted(poll.id, giver) or services.store.polls.secret_holder(poll.id, giver) == key
     ]
 
 
@@ -121,7 +133,7 @@ def _page(
     poll, room, voice = _load(services, request)
     token = request.token
     assert token is not None
-    member = _member(token, services)
+    member = _member(token, services, poll)
     key = member.key
     store = services.store.polls
     options = store.options(poll.id)
@@ -183,12 +195,24 @@ def _page(
             )
             notes.append(voice.t("Your current vote: {choices}.", choices=chosen))
             notes.append(voice.t("You may change it until the poll closes."))
-    if poll.is_open:
+    voices = assembly_voices(services, poll) if poll.is_open else None
+    if voices is not None and not voices_of(voices, key):
+        # At an assembly only voices vote: say it before the ballot is filled in (a member
+        # who left, or who is not recorded present, has no vote now, whatever she cast).
+        show_form = False
+        current = {}
+        notes[:] = [
+            voice.t(
+                "Only members present or represented at the assembly vote: ask the secretary "
+                "to record your attendance, or give your proxy to a member who is there."
+            )
+        ]
+    elif poll.is_open:
         held = _proxies_held(services, poll, key)
         if held:
             notes.append(voice.t("You also vote for: {names}.", names=", ".join(held)))
-        if poll.closes_at is not None:
-            notes.append(voice.t("Closes on {when}.", when=voice.when(poll.closes_at)))
+    if poll.is_open and poll.closes_at is not None:
+        notes.append(voice.t("Closes on {when}.", when=voice.when(poll.closes_at)))
     title = poll_title(voice, poll).split(" ", 1)[-1]
     where = room.title or voice.t("the association")
     fieldsets = groups(voice, poll, options, submitted if submitted is not None else current)
@@ -227,7 +251,7 @@ async def vote_post(services: Services, request: WebRequest) -> WebResponse:
         text = voice.t(error.msgid, **error.params)
         shown = ticked(poll, request.form)
         return _page(services, request, error=text, status=400, submitted=shown or None)
-    member = _member(token, services)
+    member = _member(token, services, poll)
     ctx = _context(services, room, member)
     try:
         if not may_see(ctx, poll):

@@ -107,8 +107,14 @@ def tie(ctx: Context, member_key: str, names: tuple[str, ...]) -> bool:
     tied = False
     for name in dict.fromkeys(folded(n) for n in names if n):
         entry = store.find_name(ctx.room.association_id, name)
-        if entry is not None and entry.entry_id is not None and entry.member_key is None:
-            tied = store.tie(ctx.room.association_id, entry.entry_id, member_key) or tied
+        if entry is None or entry.entry_id is None or entry.member_key is not None:
+            continue
+        # A name that votes by personal link is someone outside the chat: a chat member who
+        # takes the same display name must not take her vote (an organizer revokes the link
+        # once she joins the chat; her next check-in ties them).
+        if ctx.store.web.has_live_link(entry.key):
+            continue
+        tied = store.tie(ctx.room.association_id, entry.entry_id, member_key) or tied
     return tied
 
 
