@@ -135,7 +135,7 @@ def _addresses_text(ctx: Context, archive_token: str, agenda_token: str, replace
     lines = [
         ctx.t(
             "Archive of {room} (read-only: decisions, past digests, shared links, coming "
-            "events; nothing from private chats):",
+            "events; nothing said in private chats):",
             room=clip(ctx.room.title or ctx.room.external_id, NAME_LIMIT),
         ),
         archive,

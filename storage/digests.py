@@ -312,13 +312,13 @@ class DigestRepo:
             [state, text, to_db(now), send_id],
         )
 
-    def sends(self, subscription_id: int) -> list[SendRecord]:
-        """The digests sent to a subscription, newest first."""
+    def sends(self, subscription_id: int, limit: int = -1) -> list[SendRecord]:
+        """The digests sent to a subscription, newest first (at most ``limit``; -1: all)."""
         rows = fetch_all(
             self.db,
             """SELECT * FROM digest_sends WHERE subscription_id = ? AND state = 'sent'
-               ORDER BY due_at DESC, id DESC""",
-            [subscription_id],
+               ORDER BY due_at DESC, id DESC LIMIT ?""",
+            [subscription_id, limit],
         )
         return [_send(row) for row in rows]
 

@@ -178,6 +178,11 @@ class RoomRepo:
         )
         return [_room(row) for row in rows]
 
+    def groups_in_association(self, association_id: int) -> list[RoomRecord]:
+        """The association's rooms that are not private chats, oldest first (what its web
+        page may show comes only from these)."""
+        return [room for room in self.in_association(association_id) if not room.private]
+
     def linked_to(self, key: str) -> list[RoomRecord]:
         """All rooms of the association the room belongs to (the room included)."""
         rows = fetch_all(

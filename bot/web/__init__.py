@@ -31,8 +31,6 @@ class WebRequest:
     query: Mapping[str, str]  # the first value of each query parameter
     form: Mapping[str, tuple[str, ...]]  # POST fields (every value)
     language: str | None  # asked with ?lang=fr|en, else None
-    browser_language: str | None  # the best of fr/en in Accept-Language, else None
-    client: str  # the client's address (the reverse proxy's X-Forwarded-For when behind one)
     token: WebTokenRecord | None = None  # the live token of the {token} part, when declared
 
     def field(self, name: str) -> str:

@@ -360,8 +360,6 @@ class WebServer:
             query={key: request.query[key] for key in request.query},
             form=form,
             language=asked if asked in LANGUAGES else None,
-            browser_language=browser_language(request.headers.get("Accept-Language", "")),
-            client=client_address(request),
             token=token,
         )
         try:
@@ -443,8 +441,7 @@ class WebServer:
     async def _archive(self, services: Services, request: WebRequest) -> WebResponse:
         token = request.token
         assert token is not None
-        rooms = [r for r in services.store.rooms.in_association(token.association_id)]
-        public = [r for r in rooms if not r.private]
+        public = services.store.rooms.groups_in_association(token.association_id)
         home = public[0] if public else None
         voice = services.voice(home)
         language = request.language or voice.language
@@ -467,7 +464,8 @@ class WebServer:
             heading=voice.t("Archive: {name}", name=name),
             intro=voice.t(
                 "What the association decided and shared in its chat rooms, read-only. "
-                "Nothing from private conversations is shown here."
+                "Nothing said in private conversations is shown here, only links a member "
+                "filed for the association with /link."
             ),
             contents_label=voice.t("Contents"),
             sections=sections,

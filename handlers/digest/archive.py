@@ -28,13 +28,13 @@ def past_digests(
     one in ``language`` when several rooms received it)."""
     store = services.store
     chosen: dict[str, tuple[SubscriptionRecord, SendRecord]] = {}
-    for room in store.rooms.in_association(association_id):
-        if room.private or store.links.room_settings(room.key).private:
+    for room in store.rooms.groups_in_association(association_id):
+        if store.links.room_settings(room.key).private:
             continue
         subscription = store.digests.of_room(room.key)
         if subscription is None or subscription.member_key:
             continue
-        for send in store.digests.sends(subscription.id)[:SHOWN]:
+        for send in store.digests.sends(subscription.id, SHOWN):
             if not send.text.strip():
                 continue
             held = chosen.get(send.period)

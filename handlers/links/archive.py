@@ -50,8 +50,8 @@ def shown_rooms(services: Services, association_id: int) -> frozenset[str]:
     links = services.store.links
     return frozenset(
         room.key
-        for room in services.store.rooms.in_association(association_id)
-        if not room.private and not links.room_settings(room.key).private
+        for room in services.store.rooms.groups_in_association(association_id)
+        if not links.room_settings(room.key).private
     )
 
 

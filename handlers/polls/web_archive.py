@@ -28,11 +28,7 @@ MINUTES_LIMIT = 5
 
 
 def _public_rooms(services: Services, association_id: int) -> set[str]:
-    return {
-        room.key
-        for room in services.store.rooms.in_association(association_id)
-        if not room.private
-    }
+    return {room.key for room in services.store.rooms.groups_in_association(association_id)}
 
 
 def _decisions(

@@ -21,9 +21,7 @@ SHOWN = 50  # as /agenda
 def group_rooms(services: Services, association_id: int) -> frozenset[str]:
     """The association's rooms that are not private chats."""
     return frozenset(
-        room.key
-        for room in services.store.rooms.in_association(association_id)
-        if not room.private
+        room.key for room in services.store.rooms.groups_in_association(association_id)
     )
 
 

@@ -18,7 +18,7 @@ from bot.context import RoomVoice, Services
 from bot.router import Router
 from bot.text import clip
 from bot.web import WebRequest, WebResponse
-from handlers.reminders.archive import coming, group_rooms
+from handlers.reminders.archive import coming
 from storage.events import EventRecord
 from storage.reminders import ReminderRecord
 
@@ -74,10 +74,10 @@ async def agenda_feed(services: Services, request: WebRequest) -> WebResponse:
     token = request.token
     assert token is not None
     association_id = token.association_id
-    public = [r for r in services.store.rooms.in_association(association_id) if not r.private]
+    public = services.store.rooms.groups_in_association(association_id)
     voice = services.voice(public[0] if public else None)
     now = services.clock.now()
-    rooms = group_rooms(services, association_id)
+    rooms = frozenset(room.key for room in public)
     events = coming(services, association_id, now, MAX_EVENTS)
     reminders = repeating(services, rooms)
     descriptions = assembly_agendas(services, association_id, voice)
